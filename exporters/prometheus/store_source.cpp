@@ -1,0 +1,270 @@
+#include "exporters/prometheus/store_source.h"
+
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "lab/results/statistics.h"
+#include "lab/util/hash.h"
+
+namespace rfl::exporters {
+namespace {
+
+using results::BootOutcome;
+using results::BuildOutcome;
+
+using CellKey = std::tuple<std::string, std::string, std::string, std::string>;
+
+// Which family a sample unit goes to, and the factor to its base unit.
+struct UnitMapping {
+  std::string_view family;
+  double scale = 1;
+};
+
+UnitMapping MapUnit(std::string_view unit) {
+  if (unit == "seconds" || unit == "s") return {"rfl_lab_workload_median_seconds", 1};
+  if (unit == "ms") return {"rfl_lab_workload_median_seconds", 1e-3};
+  if (unit == "us") return {"rfl_lab_workload_median_seconds", 1e-6};
+  if (unit == "ns") return {"rfl_lab_workload_median_seconds", 1e-9};
+  if (unit == "bytes") return {"rfl_lab_workload_median_bytes", 1};
+  if (unit == "ops_per_second" || unit == "ops/s") return {"rfl_lab_workload_median_ops_per_second", 1};
+  return {"rfl_lab_workload_median", 1};
+}
+
+std::vector<std::string> CellLabels(const std::string& scenario, const CellKey& cell) {
+  const auto& [arch, toolchain, kernel, variant] = cell;
+  return {scenario, arch, toolchain, kernel, variant};
+}
+
+std::vector<std::string> With(std::vector<std::string> base, std::initializer_list<std::string> more) {
+  base.insert(base.end(), more);
+  return base;
+}
+
+const results::BuildRecord* FindBuild(const results::RunData& run, const std::string& key) {
+  for (const auto& b : run.builds) {
+    if (b.key == key) return &b;
+  }
+  return nullptr;
+}
+
+std::string FlagsDigest(std::string_view flags) { return Sha256Hex(flags).substr(0, 12); }
+
+// Per cell, the series of one run.
+std::map<CellKey, Snapshot> CellSnapshots(const results::RunData& run, const results::RunAnalysis& analysis) {
+  const std::string& scenario = run.run.info.scenario_name;
+  std::map<CellKey, Snapshot> cells;
+
+  for (const auto& c : analysis.outcomes) {
+    CellKey key{c.arch, c.toolchain, c.kernel, c.variant};
+    Snapshot& snap = cells[key];
+    auto labels = CellLabels(scenario, key);
+    snap.Set("rfl_lab_cell_timestamp_seconds", labels, run.run.ended_unix);
+
+    const results::BuildRecord* build = c.build_key.empty() ? nullptr : FindBuild(run, c.build_key);
+    snap.Set("rfl_lab_variant_info",
+             With(labels, {std::string(results::ExpectationName(c.expect)), build ? build->rustc_version : "",
+                           build ? FlagsDigest(build->effective_flags) : ""}),
+             1);
+    if (c.build) {
+      for (auto o : {BuildOutcome::kBuilt, BuildOutcome::kCacheHit, BuildOutcome::kFailed,
+                     BuildOutcome::kExpectedFailure}) {
+        snap.Set("rfl_lab_build_outcome", With(labels, {std::string(results::BuildOutcomeName(o))}),
+                 *c.build == o ? 1 : 0);
+      }
+    }
+    if (build) {
+      if (build->outcome != BuildOutcome::kCacheHit) {
+        snap.Set("rfl_lab_build_duration_seconds", labels, build->duration_seconds);
+      }
+      for (const auto& [object, sections] : build->sizes) {
+        for (const auto& [section, bytes] : sections) {
+          snap.Set("rfl_lab_code_size_bytes", With(labels, {object, section}), static_cast<double>(bytes));
+        }
+      }
+    }
+    if (c.boots > 0) {
+      for (auto o : results::AllBootOutcomes()) {
+        std::string name(results::BootOutcomeName(o));
+        auto it = c.outcomes.find(name);
+        snap.Set("rfl_lab_boots", With(labels, {name}), it == c.outcomes.end() ? 0 : it->second);
+      }
+      snap.Set("rfl_lab_boot_retries", labels, c.retried);
+      snap.Set("rfl_lab_boot_failure_ratio", labels, 1.0 - c.success_rate());
+    }
+    snap.Set("rfl_lab_regressions", labels, 0);
+  }
+
+  // Medians over passed boots (a passed boot is always a final attempt).
+  struct SeriesKey {
+    CellKey cell;
+    std::string workload, metric, unit, params;
+    auto operator<=>(const SeriesKey&) const = default;
+  };
+  std::map<SeriesKey, std::vector<double>> samples;
+  std::map<CellKey, std::vector<double>> boot_durations;
+  for (const auto& b : run.boots) {
+    if (b.outcome != BootOutcome::kPassed) continue;
+    CellKey cell{b.arch, b.toolchain, b.kernel, b.variant};
+    if (b.ended_unix > b.started_unix && b.started_unix > 0) {
+      boot_durations[cell].push_back(b.ended_unix - b.started_unix);
+    }
+    for (const auto& s : b.samples) {
+      samples[{cell, s.workload, s.metric, s.unit, ParamsText(s.labels)}].push_back(s.value);
+    }
+  }
+  for (const auto& [cell, values] : boot_durations) {
+    cells[cell].Set("rfl_lab_boot_duration_seconds", CellLabels(scenario, cell), results::Median(values));
+  }
+  for (const auto& [key, values] : samples) {
+    auto series = With(CellLabels(scenario, key.cell), {key.workload, key.metric, key.params});
+    UnitMapping mapping = MapUnit(key.unit);
+    Snapshot& snap = cells[key.cell];
+    double median = results::Median(values) * mapping.scale;
+    if (mapping.family == "rfl_lab_workload_median") {
+      snap.Set(mapping.family, With(series, {key.unit}), median);
+    } else {
+      snap.Set(mapping.family, series, median);
+    }
+    snap.Set("rfl_lab_workload_samples", series, static_cast<double>(values.size()));
+  }
+
+  // Comparisons with the baseline variant.
+  for (const auto& d : analysis.deltas) {
+    CellKey cell{d.key.arch, d.key.toolchain, d.key.kernel, d.variant};
+    Snapshot& snap = cells[cell];
+    auto labels = CellLabels(scenario, cell);
+    auto series = With(labels, {d.key.workload, d.key.metric, ParamsTextFromLabelsKey(d.key.labels)});
+    if (std::isfinite(d.stats.ratio)) snap.Set("rfl_lab_delta_ratio", series, d.stats.ratio);
+    if (d.stats.ci) {
+      snap.Set("rfl_lab_delta_ci_lower_ratio", series, d.stats.ci->lo);
+      snap.Set("rfl_lab_delta_ci_upper_ratio", series, d.stats.ci->hi);
+    }
+    if (d.stats.test) snap.Set("rfl_lab_delta_p_value", series, d.stats.test->p_value);
+    for (auto v : {results::Verdict::kRegression, results::Verdict::kImprovement, results::Verdict::kNoChange,
+                   results::Verdict::kInconclusive}) {
+      snap.Set("rfl_lab_delta_verdict", With(series, {std::string(results::VerdictName(v))}),
+               d.stats.verdict == v ? 1 : 0);
+    }
+    if (d.stats.verdict == results::Verdict::kRegression) {
+      double n = snap.Value("rfl_lab_regressions", {{"scenario", scenario},
+                                                    {"arch", d.key.arch},
+                                                    {"toolchain", d.key.toolchain},
+                                                    {"kernel", d.key.kernel},
+                                                    {"variant", d.variant}})
+                     .value_or(0);
+      snap.Set("rfl_lab_regressions", labels, n + 1);
+    }
+  }
+  for (const auto& s : analysis.sizes) {
+    CellKey cell{s.arch, s.toolchain, s.kernel, s.variant};
+    cells[cell].Set("rfl_lab_code_size_delta_bytes", With(CellLabels(scenario, cell), {s.object, s.section}),
+                    static_cast<double>(s.delta()));
+  }
+  return cells;
+}
+
+Snapshot RunLevel(const results::RunData& run) {
+  Snapshot snap;
+  const auto& info = run.run.info;
+  snap.Set("rfl_lab_run_info", {info.scenario_name, info.baseline, info.timing, info.lab_version}, 1);
+  return snap;
+}
+
+void SetLastSuccess(Snapshot& snap, const std::string& scenario, double ended_unix) {
+  snap.Set("rfl_lab_last_success_timestamp_seconds", {scenario}, ended_unix);
+}
+
+}  // namespace
+
+Snapshot RunSnapshot(const results::RunData& run, const results::RunAnalysis& analysis) {
+  Snapshot snap = RunLevel(run);
+  for (const auto& [cell, part] : CellSnapshots(run, analysis)) snap.Merge(part);
+  return snap;
+}
+
+StoreMetricsSource::StoreMetricsSource(results::Store& store, int lookback_runs)
+    : store_(store), lookback_runs_(lookback_runs) {}
+
+Result<std::shared_ptr<const StoreMetricsSource::RunParts>> StoreMetricsSource::PartsOf(int64_t run_id) {
+  if (auto it = parts_cache_.find(run_id); it != parts_cache_.end()) return it->second;
+  auto run = store_.LoadRun(run_id);
+  if (!run) return std::unexpected(run.error().Wrap(fmt::format("loading run {}", run_id)));
+  auto parts = std::make_shared<RunParts>();
+  parts->run_level = RunLevel(*run);
+  parts->cells = CellSnapshots(*run, results::AnalyzeRun(*run));
+  parts_cache_[run_id] = parts;
+  return parts;
+}
+
+Result<std::shared_ptr<const Snapshot>> StoreMetricsSource::Collect() {
+  std::lock_guard lock(mutex_);
+  auto scenarios = store_.LatestRunPerScenario(/*completed_only=*/false);
+  if (!scenarios) return std::unexpected(scenarios.error());
+
+  // Which completed runs feed the snapshot, newest first per scenario.
+  std::vector<std::pair<std::string, std::vector<results::RunSummary>>> chosen;
+  std::string fingerprint;
+  for (const auto& latest : *scenarios) {
+    const std::string& name = latest.info.scenario_name;
+    auto runs = store_.ListRuns(name, lookback_runs_);
+    if (!runs) return std::unexpected(runs.error());
+    std::vector<results::RunSummary> completed;
+    for (auto& r : *runs) {
+      if (r.status == results::RunStatus::kCompleted) completed.push_back(std::move(r));
+    }
+    fingerprint += name;
+    for (const auto& r : completed) fingerprint += fmt::format(",{}", r.id);
+    fingerprint += ';';
+    chosen.emplace_back(name, std::move(completed));
+  }
+  if (last_snapshot_ && fingerprint == last_fingerprint_) return last_snapshot_;
+
+  auto snap = std::make_shared<Snapshot>();
+  std::set<int64_t> used;
+  for (const auto& [scenario, runs] : chosen) {
+    if (runs.empty()) continue;
+    SetLastSuccess(*snap, scenario, runs.front().ended_unix);
+    std::set<CellKey> seen;
+    for (size_t i = 0; i < runs.size(); ++i) {
+      auto parts = PartsOf(runs[i].id);
+      if (!parts) return std::unexpected(parts.error());
+      used.insert(runs[i].id);
+      if (i == 0) snap->Merge((*parts)->run_level);
+      for (const auto& [cell, part] : (*parts)->cells) {
+        if (seen.insert(cell).second) snap->Merge(part);
+      }
+    }
+  }
+  std::erase_if(parts_cache_, [&](const auto& entry) { return !used.contains(entry.first); });
+  last_fingerprint_ = std::move(fingerprint);
+  last_snapshot_ = std::move(snap);
+  return last_snapshot_;
+}
+
+Result<Snapshot> SnapshotOfRun(results::Store& store, std::optional<int64_t> run_id, std::string* scenario_name) {
+  if (!run_id) {
+    auto latest = store.LatestRun();
+    if (!latest) return std::unexpected(latest.error());
+    if (!*latest) return FailAs(Error::Kind::kNotFound, "the results store holds no run");
+    run_id = **latest;
+  }
+  auto run = store.LoadRun(*run_id);
+  if (!run) return std::unexpected(run.error());
+  Snapshot snap = RunSnapshot(*run, results::AnalyzeRun(*run));
+  const std::string& scenario = run->run.info.scenario_name;
+  // Newest completed run of the scenario (the run pushed may have failed).
+  auto runs = store.ListRuns(scenario, 1000);
+  if (!runs) return std::unexpected(runs.error());
+  for (const auto& r : *runs) {
+    if (r.status == results::RunStatus::kCompleted) {
+      SetLastSuccess(snap, scenario, r.ended_unix);
+      break;
+    }
+  }
+  if (scenario_name) *scenario_name = scenario;
+  return snap;
+}
+
+}  // namespace rfl::exporters

@@ -1,0 +1,74 @@
+#pragma once
+// From the results store to a metrics Snapshot.
+//
+// A run contributes one group of series per cell of its outcome matrix
+// (scenario, arch, toolchain, kernel, variant): build outcome, duration and
+// code sizes, boots by outcome, medians of boot and workload figures over
+// passed boots, and the comparison with the baseline variant (ratio, CI,
+// p-value, verdict) as results::AnalyzeRun computes it.
+//
+// `serve` shows, for every cell, the newest COMPLETED run that has it (runs
+// still running, interrupted or failed are skipped; at most `lookback_runs`
+// runs per scenario are searched), so a study that changed its matrix keeps
+// the cells of its older runs, each stamped with rfl_lab_cell_timestamp_seconds.
+// `push` and the textfile writer export one given run.
+//
+// Analyses of completed runs are cached by run id (a completed run never
+// changes), and the whole snapshot is reused while the set of runs is the
+// same, so a scrape costs a few small queries once the first one is done.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "exporters/prometheus/metrics_model.h"
+#include "lab/results/comparison.h"
+#include "lab/results/records.h"
+#include "lab/results/store.h"
+#include "lab/util/result.h"
+
+namespace rfl::exporters {
+
+// The series of every cell of one run (run_info included, last success not:
+// that one needs the store).
+Snapshot RunSnapshot(const results::RunData& run, const results::RunAnalysis& analysis);
+
+// Where a metrics snapshot comes from; the store is the real one.
+class MetricsSource {
+ public:
+  virtual ~MetricsSource() = default;
+  [[nodiscard]] virtual Result<std::shared_ptr<const Snapshot>> Collect() = 0;
+};
+
+class StoreMetricsSource final : public MetricsSource {
+ public:
+  // `store` must outlive the source. Safe to call from several threads.
+  explicit StoreMetricsSource(results::Store& store, int lookback_runs = 20);
+  [[nodiscard]] Result<std::shared_ptr<const Snapshot>> Collect() override;
+
+ private:
+  using CellKey = std::tuple<std::string, std::string, std::string, std::string>;  // arch, toolchain, kernel, variant
+  struct RunParts {
+    Snapshot run_level;                  // rfl_lab_run_info
+    std::map<CellKey, Snapshot> cells;
+  };
+  Result<std::shared_ptr<const RunParts>> PartsOf(int64_t run_id);
+
+  results::Store& store_;
+  int lookback_runs_;
+  std::mutex mutex_;
+  std::map<int64_t, std::shared_ptr<const RunParts>> parts_cache_;
+  std::string last_fingerprint_;
+  std::shared_ptr<const Snapshot> last_snapshot_;
+};
+
+// One run's snapshot plus rfl_lab_last_success_timestamp_seconds of its
+// scenario (the newest completed run in the store, which may be this one).
+// `run_id` nullopt: the newest run of the store.
+[[nodiscard]] Result<Snapshot> SnapshotOfRun(results::Store& store, std::optional<int64_t> run_id,
+                                             std::string* scenario_name = nullptr);
+
+}  // namespace rfl::exporters

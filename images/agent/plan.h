@@ -1,0 +1,85 @@
+#pragma once
+// The agent's plan: /plan.json in the initramfs, written by the host
+// (lab/image) and read by the agent. Both sides use this parser, so a plan
+// the host writes is a plan the agent accepts. Format in
+// docs/agent-protocol.md:
+//
+//   {"version":1, "boot_id":"…",
+//    "workloads":[{"name":"binder","timeout_s":60,"params":{…}}, …]}
+//
+// Parameters are validated per workload and defaults filled in; an error
+// names the workload index and the field.
+#include <cstdint>
+#include <expected>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace rfl::agent {
+
+inline constexpr int kPlanVersion = 1;
+
+struct BootParams {};
+
+struct RustSamplesParams {
+  // Lines that must appear in the kernel log (substring match).
+  std::vector<std::string> expect;
+};
+// rust_minimal and rust_print lines printed at init by SAMPLES_RUST.
+const std::vector<std::string>& DefaultRustSampleLines();
+
+struct BinderParams {
+  std::vector<uint64_t> payloads{0, 4096, 65535, 65536, 65537};
+  int iterations = 2000;
+  int warmup = 100;
+};
+
+struct BlockParams {
+  std::vector<std::string> devices{"rnull", "null_blk"};
+  std::string pattern = "randread";  // randread | read
+  uint32_t block_size = 4096;
+  int ios = 20000;
+  uint64_t size_mib = 1024;  // device capacity to create
+};
+
+struct KunitParams {
+  std::vector<std::string> suites;  // glob patterns; empty = all
+};
+
+struct CommandParams {
+  std::vector<std::string> argv;
+  int expect_exit = 0;
+};
+
+using WorkloadParams = std::variant<BootParams, RustSamplesParams, BinderParams, BlockParams,
+                                    KunitParams, CommandParams>;
+
+struct PlanWorkload {
+  std::string name;    // boot | rust-samples | binder | block | kunit | command
+  int timeout_s = 60;
+  WorkloadParams params;
+};
+
+struct Plan {
+  int version = kPlanVersion;
+  std::string boot_id;
+  std::vector<PlanWorkload> workloads;
+};
+
+// The workload names the agent knows.
+const std::vector<std::string>& KnownWorkloads();
+
+// Parses and validates a plan (JSON text). Unknown keys are errors, so a typo
+// on the host side does not silently fall back to a default.
+std::expected<Plan, std::string> ParsePlan(std::string_view text);
+
+// Parses one workload's params (a JSON object text) — used by the host to
+// validate scenario parameters with the agent's own rules.
+std::expected<WorkloadParams, std::string> ParseWorkloadParams(std::string_view name,
+                                                               std::string_view params_json);
+
+// The plan as JSON text (params with defaults filled in).
+std::string SerializePlan(const Plan& plan);
+
+}  // namespace rfl::agent

@@ -1,0 +1,143 @@
+// rfl-lab build FILE [--variant V] [--arch A] [--toolchain T] [-j N] [--force] [--json]
+// Builds the kernels of a scenario (or the selected part of it), in plan
+// order so KRUSTFLAGS variants share their tree. A failed build is a finding
+// (exit 1) unless the variant says `expect: build-failure`; a variant that
+// expected a failure and built is a finding too.
+#include <algorithm>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "lab/cli/commands.h"
+#include "lab/cli/scenario_arg.h"
+#include "lab/kernel/build.h"
+#include "lab/kernel/progress.h"
+#include "lab/scenario/plan.h"
+#include "lab/util/cancel.h"
+#include "lab/util/exit_codes.h"
+
+namespace rfl::cli {
+namespace {
+
+struct BuildOpts {
+  std::string file;
+  std::vector<std::string> variants;
+  std::vector<std::string> arches;
+  std::vector<std::string> toolchains;
+  int jobs = 0;
+  bool force = false;
+  bool json = false;
+};
+
+bool Selected(const scenario::BuildSpec& b, const BuildOpts& o) {
+  auto has = [](const std::vector<std::string>& list, const std::string& v) {
+    return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
+  };
+  bool variant_ok = o.variants.empty() || std::any_of(b.variants.begin(), b.variants.end(), [&](const std::string& v) {
+                      return has(o.variants, v);
+                    });
+  return variant_ok && has(o.arches, std::string(scenario::ArchName(b.arch))) && has(o.toolchains, b.toolchain);
+}
+
+void PrintOutcome(const scenario::BuildSpec& b, const kernel::BuildOutcome& r, bool expected) {
+  std::string what = fmt::format("{} {} {} ({})", fmt::join(b.variants, ","), scenario::ArchName(b.arch), b.toolchain,
+                                 b.source.Label());
+  if (r.artifact) {
+    const auto& a = *r.artifact;
+    std::cout << fmt::format("{}: {} in {}{}\n", what, kernel::BuildStatusName(r.status),
+                             kernel::FormatDuration(r.seconds),
+                             expected ? "" : "  — FINDING: expected a build failure, but it built");
+    std::cout << fmt::format("  image     {}\n  artifact  {}\n", a.image.string(), a.dir.string());
+    std::cout << fmt::format("  rustc {} | {} | {}\n", a.versions.rustc, a.versions.bindgen, a.versions.clang);
+    std::cout << fmt::format("  vmlinux text {} data {} bss {} | Rust objects ({}) text {} data {} bss {}\n",
+                             a.vmlinux_sizes.text, a.vmlinux_sizes.data, a.vmlinux_sizes.bss, a.rust_objects.size(),
+                             a.rust_sizes.text, a.rust_sizes.data, a.rust_sizes.bss);
+    if (r.status == kernel::BuildOutcome::Status::kBuilt) {
+      std::cout << fmt::format("  make {} ({} rebuild: {} objects, {} Rust)\n", kernel::FormatDuration(a.build_seconds),
+                               a.rebuild.kind, a.rebuild.objects, a.rebuild.rust_objects.size());
+    }
+  } else if (r.failure) {
+    const auto& f = *r.failure;
+    std::cout << fmt::format("{}: failed [{}]{}\n", what, kernel::FailureClassName(f.cls),
+                             expected ? "  (expected: build-failure)" : "");
+    for (const auto& l : f.excerpt) std::cout << "  | " << l << "\n";
+    std::cout << fmt::format("  log: {}\n", f.log.string());
+  }
+}
+
+}  // namespace
+
+void RegisterBuildCommand(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand("build", "Build the kernels of a scenario (toolchains and sources as needed)");
+  auto o = std::make_shared<BuildOpts>();
+  cmd->add_option("file", o->file, "Scenario YAML file")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--variant", o->variants, "Only these variants (repeatable)");
+  cmd->add_option("--arch", o->arches, "Only these arches: x86_64, arm64, riscv64 (repeatable)");
+  cmd->add_option("--toolchain", o->toolchains, "Only these toolchains (repeatable)");
+  cmd->add_option("-j,--jobs", o->jobs, "make -j (default: number of CPUs)");
+  cmd->add_flag("--force", o->force, "Rebuild even when the artifact is cached");
+  cmd->add_flag("--json", o->json, "Print the outcomes as JSON on stdout");
+  cmd->callback([&ctx, o] {
+    auto loaded = LoadScenarioForCli(o->file, ctx);
+    if (!loaded) {
+      ctx.exit_code = kExitBadInput;
+      return;
+    }
+    const auto& s = *(*loaded)->scenario;
+    auto plan = scenario::ExpandPlan(s);
+    if (!plan) {
+      std::cerr << "error: " << plan.error().message << "\n";
+      ctx.exit_code = kExitLabFailure;
+      return;
+    }
+    auto dirs = ctx.Dirs();
+    std::vector<const scenario::BuildSpec*> selected;
+    for (const auto& b : plan->builds) {
+      if (Selected(b, *o)) selected.push_back(&b);
+    }
+    if (selected.empty()) {
+      std::cerr << "error: no build of " << o->file << " matches the --variant/--arch/--toolchain selection\n";
+      ctx.exit_code = kExitBadInput;
+      return;
+    }
+    int exit_code = kExitOk;
+    nlohmann::json all = nlohmann::json::array();
+    for (size_t i = 0; i < selected.size(); ++i) {
+      const auto& b = *selected[i];
+      kernel::BuildContext bc;
+      bc.cache_dir = dirs.cache;
+      bc.data_dir = dirs.data;
+      bc.jobs = o->jobs;
+      bc.force = o->force;
+      bc.label = fmt::format("{}/{} {} {} ({}/{})", s.name, fmt::join(b.variants, ","), scenario::ArchName(b.arch),
+                             b.toolchain, i + 1, selected.size());
+      auto r = kernel::BuildKernel(b, bc);
+      if (!r) {
+        std::cerr << "error: " << r.error().message << "\n";
+        ctx.exit_code = r.error().kind == Error::Kind::kCancelled ? kExitInterrupted : kExitLabFailure;
+        return;
+      }
+      bool expect_failure = b.expect == scenario::Expect::kBuildFailure;
+      bool as_expected = r->ok() != expect_failure;
+      if (!as_expected) exit_code = std::max(exit_code, kExitFindings);
+      if (o->json) {
+        auto j = kernel::ToJson(*r);
+        j["variants"] = b.variants;
+        j["expect"] = scenario::ExpectName(b.expect);
+        j["as_expected"] = as_expected;
+        all.push_back(j);
+      } else {
+        PrintOutcome(b, *r, expect_failure ? !r->ok() : true);
+      }
+      if (CancelRequested()) {
+        ctx.exit_code = kExitInterrupted;
+        return;
+      }
+    }
+    if (o->json) std::cout << all.dump(2) << "\n";
+    ctx.exit_code = exit_code;
+  });
+}
+
+}  // namespace rfl::cli

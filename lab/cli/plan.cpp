@@ -1,0 +1,79 @@
+// rfl-lab plan FILE [--json]: what a run would build and boot, in order.
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "lab/cli/commands.h"
+#include "lab/cli/scenario_arg.h"
+#include "lab/scenario/plan.h"
+#include "lab/scenario/plan_json.h"
+#include "lab/util/exit_codes.h"
+
+namespace rfl::cli {
+namespace {
+
+void PrintTable(const scenario::Plan& plan) {
+  const auto& s = *plan.scenario;
+  std::cout << fmt::format("scenario {} — baseline '{}', {} boot(s) per variant, timing {}, accel {}\n\n", s.name,
+                           s.baseline, s.repeat.min, scenario::TimingName(s.boot.timing),
+                           scenario::AccelName(s.boot.accel));
+  std::cout << fmt::format("{:<3} {:<16} {:<9} {:<8} {:<11} {:<24} {}\n", "#", "build", "arch", "kernel",
+                           "toolchain", "variants", "changes");
+  int i = 0;
+  std::string last_tree;
+  for (const auto& b : plan.builds) {
+    std::string changes;
+    for (const auto& f : b.rustflags) changes += (changes.empty() ? "" : " ") + f;
+    for (const auto& [k, v] : b.kconfig) changes += fmt::format("{}{}={}", changes.empty() ? "" : " ", k, v);
+    if (b.expect == scenario::Expect::kBuildFailure) changes += "  (expect build failure)";
+    std::string tree_note = b.tree_key == last_tree ? " ↳ same tree" : "";
+    last_tree = b.tree_key;
+    std::cout << fmt::format("{:<3} {:<16} {:<9} {:<8} {:<11} {:<24} {}{}\n", ++i, b.key,
+                             scenario::ArchName(b.arch), b.source.Label(), b.toolchain,
+                             fmt::format("{}", fmt::join(b.variants, ",")), changes.empty() ? "-" : changes,
+                             tree_note);
+  }
+  std::cout << fmt::format("\n{} boot(s), interleaved:", plan.boots.size());
+  size_t shown = 0;
+  for (const auto& b : plan.boots) {
+    if (shown++ == 12) {
+      std::cout << " …";
+      break;
+    }
+    std::cout << " " << b.variant << "#" << b.repetition;
+  }
+  std::cout << "\nworkloads:";
+  for (const auto& w : s.workloads) std::cout << " " << w.name;
+  std::cout << "\n";
+}
+
+}  // namespace
+
+void RegisterPlanCommand(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand("plan", "Expand a scenario into its builds and boots");
+  struct Opts {
+    std::string file;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("file", o->file, "Scenario YAML file")->required()->check(CLI::ExistingFile);
+  cmd->add_flag("--json", o->json, "Print the plan as JSON");
+  cmd->callback([&ctx, o] {
+    auto loaded = LoadScenarioForCli(o->file, ctx);
+    if (!loaded) {
+      ctx.exit_code = kExitBadInput;
+      return;
+    }
+    auto plan = scenario::ExpandPlan(*(*loaded)->scenario);
+    if (!plan) {
+      std::cerr << "error: " << plan.error().message << "\n";
+      ctx.exit_code = kExitLabFailure;
+      return;
+    }
+    if (o->json) std::cout << scenario::PlanToJson(*plan).dump(2) << "\n";
+    else PrintTable(*plan);
+    ctx.exit_code = kExitOk;
+  });
+}
+
+}  // namespace rfl::cli

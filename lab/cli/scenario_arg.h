@@ -1,0 +1,18 @@
+#pragma once
+// Loading a scenario named on the command line: diagnostics go to stderr
+// (all of them), and nullopt means "bad input, exit 2".
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "lab/cli/context.h"
+#include "lab/scenario/load.h"
+
+namespace rfl::cli {
+
+// Loads and validates; prints warnings and errors to stderr. The Scenario is
+// heap-held so plans can point at it.
+std::optional<std::shared_ptr<scenario::LoadedScenario>> LoadScenarioForCli(const std::string& path,
+                                                                             const CliContext& ctx);
+
+}  // namespace rfl::cli

@@ -1,0 +1,136 @@
+// rfl-lab toolchain list | provision NAME [--force] | shell NAME [--source SPEC]
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "lab/cli/commands.h"
+#include "lab/kernel/source.h"
+#include "lab/scenario/model.h"
+#include "lab/toolchain/recipe.h"
+#include "lab/toolchain/toolchain.h"
+#include "lab/util/exit_codes.h"
+#include "lab/util/paths.h"
+
+namespace rfl::cli {
+namespace {
+
+int ExitFor(const Error& e) {
+  if (e.kind == Error::Kind::kInput || e.kind == Error::Kind::kNotFound) return kExitBadInput;
+  if (e.kind == Error::Kind::kCancelled) return kExitInterrupted;
+  return kExitLabFailure;
+}
+
+void List(const LabDirs& dirs) {
+  std::cout << fmt::format("{:<12} {:<26} {:<11} {:<16} {}\n", "toolchain", "suites", "rustc", "bindgen", "clang");
+  for (const auto& name : toolchain::ListRecipeNames(dirs.data)) {
+    auto recipe = toolchain::FindRecipe(dirs.data, name);
+    std::string suites = recipe ? recipe->suite : "?";
+    if (recipe) {
+      for (const auto& s : recipe->extra_suites) suites += "+" + s;
+    }
+    auto tc = toolchain::FindProvisioned(dirs.cache, dirs.data, name);
+    if (tc) {
+      std::cout << fmt::format("{:<12} {:<26} {:<11} {:<16} {}\n", name, suites, tc->versions.rustc,
+                               tc->versions.bindgen, tc->versions.clang);
+    } else {
+      std::cout << fmt::format("{:<12} {:<26} {}\n", name, suites, "(not provisioned: rfl-lab toolchain provision " + name + ")");
+    }
+  }
+  auto host = toolchain::Provision(dirs.cache, dirs.data, std::string(toolchain::kHostToolchain), DefaultRunner());
+  if (host) {
+    std::cout << fmt::format("{:<12} {:<26} {:<11} {:<16} {}\n", "host", "(PATH)", host->versions.rustc,
+                             host->versions.bindgen, host->versions.clang);
+  } else {
+    std::cout << fmt::format("{:<12} {:<26} {}\n", "host", "(PATH)", "(no rustc on PATH)");
+  }
+}
+
+}  // namespace
+
+void RegisterToolchainCommand(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand("toolchain", "Toolchain root filesystems (one per rustc version)");
+  cmd->require_subcommand(1);
+
+  auto* list = cmd->add_subcommand("list", "Recipes, and the rustc/bindgen/clang of each provisioned toolchain");
+  list->callback([&ctx] {
+    List(ctx.Dirs());
+    ctx.exit_code = kExitOk;
+  });
+
+  struct ProvisionOpts {
+    std::string name;
+    bool force = false;
+  };
+  auto po = std::make_shared<ProvisionOpts>();
+  auto* prov = cmd->add_subcommand("provision", "Make (or check) a toolchain rootfs with mmdebstrap");
+  prov->add_option("name", po->name, "Recipe name (images/toolchains/NAME.yaml)")->required();
+  prov->add_flag("--force", po->force, "Redo it even if it is complete");
+  prov->callback([&ctx, po] {
+    auto dirs = ctx.Dirs();
+    toolchain::ProvisionOptions opts;
+    opts.force = po->force;
+    auto tc = toolchain::Provision(dirs.cache, dirs.data, po->name, DefaultRunner(), opts);
+    if (!tc) {
+      std::cerr << "error: " << tc.error().message << "\n";
+      ctx.exit_code = ExitFor(tc.error());
+      return;
+    }
+    std::cout << fmt::format("{}: rustc {}, {}, {}, {}\n", tc->name, tc->versions.rustc, tc->versions.bindgen,
+                             tc->versions.clang, tc->versions.rustfmt);
+    if (!tc->is_host()) std::cout << fmt::format("rootfs: {}\n", tc->rootfs.string());
+    ctx.exit_code = kExitOk;
+  });
+
+  struct ShellOpts {
+    std::string name;
+    std::string source;
+  };
+  auto so = std::make_shared<ShellOpts>();
+  auto* shell = cmd->add_subcommand("shell", "An interactive shell inside a toolchain (kernel source at /src)");
+  shell->add_option("name", so->name, "Toolchain name")->required();
+  shell->add_option("--source", so->source, "Kernel source to mount read-only at /src (e.g. debian:linux-source-7.3)");
+  shell->callback([&ctx, so] {
+    auto dirs = ctx.Dirs();
+    auto tc = toolchain::Provision(dirs.cache, dirs.data, so->name, DefaultRunner());
+    if (!tc) {
+      std::cerr << "error: " << tc.error().message << "\n";
+      ctx.exit_code = ExitFor(tc.error());
+      return;
+    }
+    std::vector<toolchain::Mount> mounts;
+    if (!so->source.empty()) {
+      scenario::KernelSource ks;
+      ks.spec = so->source;
+      auto colon = so->source.find(':');
+      std::string kind = colon == std::string::npos ? "" : so->source.substr(0, colon);
+      ks.value = colon == std::string::npos ? so->source : so->source.substr(colon + 1);
+      if (kind == "debian") ks.kind = scenario::KernelSource::Kind::kDebian;
+      else if (kind == "path") ks.kind = scenario::KernelSource::Kind::kPath;
+      else if (kind == "tarball") ks.kind = scenario::KernelSource::Kind::kTarball;
+      else {
+        std::cerr << "error: --source must be debian:PKG, path:DIR or tarball:FILE\n";
+        ctx.exit_code = kExitBadInput;
+        return;
+      }
+      auto src = kernel::PrepareSource(ks, dirs.cache, DefaultRunner());
+      if (!src) {
+        std::cerr << "error: " << src.error().message << "\n";
+        ctx.exit_code = ExitFor(src.error());
+        return;
+      }
+      mounts.push_back({src->dir, toolchain::kSourceMountPoint, false});
+    }
+    auto argv = toolchain::ShellArgv(*tc, mounts);
+    std::vector<char*> cargv;
+    for (auto& a : argv) cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    ::execvp(cargv[0], cargv.data());
+    std::cerr << fmt::format("error: cannot run {}: {}\n", argv[0], std::strerror(errno));
+    ctx.exit_code = kExitLabFailure;
+  });
+}
+
+}  // namespace rfl::cli

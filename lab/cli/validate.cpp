@@ -1,0 +1,38 @@
+// rfl-lab validate FILE...: check scenarios, print every problem like a compiler.
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "lab/cli/commands.h"
+#include "lab/cli/scenario_arg.h"
+#include "lab/scenario/plan.h"
+#include "lab/util/exit_codes.h"
+
+namespace rfl::cli {
+
+void RegisterValidateCommand(CLI::App& app, CliContext& ctx) {
+  auto* cmd = app.add_subcommand("validate", "Check scenario files; report every error with file:line:col and a hint");
+  auto files = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("files", *files, "Scenario YAML files")->required()->check(CLI::ExistingFile);
+  cmd->callback([&ctx, files] {
+    int rc = kExitOk;
+    for (const auto& f : *files) {
+      auto loaded = LoadScenarioForCli(f, ctx);
+      if (!loaded) {
+        rc = kExitBadInput;
+        continue;
+      }
+      auto plan = scenario::ExpandPlan(*(*loaded)->scenario);
+      if (!plan) {
+        std::cerr << fmt::format("{}: error: {}\n", f, plan.error().message);
+        rc = std::max(rc, kExitLabFailure);
+        continue;
+      }
+      std::cout << fmt::format("{}: ok — {} variant(s), {} build(s), {} boot(s)\n", f,
+                               (*loaded)->scenario->variants.size(), plan->builds.size(), plan->boots.size());
+    }
+    ctx.exit_code = rc;
+  });
+}
+
+}  // namespace rfl::cli

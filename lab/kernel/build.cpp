@@ -1,0 +1,436 @@
+#include "lab/kernel/build.h"
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "lab/kernel/kbuild.h"
+#include "lab/kernel/kconfig.h"
+#include "lab/kernel/progress.h"
+#include "lab/kernel/source.h"
+#include "lab/toolchain/file_lock.h"
+#include "lab/toolchain/toolchain.h"
+#include "lab/util/cancel.h"
+#include "lab/util/hash.h"
+#include "lab/util/paths.h"
+
+namespace rfl::kernel {
+namespace fs = std::filesystem;
+using nlohmann::json;
+using scenario::BuildSpec;
+
+namespace {
+
+// Per-tree bookkeeping: which inputs made its .config, and how long builds took.
+struct TreeState {
+  std::string config_inputs;
+  std::map<std::string, double> durations;  // build key → seconds; "full" → last full build
+};
+
+TreeState LoadTreeState(const fs::path& file) {
+  TreeState s;
+  auto text = ReadFile(file);
+  if (!text) return s;
+  try {
+    json j = json::parse(*text);
+    s.config_inputs = j.value("config_inputs", "");
+    s.durations = j.value("durations", std::map<std::string, double>{});
+  } catch (const json::exception&) {
+  }
+  return s;
+}
+
+Status SaveTreeState(const fs::path& file, const TreeState& s) {
+  json j{{"config_inputs", s.config_inputs}, {"durations", s.durations}};
+  return WriteFileAtomic(file, j.dump(2) + "\n");
+}
+
+std::string FirstLineOf(const fs::path& p) {
+  std::ifstream in(p);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// kbuild's .cmd file of an object: dir/.name.o.cmd
+fs::path CmdFileOf(const fs::path& object) {
+  return object.parent_path() / ("." + object.filename().string() + ".cmd");
+}
+
+bool IsRustObject(const fs::path& object) {
+  std::string first = FirstLineOf(CmdFileOf(object));
+  return first.find("rustc ") != std::string::npos || first.find("/rustc ") != std::string::npos;
+}
+
+using Mtimes = std::map<std::string, fs::file_time_type>;
+
+Mtimes ObjectMtimes(const fs::path& tree) {
+  Mtimes m;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(tree, fs::directory_options::skip_permission_denied, ec), end;
+  for (; it != end; it.increment(ec)) {
+    if (ec) break;
+    if (it->is_directory()) {
+      if (it->path().filename() == "tools" || it->path().filename() == "scripts") it.disable_recursion_pending();
+      continue;
+    }
+    if (it->path().extension() != ".o") continue;
+    m[it->path().lexically_relative(tree).string()] = it->last_write_time(ec);
+  }
+  return m;
+}
+
+BuildOutcome Failed(const BuildSpec& spec, FailureClass cls, std::vector<std::string> excerpt, const fs::path& log,
+                    std::string_view first) {
+  BuildOutcome o;
+  o.status = BuildOutcome::Status::kFailed;
+  o.build_key = spec.key;
+  BuildFailure f;
+  f.cls = cls;
+  f.excerpt = std::move(excerpt);
+  f.log = log;
+  f.message = fmt::format("{}: {}", FailureClassName(cls),
+                          !first.empty() ? std::string(first) : (f.excerpt.empty() ? "" : f.excerpt.front()));
+  o.failure = std::move(f);
+  return o;
+}
+
+Status CopyInto(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
+  if (ec) return Fail("cannot copy {} to {}: {}", from.string(), to.string(), ec.message());
+  return {};
+}
+
+}  // namespace
+
+std::string_view BuildStatusName(BuildOutcome::Status s) {
+  switch (s) {
+    case BuildOutcome::Status::kBuilt: return "built";
+    case BuildOutcome::Status::kCacheHit: return "cache-hit";
+    case BuildOutcome::Status::kFailed: return "failed";
+  }
+  return "failed";
+}
+
+json ToJson(const BuildOutcome& o) {
+  json j{{"status", BuildStatusName(o.status)},
+         {"build_key", o.build_key},
+         {"artifact_key", o.artifact_key},
+         {"seconds", o.seconds}};
+  if (o.artifact) {
+    j["artifact_dir"] = o.artifact->dir.string();
+    j["artifact"] = ToJson(*o.artifact);
+  }
+  if (o.failure) {
+    j["failure"] = {{"class", FailureClassName(o.failure->cls)},
+                    {"message", o.failure->message},
+                    {"excerpt", o.failure->excerpt},
+                    {"log", o.failure->log.string()}};
+  }
+  return j;
+}
+
+Result<BuildOutcome> BuildOutcomeFromJson(const json& j) {
+  try {
+    BuildOutcome o;
+    std::string status = j.at("status").get<std::string>();
+    if (status == "built") o.status = BuildOutcome::Status::kBuilt;
+    else if (status == "cache-hit") o.status = BuildOutcome::Status::kCacheHit;
+    else if (status == "failed") o.status = BuildOutcome::Status::kFailed;
+    else return Fail("unknown build status '{}'", status);
+    o.build_key = j.value("build_key", "");
+    o.artifact_key = j.value("artifact_key", "");
+    o.seconds = j.value("seconds", 0.0);
+    if (j.contains("artifact")) {
+      auto a = ArtifactFromJson(j.at("artifact"), j.value("artifact_dir", ""));
+      if (!a) return Fail(a.error());
+      o.artifact = *a;
+    }
+    if (j.contains("failure")) {
+      const auto& f = j.at("failure");
+      BuildFailure bf;
+      auto cls = ParseFailureClass(f.value("class", "other"));
+      bf.cls = cls.value_or(FailureClass::kOther);
+      bf.message = f.value("message", "");
+      bf.excerpt = f.value("excerpt", std::vector<std::string>{});
+      bf.log = f.value("log", "");
+      o.failure = bf;
+    }
+    return o;
+  } catch (const json::exception& e) {
+    return Fail("build outcome: {}", e.what());
+  }
+}
+
+fs::path TreeDir(const fs::path& cache_dir, const BuildSpec& spec) { return cache_dir / "trees" / spec.tree_key; }
+
+Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto seconds_since = [](auto start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  ProcessRunner& runner = ctx.runner ? *ctx.runner : DefaultRunner();
+  std::ostream& out = ctx.progress ? *ctx.progress : std::cerr;
+  bool tty = ctx.progress_tty.value_or(ctx.progress == nullptr && ::isatty(STDERR_FILENO));
+  std::string arch_name(scenario::ArchName(spec.arch));
+  std::string label = !ctx.label.empty()
+                          ? ctx.label
+                          : fmt::format("{} {} {}", fmt::join(spec.variants, ","), arch_name, spec.toolchain);
+  int jobs = ctx.jobs > 0 ? ctx.jobs : std::max(1u, std::thread::hardware_concurrency());
+
+  // Inputs: toolchain and source (both cached once made).
+  auto tc = toolchain::Provision(ctx.cache_dir, ctx.data_dir, spec.toolchain, runner);
+  if (!tc) return Fail(tc.error());
+  auto src = PrepareSource(spec.source, ctx.cache_dir, runner);
+  if (!src) return Fail(src.error());
+
+  BuildOutcome outcome;
+  outcome.build_key = spec.key;
+  outcome.artifact_key = ArtifactKey(spec, src->id, tc->id);
+  fs::path art_dir = ArtifactsDir(ctx.cache_dir) / outcome.artifact_key;
+  auto cache_hit = [&](Artifact a) {
+    outcome.status = BuildOutcome::Status::kCacheHit;
+    outcome.artifact = std::move(a);
+    outcome.seconds = seconds_since(t0);
+    return outcome;
+  };
+  if (!ctx.force) {
+    if (auto a = LoadArtifact(art_dir)) return cache_hit(*a);
+  }
+
+  // One tree per tree_key; its lock serializes builds across processes.
+  fs::path tree_root = TreeDir(ctx.cache_dir, spec);
+  fs::path tree = tree_root / "o";
+  for (const auto& d : {tree, tree_root / "logs"}) {
+    if (auto st = EnsureDir(d); !st) return Fail(st.error());
+  }
+  auto lock = FileLock::Acquire(tree_root.string() + ".lock", ctx.timeout, [&] {
+    out << fmt::format("[{}] waiting for another rfl-lab building in the same tree\n", label) << std::flush;
+  });
+  if (!lock) return Fail(lock.error());
+  if (!ctx.force) {
+    if (auto a = LoadArtifact(art_dir)) return cache_hit(*a);
+  }
+
+  fs::path log = tree_root / "logs" / (spec.key + ".log");
+  std::error_code ec;
+  fs::remove(log, ec);
+  fs::path state_file = tree_root / "state.json";
+  TreeState state = LoadTreeState(state_file);
+  bool fresh_tree = !fs::exists(tree / "vmlinux");
+  std::optional<double> estimate;
+  if (auto it = state.durations.find(spec.key); it != state.durations.end()) estimate = it->second;
+  else if (auto f = state.durations.find(fresh_tree ? "full" : "incremental"); f != state.durations.end())
+    estimate = f->second;
+  BuildProgress progress(out, tty, label, estimate);
+
+  std::vector<toolchain::Mount> mounts{{src->dir, toolchain::kSourceMountPoint, false},
+                                       {tree, toolchain::kBuildMountPoint, true}};
+  fs::path src_in = toolchain::InsidePath(*tc, mounts[0]);
+  fs::path tree_in = toolchain::InsidePath(*tc, mounts[1]);
+  auto make = [&](std::vector<std::string> targets, std::vector<std::string> rustflags) -> Result<ProcessResult> {
+    MakeInvocation m{src_in, tree_in, spec.arch, jobs, std::move(rustflags), std::move(targets)};
+    Command cmd = toolchain::InToolchain(*tc, MakeCommand(m), mounts);
+    cmd.log_file = log;
+    cmd.on_line = [&](std::string_view l) { progress.Line(l); };
+    cmd.timeout = ctx.timeout;
+    auto r = runner.Run(cmd);
+    if (!r) return Fail(r.error());
+    if (CancelRequested()) return FailAs(Error::Kind::kCancelled, "build cancelled");
+    return r;
+  };
+  auto finish_failed = [&](BuildOutcome o) {
+    o.artifact_key = outcome.artifact_key;
+    o.seconds = seconds_since(t0);
+    progress.Done(fmt::format("FAILED ({})", o.failure->message));
+    return o;
+  };
+
+  // What the fragments and the variant ask for.
+  std::vector<std::pair<std::string, ConfigValues>> fragments;
+  for (const auto& f : spec.fragments) {
+    auto text = ReadFile(f);
+    if (!text) return Fail(text.error());
+    fragments.emplace_back(f.filename().string(), ParseConfig(*text));
+  }
+  auto requests = MergeRequests(fragments, spec.kconfig);
+  bool wants_rust = std::any_of(requests.begin(), requests.end(),
+                                [](const Request& r) { return r.symbol == "RUST" && r.value == "y"; });
+
+  // 1. Is Rust available with this toolchain?
+  if (wants_rust) {
+    progress.Phase("rustavailable");
+    auto r = make({"rustavailable"}, {});
+    if (!r) return Fail(r.error());
+    if (!r->ok()) {
+      return finish_failed(Failed(spec, FailureClass::kRustUnavailable, RustUnavailableMessage(r->output), log, ""));
+    }
+  }
+
+  // 2. The .config, made once per tree (the tree key covers its inputs).
+  std::string config_inputs = KeyHasher().Add("config-v1").Add(spec.tree_key).Add(src->id).Add(tc->id).Short();
+  if (state.config_inputs != config_inputs || !fs::exists(tree / ".config")) {
+    progress.Phase("config");
+    fs::remove(tree / ".config", ec);
+    std::vector<std::string> first;
+    if (spec.config == "tinyconfig" || spec.config == "defconfig" || spec.config == "allnoconfig") {
+      first = {spec.config};
+    } else {
+      if (auto st = CopyInto(spec.config, tree / ".config"); !st) return Fail(st.error());
+      first = {"olddefconfig"};
+    }
+    auto r = make(first, {});
+    if (!r) return Fail(r.error());
+    if (!r->ok()) {
+      auto c = ClassifyBuildLog(r->output);
+      return finish_failed(Failed(spec, FailureClass::kOther, c.excerpt, log, fmt::format("make {} failed", first[0])));
+    }
+    {
+      std::ofstream cfg(tree / ".config", std::ios::app);
+      cfg << RenderRequests(requests);
+      if (!cfg) return Fail("cannot append to {}", (tree / ".config").string());
+    }
+    r = make({"olddefconfig"}, {});
+    if (!r) return Fail(r.error());
+    if (!r->ok()) {
+      auto c = ClassifyBuildLog(r->output);
+      return finish_failed(Failed(spec, FailureClass::kOther, c.excerpt, log, "make olddefconfig failed"));
+    }
+    state.config_inputs = config_inputs;
+    if (auto st = SaveTreeState(state_file, state); !st) return Fail(st.error());
+  }
+  auto config_text = ReadFile(tree / ".config");
+  if (!config_text) return Fail(config_text.error());
+  auto final_config = ParseConfig(*config_text);
+  auto unmet = VerifyConfig(requests, final_config, KconfigIndex{});
+  if (!unmet.empty()) {
+    // Explain with the Kconfig dependencies (a scan of the tree, only now).
+    unmet = VerifyConfig(requests, final_config, KconfigIndex::Scan(src->dir, SrcArch(spec.arch)));
+    std::string text = DescribeUnmet(unmet);
+    {
+      std::ofstream l(log, std::ios::app);
+      l << "rfl-lab: Kconfig verification failed:\n" << text;
+    }
+    std::vector<std::string> lines;
+    for (const auto& u : unmet) {
+      lines.push_back(fmt::format("CONFIG_{}: asked {}, got {} (from {}); {}", u.symbol, u.asked, u.got, u.origin, u.reason));
+    }
+    return finish_failed(Failed(spec, FailureClass::kKconfigUnmet, lines, log, ""));
+  }
+
+  // 3. kbuild.
+  Mtimes before = ObjectMtimes(tree);
+  progress.Phase(fresh_tree ? "make (full)" : "make");
+  auto build_start = std::chrono::steady_clock::now();
+  auto r = make({"vmlinux", std::string(ImageTarget(spec.arch))}, spec.rustflags);
+  if (!r) return Fail(r.error());
+  double build_seconds = seconds_since(build_start);
+  if (!r->ok()) {
+    auto c = ClassifyBuildLog(r->output);
+    if (r->timed_out) c.excerpt.insert(c.excerpt.begin(), fmt::format("make {}", r->Describe()));
+    return finish_failed(Failed(spec, c.cls, c.excerpt, log, ""));
+  }
+
+  // 4. The artifact.
+  progress.Phase("collect");
+  Artifact a;
+  a.key = outcome.artifact_key;
+  a.build_key = spec.key;
+  a.tree_key = spec.tree_key;
+  a.arch = arch_name;
+  a.source_spec = spec.source.spec;
+  a.source_id = src->id;
+  a.kernel_version = src->kernel_version;
+  a.toolchain = tc->name;
+  a.toolchain_id = tc->id;
+  a.versions = tc->versions;
+  a.variants = spec.variants;
+  a.requested_rustflags = spec.rustflags;
+  a.build_seconds = build_seconds;
+  a.created_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (auto core = ReadFile(tree / "rust" / ".core.o.cmd")) a.effective_rustflags_core = RustFlagsFromCmd(*core).value_or(std::vector<std::string>{});
+  if (auto kern = ReadFile(tree / "rust" / ".kernel.o.cmd")) a.effective_rustflags_kernel = RustFlagsFromCmd(*kern).value_or(std::vector<std::string>{});
+  a.config_sha256 = Sha256Hex(*config_text);
+
+  Mtimes after = ObjectMtimes(tree);
+  a.rebuild.kind = before.empty() ? "full" : "incremental";
+  for (const auto& [path, mtime] : after) {
+    bool is_rust = IsRustObject(tree / path);
+    if (is_rust) {
+      auto sizes = ReadElfSizes(tree / path);
+      if (sizes) {
+        a.rust_objects.push_back(ObjectSizes{path, *sizes});
+        a.rust_sizes += *sizes;
+      }
+    }
+    auto it = before.find(path);
+    if (it != before.end() && it->second == mtime) continue;
+    ++a.rebuild.objects;
+    if (is_rust) a.rebuild.rust_objects.push_back(path);
+    else if (a.rebuild.c_objects.size() < 200) a.rebuild.c_objects.push_back(path);
+  }
+  if (a.rebuild.objects == 0) a.rebuild.kind = "noop";
+  auto vml = ReadElfSizes(tree / "vmlinux");
+  if (!vml) return Fail(vml.error());
+  a.vmlinux_sizes = *vml;
+
+  fs::path tmp = ArtifactsDir(ctx.cache_dir) / fmt::format(".tmp-{}-{}", a.key, ::getpid());
+  fs::remove_all(tmp, ec);
+  if (auto st = EnsureDir(tmp); !st) return Fail(st.error());
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code e;
+      if (!p.empty()) fs::remove_all(p, e);
+    }
+  } cleanup{tmp};
+  const std::pair<fs::path, std::string> files[] = {
+      {tree / ImagePathInTree(spec.arch), std::string(ImageTarget(spec.arch))},
+      {tree / "vmlinux", "vmlinux"},
+      {tree / ".config", "config"},
+      {tree / "System.map", "System.map"},
+      {log, "build.log"},
+      {tree / "rust" / ".core.o.cmd", "core.o.cmd"},
+      {tree / "rust" / ".kernel.o.cmd", "kernel.o.cmd"},
+  };
+  for (const auto& [from, name] : files) {
+    if (!fs::exists(from)) continue;
+    if (auto st = CopyInto(from, tmp / name); !st) return Fail(st.error());
+  }
+  if (!fs::exists(tmp / ImageTarget(spec.arch))) {
+    return Fail("make succeeded but {} is missing", (tree / ImagePathInTree(spec.arch)).string());
+  }
+  a.dir = art_dir;
+  a.image = art_dir / ImageTarget(spec.arch);
+  a.vmlinux = art_dir / "vmlinux";
+  a.config = art_dir / "config";
+  a.system_map = fs::exists(tmp / "System.map") ? art_dir / "System.map" : fs::path();
+  a.build_log = art_dir / "build.log";
+  if (auto st = WriteFileAtomic(tmp / "metadata.json", ToJson(a).dump(2) + "\n"); !st) return Fail(st.error());
+  fs::remove_all(art_dir, ec);
+  fs::rename(tmp, art_dir, ec);
+  if (ec) return Fail("cannot rename {} to {}: {}", tmp.string(), art_dir.string(), ec.message());
+  cleanup.p.clear();
+
+  state.durations[spec.key] = build_seconds;
+  state.durations[a.rebuild.kind == "full" ? "full" : "incremental"] = build_seconds;
+  if (auto st = SaveTreeState(state_file, state); !st) spdlog::warn("{}", st.error().message);
+
+  outcome.status = BuildOutcome::Status::kBuilt;
+  outcome.artifact = std::move(a);
+  outcome.seconds = seconds_since(t0);
+  progress.Done(fmt::format("built ({} rebuild, {} objects, {} Rust)", outcome.artifact->rebuild.kind,
+                            outcome.artifact->rebuild.objects, outcome.artifact->rebuild.rust_objects.size()));
+  return outcome;
+}
+
+}  // namespace rfl::kernel

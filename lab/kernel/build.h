@@ -1,0 +1,80 @@
+#pragma once
+// Building a kernel: the public entry point of the kernel stage.
+//
+//   Result<BuildOutcome> BuildKernel(const scenario::BuildSpec&, const BuildContext&)
+//   std::optional<Artifact> LookupCachedArtifact(spec, cache_dir)   (artifact.h)
+//
+// BuildKernel provisions the toolchain and prepares the source if needed,
+// then returns a cache hit, or builds in the stable tree
+// <cache>/trees/<tree_key>/ (one O= tree per source × config × toolchain ×
+// arch, so variants that differ only in KRUSTFLAGS rebuild only Rust objects;
+// rustc command lines hold the O= path, so the tree never moves):
+//   1. `make rustavailable` (when Rust is requested) → rust-unavailable;
+//   2. base config + fragments + variant symbols, `olddefconfig`, once per
+//      tree; then every requested symbol is verified → kconfig-unmet;
+//   3. `make vmlinux <image>` with KRUSTFLAGS → rustc-error, bindgen-error,
+//      link-error or other, classified from the log (build_log.h);
+//   4. the artifact is collected into the cache (artifact.h).
+// A failed kernel build is a BuildOutcome (a finding), not an error; an
+// error means the lab could not work (no mirror, no space, cancelled).
+// The tree's lock serializes builds of one tree across rfl-lab processes.
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lab/kernel/artifact.h"
+#include "lab/kernel/build_log.h"
+#include "lab/scenario/plan.h"
+#include "lab/util/process.h"
+#include "lab/util/result.h"
+
+namespace rfl::kernel {
+
+struct BuildContext {
+  std::filesystem::path cache_dir;  // LabDirs::cache
+  std::filesystem::path data_dir;   // LabDirs::data (toolchain recipes)
+  ProcessRunner* runner = nullptr;  // nullptr: DefaultRunner()
+  int jobs = 0;                     // make -j; 0: the number of CPUs
+  bool force = false;               // rebuild even when cached
+  // Progress output (stderr by default). A live line when it is a terminal,
+  // plain lines otherwise.
+  std::ostream* progress = nullptr;
+  std::optional<bool> progress_tty;  // override terminal detection
+  std::string label;                 // shown in progress: "quickstart/baseline x86_64"
+  std::chrono::hours timeout{3};     // per make run
+};
+
+struct BuildFailure {
+  FailureClass cls = FailureClass::kOther;
+  std::string message;               // one line: "link-error: ld.lld: error: undefined symbol: …"
+  std::vector<std::string> excerpt;  // the first relevant lines
+  std::filesystem::path log;         // full log of the failing step
+};
+
+struct BuildOutcome {
+  enum class Status { kBuilt, kCacheHit, kFailed };
+  Status status = Status::kFailed;
+  std::optional<Artifact> artifact;  // kBuilt, kCacheHit
+  std::optional<BuildFailure> failure;
+  std::string build_key;
+  std::string artifact_key;
+  double seconds = 0;                // wall time of this call
+
+  bool ok() const { return status != Status::kFailed; }
+};
+std::string_view BuildStatusName(BuildOutcome::Status s);  // built | cache-hit | failed
+nlohmann::json ToJson(const BuildOutcome& o);
+Result<BuildOutcome> BuildOutcomeFromJson(const nlohmann::json& j);
+
+[[nodiscard]] Result<BuildOutcome> BuildKernel(const scenario::BuildSpec& spec, const BuildContext& ctx);
+
+// <cache>/trees/<tree_key>: the O= tree of a spec.
+std::filesystem::path TreeDir(const std::filesystem::path& cache_dir, const scenario::BuildSpec& spec);
+
+}  // namespace rfl::kernel

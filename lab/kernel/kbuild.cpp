@@ -1,0 +1,58 @@
+#include "lab/kernel/kbuild.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace rfl::kernel {
+
+using scenario::Arch;
+
+std::string_view KbuildArch(Arch arch) {
+  switch (arch) {
+    case Arch::kX86_64: return "x86_64";
+    case Arch::kArm64: return "arm64";
+    case Arch::kRiscv64: return "riscv";
+  }
+  return "x86_64";
+}
+
+std::string_view SrcArch(Arch arch) {
+  switch (arch) {
+    case Arch::kX86_64: return "x86";
+    case Arch::kArm64: return "arm64";
+    case Arch::kRiscv64: return "riscv";
+  }
+  return "x86";
+}
+
+std::string_view ImageTarget(Arch arch) { return arch == Arch::kX86_64 ? "bzImage" : "Image"; }
+
+std::filesystem::path ImagePathInTree(Arch arch) {
+  return std::filesystem::path("arch") / std::string(SrcArch(arch)) / "boot" / std::string(ImageTarget(arch));
+}
+
+std::map<std::string, std::string> ReproducibleEnv() {
+  return {{"KBUILD_BUILD_TIMESTAMP", "Thu Jan  1 00:00:00 UTC 1970"},
+          {"KBUILD_BUILD_VERSION", "1"},
+          {"KBUILD_BUILD_USER", "rfl-lab"},
+          {"KBUILD_BUILD_HOST", "rfl-lab"},
+          {"LC_ALL", "C"}};
+}
+
+Command MakeCommand(const MakeInvocation& m) {
+  Command c;
+  c.argv = {"make",
+            "-C",
+            m.source.string(),
+            fmt::format("O={}", m.tree.string()),
+            "LLVM=1",
+            fmt::format("ARCH={}", KbuildArch(m.arch)),
+            fmt::format("-j{}", std::max(1, m.jobs))};
+  if (!m.rustflags.empty()) c.argv.push_back(fmt::format("KRUSTFLAGS={}", fmt::join(m.rustflags, " ")));
+  c.argv.insert(c.argv.end(), m.targets.begin(), m.targets.end());
+  c.env = ReproducibleEnv();
+  c.cwd = m.tree;
+  return c;
+}
+
+}  // namespace rfl::kernel

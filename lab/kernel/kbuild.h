@@ -1,0 +1,39 @@
+#pragma once
+// kbuild invocations: `make -C <src> O=<tree> LLVM=1 ARCH=<karch> …` as an
+// argument vector (flags never pass through a shell), with the
+// KBUILD_BUILD_* variables fixed so builds are reproducible.
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "lab/scenario/model.h"
+#include "lab/util/process.h"
+
+namespace rfl::kernel {
+
+// kbuild's ARCH= value: x86_64, arm64, riscv.
+std::string_view KbuildArch(scenario::Arch arch);
+// The arch/ subdirectory: x86, arm64, riscv.
+std::string_view SrcArch(scenario::Arch arch);
+// The boot image target and its path in the tree:
+// bzImage → arch/x86/boot/bzImage, Image → arch/arm64/boot/Image, arch/riscv/boot/Image.
+std::string_view ImageTarget(scenario::Arch arch);
+std::filesystem::path ImagePathInTree(scenario::Arch arch);
+
+// Environment for reproducible builds (KBUILD_BUILD_TIMESTAMP, …).
+std::map<std::string, std::string> ReproducibleEnv();
+
+struct MakeInvocation {
+  std::filesystem::path source;  // as seen by the command (inside the toolchain)
+  std::filesystem::path tree;    // O=, as seen by the command
+  scenario::Arch arch = scenario::Arch::kX86_64;
+  int jobs = 1;
+  std::vector<std::string> rustflags;  // KRUSTFLAGS, joined by spaces
+  std::vector<std::string> targets;    // tinyconfig | olddefconfig | vmlinux bzImage | rustavailable
+};
+
+// The make command (argv, env); the caller wraps it into the toolchain.
+Command MakeCommand(const MakeInvocation& m);
+
+}  // namespace rfl::kernel

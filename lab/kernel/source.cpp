@@ -1,0 +1,295 @@
+#include "lab/kernel/source.h"
+
+#include <chrono>
+#include <regex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "lab/toolchain/file_lock.h"
+#include "lab/util/cancel.h"
+#include "lab/util/hash.h"
+#include "lab/util/paths.h"
+
+namespace rfl::kernel {
+namespace fs = std::filesystem;
+using nlohmann::json;
+using scenario::KernelSource;
+
+namespace {
+
+constexpr const char* kMirror = "http://deb.debian.org/debian";
+constexpr const char* kKeyring = "/usr/share/keyrings/debian-archive-keyring.gpg";
+constexpr const char* kStamp = "source.json";
+
+std::string ErrorLines(const std::string& output) {
+  std::vector<std::string> picked;
+  size_t start = 0;
+  while (start < output.size()) {
+    size_t end = output.find('\n', start);
+    if (end == std::string::npos) end = output.size();
+    std::string line = output.substr(start, end - start);
+    if (line.starts_with("E:") || line.starts_with("Err:") || line.starts_with("W:")) {
+      if (picked.size() < 8) picked.push_back(line);
+    }
+    start = end + 1;
+  }
+  if (picked.empty()) return output.size() > 600 ? output.substr(output.size() - 600) : output;
+  return fmt::format("{}", fmt::join(picked, "\n"));
+}
+
+// Runs `cmd` up to `attempts` times; the error carries the last failure's apt lines.
+Result<ProcessResult> RunWithRetry(ProcessRunner& runner, const Command& cmd, int attempts, std::string_view what) {
+  std::string last;
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    auto r = runner.Run(cmd);
+    if (!r) return Fail(r.error());
+    if (r->ok()) return r;
+    last = fmt::format("{}: {}", r->Describe(), ErrorLines(r->output));
+    spdlog::warn("{} failed (attempt {}/{}): {}", what, attempt, attempts, last);
+    if (CancelRequested()) return FailAs(Error::Kind::kCancelled, "cancelled: {}", what);
+    if (attempt < attempts) std::this_thread::sleep_for(std::chrono::seconds(5 * attempt));
+  }
+  return Fail("{} failed after {} attempts (mirror {}): {}", what, attempts, kMirror, last);
+}
+
+fs::path SourceCacheDir(const KernelSource& source, const fs::path& cache_dir) {
+  switch (source.kind) {
+    case KernelSource::Kind::kDebian: return cache_dir / "sources" / ("debian-" + source.value);
+    case KernelSource::Kind::kTarball: {
+      auto sha = Sha256File(source.value);
+      return cache_dir / "sources" / ("tarball-" + (sha ? sha->substr(0, 16) : std::string("unreadable")));
+    }
+    case KernelSource::Kind::kPath: return source.value;
+  }
+  return {};
+}
+
+std::optional<SourceTree> LoadStamp(const fs::path& dir) {
+  auto text = ReadFile(dir / kStamp);
+  if (!text) return std::nullopt;
+  try {
+    json j = json::parse(*text);
+    SourceTree t;
+    t.dir = dir / "tree";
+    t.id = j.at("id").get<std::string>();
+    t.kernel_version = j.value("kernel_version", "");
+    if (!fs::exists(t.dir / "Makefile")) return std::nullopt;
+    return t;
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+}
+
+// The kernel tree inside an unpacked directory: itself, or its only subdirectory.
+std::optional<fs::path> FindKernelTop(const fs::path& dir) {
+  if (fs::exists(dir / "Makefile") && fs::exists(dir / "Kconfig")) return dir;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.is_directory() && fs::exists(e.path() / "Makefile") && fs::exists(e.path() / "Kconfig")) return e.path();
+  }
+  return std::nullopt;
+}
+
+Result<std::string> VersionOf(const fs::path& top) {
+  auto mk = ReadFile(top / "Makefile");
+  if (!mk) return Fail(mk.error());
+  return KernelVersionFromMakefile(*mk);
+}
+
+// Moves `top` to `final_dir/tree`, writes the stamp, renames the work dir.
+Result<SourceTree> Commit(const fs::path& work, const fs::path& top, const fs::path& final_dir, const std::string& id) {
+  auto version = VersionOf(top);
+  if (!version) return Fail(version.error());
+  std::error_code ec;
+  fs::rename(top, work / "tree", ec);
+  if (ec) return Fail("cannot move {}: {}", top.string(), ec.message());
+  json stamp{{"id", id}, {"kernel_version", *version}};
+  if (auto st = WriteFileAtomic(work / kStamp, stamp.dump(2) + "\n"); !st) return Fail(st.error());
+  fs::remove_all(final_dir, ec);
+  fs::rename(work, final_dir, ec);
+  if (ec) return Fail("cannot rename {} to {}: {}", work.string(), final_dir.string(), ec.message());
+  return SourceTree{final_dir / "tree", id, *version};
+}
+
+struct TempDir {
+  fs::path p;
+  ~TempDir() {
+    std::error_code ec;
+    if (!p.empty()) fs::remove_all(p, ec);
+  }
+};
+
+Result<SourceTree> PrepareDebian(const KernelSource& source, const fs::path& cache_dir, const fs::path& final_dir,
+                                 ProcessRunner& runner) {
+  fs::path apt = cache_dir / "sources" / "apt";
+  for (const char* d : {"state/lists/partial", "cache/archives/partial", "etc/preferences.d", "etc/apt.conf.d"}) {
+    if (auto st = EnsureDir(apt / d); !st) return Fail(st.error());
+  }
+  std::string list;
+  for (const auto& suite : DebianSourceSuites()) {
+    list += fmt::format("deb [signed-by={}] {} {} main\n", kKeyring, kMirror, suite);
+  }
+  if (auto st = WriteFileAtomic(apt / "etc" / "sources.list", list); !st) return Fail(st.error());
+  if (!fs::exists(apt / "state" / "status")) {
+    if (auto st = WriteFileAtomic(apt / "state" / "status", ""); !st) return Fail(st.error());
+  }
+  std::vector<std::string> opts = {
+      "-o", "Dir::Etc::SourceList=" + (apt / "etc" / "sources.list").string(),
+      "-o", "Dir::Etc::SourceParts=" + (apt / "etc" / "none").string(),
+      "-o", "Dir::Etc::Preferences=" + (apt / "etc" / "preferences").string(),
+      "-o", "Dir::Etc::PreferencesParts=" + (apt / "etc" / "preferences.d").string(),
+      "-o", "Dir::Etc::Parts=" + (apt / "etc" / "apt.conf.d").string(),
+      "-o", "Dir::State=" + (apt / "state").string(),
+      "-o", "Dir::State::status=" + (apt / "state" / "status").string(),
+      "-o", "Dir::Cache=" + (apt / "cache").string(),
+      "-o", "Debug::NoLocking=1",
+      "-o", "Acquire::Retries=3",
+      "-o", "APT::Sandbox::User=root",
+      "-qq"};
+  Command update;
+  update.argv = {"apt-get"};
+  update.argv.insert(update.argv.end(), opts.begin(), opts.end());
+  update.argv.push_back("update");
+  update.timeout = std::chrono::minutes(10);
+  spdlog::info("source {}: apt-get update ({})", source.spec, fmt::join(DebianSourceSuites(), ", "));
+  if (auto r = RunWithRetry(runner, update, 3, "apt-get update"); !r) return Fail(r.error());
+
+  fs::path work = cache_dir / "sources" / fmt::format(".tmp-{}-{}", source.value, ::getpid());
+  std::error_code ec;
+  fs::remove_all(work, ec);
+  if (auto st = EnsureDir(work / "deb"); !st) return Fail(st.error());
+  TempDir cleanup{work};
+
+  Command download;
+  download.argv = {"apt-get"};
+  download.argv.insert(download.argv.end(), opts.begin(), opts.end());
+  download.argv.insert(download.argv.end(), {"download", source.value});
+  download.cwd = work / "deb";
+  download.timeout = std::chrono::minutes(30);
+  spdlog::info("source {}: downloading {}", source.spec, source.value);
+  if (auto r = RunWithRetry(runner, download, 3, fmt::format("apt-get download {}", source.value)); !r)
+    return Fail(r.error());
+
+  fs::path deb;
+  for (const auto& e : fs::directory_iterator(work / "deb", ec)) {
+    if (e.path().extension() == ".deb") deb = e.path();
+  }
+  if (deb.empty()) return Fail("apt-get download {} produced no .deb", source.value);
+  Command field;
+  field.argv = {"dpkg-deb", "-f", deb.string(), "Version"};
+  auto version = runner.Run(field);
+  if (!version) return Fail(version.error());
+  if (!version->ok()) return Fail("dpkg-deb -f {}: {}", deb.string(), version->Describe());
+  std::string pkg_version = version->output;
+  while (!pkg_version.empty() && (pkg_version.back() == '\n' || pkg_version.back() == ' ')) pkg_version.pop_back();
+
+  Command extract;
+  extract.argv = {"dpkg-deb", "-x", deb.string(), (work / "pkg").string()};
+  extract.timeout = std::chrono::minutes(10);
+  auto x = runner.Run(extract);
+  if (!x) return Fail(x.error());
+  if (!x->ok()) return Fail("dpkg-deb -x {}: {}: {}", deb.string(), x->Describe(), x->output);
+  fs::remove(deb, ec);  // 167 MB we no longer need
+
+  fs::path tarball;
+  for (const auto& e : fs::directory_iterator(work / "pkg" / "usr" / "src", ec)) {
+    if (e.path().filename().string().starts_with("linux-source") &&
+        e.path().filename().string().find(".tar") != std::string::npos)
+      tarball = e.path();
+  }
+  if (tarball.empty()) return Fail("{} has no linux-source tarball under /usr/src", source.value);
+  if (auto st = EnsureDir(work / "unpack"); !st) return Fail(st.error());
+  Command untar;
+  untar.argv = {"tar", "-xf", tarball.string(), "-C", (work / "unpack").string()};
+  untar.timeout = std::chrono::minutes(20);
+  spdlog::info("source {}: unpacking {} {}", source.spec, source.value, pkg_version);
+  auto u = runner.Run(untar);
+  if (!u) return Fail(u.error());
+  if (!u->ok()) return Fail("tar -xf {}: {}: {}", tarball.string(), u->Describe(), u->output);
+  fs::remove_all(work / "pkg", ec);
+  auto top = FindKernelTop(work / "unpack");
+  if (!top) return Fail("{}: no kernel tree (Makefile + Kconfig) in the tarball", source.value);
+  auto tree = Commit(work, *top, final_dir, fmt::format("debian:{}={}", source.value, pkg_version));
+  if (tree) cleanup.p.clear();
+  return tree;
+}
+
+Result<SourceTree> PrepareTarball(const KernelSource& source, const fs::path& cache_dir, const fs::path& final_dir,
+                                  ProcessRunner& runner) {
+  auto sha = Sha256File(source.value);
+  if (!sha) return Fail(sha.error());
+  fs::path work = cache_dir / "sources" / fmt::format(".tmp-tarball-{}", ::getpid());
+  std::error_code ec;
+  fs::remove_all(work, ec);
+  if (auto st = EnsureDir(work / "unpack"); !st) return Fail(st.error());
+  TempDir cleanup{work};
+  Command untar;
+  untar.argv = {"tar", "-xf", source.value, "-C", (work / "unpack").string()};
+  untar.timeout = std::chrono::minutes(20);
+  auto u = runner.Run(untar);
+  if (!u) return Fail(u.error());
+  if (!u->ok()) return Fail("tar -xf {}: {}: {}", source.value, u->Describe(), u->output);
+  auto top = FindKernelTop(work / "unpack");
+  if (!top) return Fail("{}: no kernel tree (Makefile + Kconfig) in the tarball", source.value);
+  auto tree = Commit(work, *top, final_dir, "tarball:" + *sha);
+  if (tree) cleanup.p.clear();
+  return tree;
+}
+
+}  // namespace
+
+const std::vector<std::string>& DebianSourceSuites() {
+  static const std::vector<std::string> suites{"trixie", "trixie-backports", "forky"};
+  return suites;
+}
+
+std::string KernelVersionFromMakefile(std::string_view text) {
+  auto field = [&](std::string_view name) -> std::string {
+    std::string s(text);
+    std::regex re("(^|\\n)" + std::string(name) + " = ([^\\n]*)");
+    std::smatch m;
+    if (std::regex_search(s, m, re)) return m[2].str();
+    return "";
+  };
+  std::string v = field("VERSION"), p = field("PATCHLEVEL"), s = field("SUBLEVEL");
+  if (v.empty()) return "";
+  std::string out = v + "." + p;
+  if (!s.empty() && s != "0") out += "." + s;
+  return out;
+}
+
+std::optional<SourceTree> FindPreparedSource(const KernelSource& source, const fs::path& cache_dir) {
+  if (source.kind == KernelSource::Kind::kPath) {
+    fs::path dir = source.value;
+    auto v = VersionOf(dir);
+    if (!v) return std::nullopt;
+    return SourceTree{dir, "path:" + fs::absolute(dir).lexically_normal().string(), *v};
+  }
+  return LoadStamp(SourceCacheDir(source, cache_dir));
+}
+
+Result<SourceTree> PrepareSource(const KernelSource& source, const fs::path& cache_dir, ProcessRunner& runner) {
+  if (source.kind == KernelSource::Kind::kPath) {
+    auto t = FindPreparedSource(source, cache_dir);
+    if (!t) return FailAs(Error::Kind::kInput, "{}: not a kernel tree (no readable Makefile)", source.spec);
+    return *t;
+  }
+  if (auto t = FindPreparedSource(source, cache_dir)) return *t;
+  fs::path final_dir = SourceCacheDir(source, cache_dir);
+  auto lock = FileLock::Acquire(final_dir.string() + ".lock", std::chrono::hours(1),
+                                [&] { spdlog::info("waiting for another rfl-lab preparing {}", source.spec); });
+  if (!lock) return Fail(lock.error());
+  if (auto t = FindPreparedSource(source, cache_dir)) return *t;  // made while we waited
+  auto tree = source.kind == KernelSource::Kind::kDebian ? PrepareDebian(source, cache_dir, final_dir, runner)
+                                                         : PrepareTarball(source, cache_dir, final_dir, runner);
+  if (!tree) return Fail(tree.error().Wrap(fmt::format("preparing kernel source {}", source.spec)));
+  spdlog::info("source {}: Linux {} ready ({})", source.spec, tree->kernel_version, tree->id);
+  return tree;
+}
+
+}  // namespace rfl::kernel

@@ -1,0 +1,212 @@
+#include <cmath>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "lab/report/report.h"
+#include "lab/util/exit_codes.h"
+
+namespace rfl::report {
+namespace {
+
+using nlohmann::json;
+using namespace rfl::results;
+
+json Num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+json Time(double unix_seconds) {
+  if (unix_seconds <= 0) return nullptr;
+  return unix_seconds;
+}
+
+json SummaryJson(const Summary& s, const std::vector<double>& values) {
+  return json{{"n", s.n},       {"median", Num(s.median)}, {"mad", Num(s.mad)},
+              {"min", Num(s.min)}, {"max", Num(s.max)},       {"values", values}};
+}
+
+json LabelsJson(const std::string& key) {
+  json j = json::parse(key, nullptr, false);
+  return j.is_object() ? j : json::object();
+}
+
+}  // namespace
+
+std::optional<Format> ParseFormat(std::string_view s) {
+  if (s == "table") return Format::kTable;
+  if (s == "json") return Format::kJson;
+  if (s == "html") return Format::kHtml;
+  if (s == "kcidb") return Format::kKcidb;
+  return std::nullopt;
+}
+
+json ReportJson(const RunAnalysis& a) {
+  json out;
+  out["schema"] = "rfl-lab-report/1";
+  out["kind"] = a.runs.size() == 2 ? "compare" : "run";
+  out["baseline"] = a.baseline;
+  out["thresholds"] = {{"noise", a.thresholds.noise}, {"alpha", a.thresholds.alpha}};
+  out["runs"] = json::array();
+  for (const auto& r : a.runs) {
+    json variants = json::array();
+    for (const auto& v : r.info.variants) {
+      variants.push_back({{"name", v.name},
+                          {"expect", ExpectationName(v.expect)},
+                          {"rustflags", v.rustflags},
+                          {"kconfig", v.kconfig}});
+    }
+    out["runs"].push_back({{"id", r.id},
+                           {"scenario", r.info.scenario_name},
+                           {"scenario_hash", r.info.scenario_hash},
+                           {"scenario_text", r.info.scenario_text},
+                           {"lab_version", r.info.lab_version},
+                           {"host", r.info.host},
+                           {"timing", r.info.timing},
+                           {"baseline", r.info.baseline},
+                           {"thresholds", {{"noise", r.info.noise}, {"alpha", r.info.alpha}}},
+                           {"repeat", {{"min", r.info.repeat_min}, {"max", r.info.repeat_max}}},
+                           {"status", RunStatusName(r.status)},
+                           {"message", r.message},
+                           {"started_unix", Time(r.info.started_unix)},
+                           {"ended_unix", Time(r.ended_unix)},
+                           {"variants", variants}});
+  }
+  out["outcomes"] = json::array();
+  for (const auto& c : a.outcomes) {
+    json build = nullptr;
+    if (c.build) {
+      build = {{"outcome", BuildOutcomeName(*c.build)},
+               {"key", c.build_key},
+               {"failure_class", c.failure_class},
+               {"failure_excerpt", c.failure_excerpt}};
+    }
+    out["outcomes"].push_back({{"run", c.run_id},
+                               {"arch", c.arch},
+                               {"toolchain", c.toolchain},
+                               {"kernel", c.kernel},
+                               {"variant", c.variant},
+                               {"expect", ExpectationName(c.expect)},
+                               {"status", c.Status()},
+                               {"build", build},
+                               {"boots", c.boots},
+                               {"passed", c.passed},
+                               {"retried", c.retried},
+                               {"success_rate", c.boots ? json(c.success_rate()) : json(nullptr)},
+                               {"outcomes", c.outcomes},
+                               {"first_failure_evidence", c.first_failure_evidence}});
+  }
+  out["builds"] = json::array();
+  for (const auto& b : a.builds) {
+    out["builds"].push_back({{"key", b.key},
+                             {"variants", b.variants},
+                             {"arch", b.arch},
+                             {"toolchain", b.toolchain},
+                             {"kernel", b.kernel},
+                             {"outcome", BuildOutcomeName(b.outcome)},
+                             {"failure_class", b.failure_class},
+                             {"failure_excerpt", b.failure_excerpt},
+                             {"rustc_version", b.rustc_version},
+                             {"bindgen_version", b.bindgen_version},
+                             {"clang_version", b.clang_version},
+                             {"effective_flags", b.effective_flags},
+                             {"duration_seconds", b.duration_seconds},
+                             {"sizes", b.sizes},
+                             {"artifact_dir", b.artifact_dir}});
+  }
+  out["boots"] = json::array();
+  for (const auto& b : a.boots) {
+    json samples = json::array();
+    for (const auto& s : b.samples) {
+      samples.push_back({{"workload", s.workload},
+                         {"metric", s.metric},
+                         {"unit", s.unit},
+                         {"value", Num(s.value)},
+                         {"labels", s.labels}});
+    }
+    out["boots"].push_back({{"id", b.id},
+                            {"build_key", b.build_key},
+                            {"variant", b.variant},
+                            {"arch", b.arch},
+                            {"toolchain", b.toolchain},
+                            {"kernel", b.kernel},
+                            {"repetition", b.repetition},
+                            {"attempt", b.attempt},
+                            {"accel", b.accel},
+                            {"timing", b.timing},
+                            {"outcome", BootOutcomeName(b.outcome)},
+                            {"evidence", b.evidence},
+                            {"console_path", b.console_path},
+                            {"started_unix", Time(b.started_unix)},
+                            {"ended_unix", Time(b.ended_unix)},
+                            {"samples", samples}});
+  }
+  out["metrics"] = json::array();
+  for (const auto& d : a.deltas) {
+    const auto& s = d.stats;
+    json ci = nullptr, test = nullptr;
+    if (s.ci) ci = {{"lo", Num(s.ci->lo)}, {"hi", Num(s.ci->hi)}, {"level", 0.95}};
+    if (s.test) {
+      test = {{"u1", s.test->u1}, {"p", Num(s.test->p_value)}, {"method", MannWhitneyMethodName(s.test->method)}};
+    }
+    out["metrics"].push_back({{"arch", d.key.arch},
+                              {"toolchain", d.key.toolchain},
+                              {"kernel", d.key.kernel},
+                              {"workload", d.key.workload},
+                              {"metric", d.key.metric},
+                              {"unit", d.key.unit},
+                              {"labels", LabelsJson(d.key.labels)},
+                              {"variant", d.variant},
+                              {"baseline_label", d.baseline_label},
+                              {"variant_label", d.variant_label},
+                              {"direction", DirectionName(s.direction)},
+                              {"baseline_samples", SummaryJson(s.baseline, d.baseline_values)},
+                              {"variant_samples", SummaryJson(s.variant, d.variant_values)},
+                              {"ratio", Num(s.ratio)},
+                              {"ci", ci},
+                              {"mann_whitney", test},
+                              {"verdict", VerdictName(s.verdict)},
+                              {"reason", s.reason}});
+  }
+  out["sizes"] = json::array();
+  for (const auto& z : a.sizes) {
+    out["sizes"].push_back({{"arch", z.arch},
+                            {"toolchain", z.toolchain},
+                            {"kernel", z.kernel},
+                            {"variant", z.variant},
+                            {"object", z.object},
+                            {"section", z.section},
+                            {"baseline_bytes", z.baseline_bytes},
+                            {"variant_bytes", z.variant_bytes},
+                            {"delta_bytes", z.delta()}});
+  }
+  out["findings"] = {{"regressions", a.findings.regressions},
+                     {"unexpected_build_failures", a.findings.unexpected_build_failures},
+                     {"failed_boots", a.findings.failed_boots}};
+  out["exit_code"] = GateExitCode(a.findings);
+  return out;
+}
+
+std::string FormatValue(double value, std::string_view unit) {
+  if (!std::isfinite(value)) return "–";
+  if (unit == "s" || unit == "seconds") {
+    double a = std::fabs(value);
+    if (a == 0) return "0 s";
+    if (a < 1e-6) return fmt::format("{:.4g} ns", value * 1e9);
+    if (a < 1e-3) return fmt::format("{:.4g} µs", value * 1e6);
+    if (a < 1) return fmt::format("{:.4g} ms", value * 1e3);
+    return fmt::format("{:.4g} s", value);
+  }
+  if (unit.empty()) return fmt::format("{:.6g}", value);
+  return fmt::format("{:.6g} {}", value, unit);
+}
+
+std::string Render(const RunAnalysis& analysis, Format format, bool color) {
+  switch (format) {
+    case Format::kTable: return RenderTable(analysis, color);
+    case Format::kJson: return ReportJson(analysis).dump(2) + "\n";
+    case Format::kHtml: return RenderHtml(analysis);
+    case Format::kKcidb: return KcidbJson(analysis).dump(2) + "\n";
+  }
+  return {};
+}
+
+}  // namespace rfl::report

@@ -1,0 +1,38 @@
+#pragma once
+// Renderers of a RunAnalysis (lab/results/comparison.h): a terminal table,
+// JSON with everything (docs/report-json.md), a self-contained HTML page with
+// SVG plots drawn here (no script, no network), and KCIDB v5.3 JSON.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "lab/results/comparison.h"
+
+namespace rfl::report {
+
+enum class Format { kTable, kJson, kHtml, kKcidb };
+std::optional<Format> ParseFormat(std::string_view s);  // "table" | "json" | "html" | "kcidb"
+
+// The report as JSON; "schema": "rfl-lab-report/1".
+nlohmann::json ReportJson(const results::RunAnalysis& analysis);
+
+// Plain text for a terminal; ANSI colours when `color`.
+std::string RenderTable(const results::RunAnalysis& analysis, bool color);
+
+// One HTML document, everything inline.
+std::string RenderHtml(const results::RunAnalysis& analysis);
+
+// KCIDB I/O v5.3: checkouts (one per kernel), builds, tests (one per boot,
+// one per sample with a `number`, one per comparison). Ids start with
+// "<origin>:".
+nlohmann::json KcidbJson(const results::RunAnalysis& analysis, std::string_view origin = "rfl_lab");
+
+// Dispatches on `format`; JSON formats are pretty-printed.
+std::string Render(const results::RunAnalysis& analysis, Format format, bool color);
+
+// "1.73 s", "110 µs", "4096 B", "12.5 IOPS": a value with its unit, seconds scaled.
+std::string FormatValue(double value, std::string_view unit);
+
+}  // namespace rfl::report

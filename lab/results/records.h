@@ -1,0 +1,146 @@
+#pragma once
+// Plain records of what the lab did, as the results store keeps them. The
+// orchestrator (`run`) fills them in and hands them to a Store; reports and
+// exporters read them back. Strings rather than scenario enums for arch,
+// toolchain and kernel: the store must read runs made by older scenarios.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rfl::results {
+
+enum class RunStatus { kRunning, kCompleted, kInterrupted, kFailed };
+std::string_view RunStatusName(RunStatus s);  // "running", "completed", …
+std::optional<RunStatus> ParseRunStatus(std::string_view s);
+
+enum class BuildOutcome { kBuilt, kCacheHit, kFailed, kExpectedFailure };
+std::string_view BuildOutcomeName(BuildOutcome o);  // "built", "cache-hit", "failed", "expected-failure"
+std::optional<BuildOutcome> ParseBuildOutcome(std::string_view s);
+inline bool BuildSucceeded(BuildOutcome o) {
+  return o == BuildOutcome::kBuilt || o == BuildOutcome::kCacheHit;
+}
+
+// How a boot ended; never just pass/fail. "warning" means a console warning
+// that no allowed-warning pattern matched.
+enum class BootOutcome {
+  kPassed,
+  kBuildFailed,
+  kBootTimeout,
+  kKernelPanic,
+  kOops,
+  kRustPanic,
+  kWarning,
+  kHang,
+  kInitFailed,
+  kWorkloadFailed,
+  kAgentLost,
+};
+std::string_view BootOutcomeName(BootOutcome o);  // "passed", "boot-timeout", "rust-panic", …
+std::optional<BootOutcome> ParseBootOutcome(std::string_view s);
+const std::vector<BootOutcome>& AllBootOutcomes();
+
+// What a variant is expected to do (scenario `expect`), kept with the run so
+// gating knows a failed build was wanted.
+enum class Expectation { kPass, kBuildFailure, kBootFailure };
+std::string_view ExpectationName(Expectation e);  // "pass", "build-failure", "boot-failure"
+std::optional<Expectation> ParseExpectation(std::string_view s);
+
+struct VariantInfo {
+  std::string name;
+  Expectation expect = Expectation::kPass;
+  std::vector<std::string> rustflags;
+  std::map<std::string, std::string> kconfig;
+};
+
+// Everything known when a run starts.
+struct RunInfo {
+  std::string scenario_name;
+  std::string scenario_text;  // the exact YAML
+  std::string scenario_hash;  // Sha256Hex(scenario_text)
+  std::string lab_version;
+  std::string host;
+  std::string timing = "icount";  // icount | wall
+  std::string baseline;           // the baseline variant's name
+  double noise = 0.01;            // scenario thresholds, used by reports
+  double alpha = 0.05;
+  int repeat_min = 5;
+  int repeat_max = 5;
+  std::vector<VariantInfo> variants;
+  double started_unix = 0;  // seconds since the epoch; 0 = now
+};
+
+// One row of `runs`.
+struct RunSummary {
+  int64_t id = 0;
+  RunInfo info;
+  double ended_unix = 0;  // 0 while running
+  RunStatus status = RunStatus::kRunning;
+  std::string message;    // why it failed or was interrupted
+  int boots = 0;          // counts, filled by ListRuns/LoadRun
+  int failed_boots = 0;
+  int builds = 0;
+};
+
+struct BuildRecord {
+  int64_t id = 0;  // assigned by the store
+  std::string key;
+  std::vector<std::string> variants;  // variant names sharing this build
+  std::string arch;
+  std::string toolchain;
+  std::string kernel;  // kernel source label ("7.3")
+  BuildOutcome outcome = BuildOutcome::kBuilt;
+  std::string failure_class;    // e.g. "link-error", "kconfig-unmet"; empty on success
+  std::string failure_excerpt;  // the log lines that prove it
+  std::string rustc_version;    // `rustc -vV` first line
+  std::string bindgen_version;
+  std::string clang_version;
+  std::string effective_flags;  // rustc flags as kbuild passed them
+  double duration_seconds = 0;
+  // ELF section sizes: object ("vmlinux", "rust") → section ("text") → bytes.
+  std::map<std::string, std::map<std::string, int64_t>> sizes;
+  std::string artifact_dir;
+};
+
+// One measurement. Labels are a bounded set (payload size, pattern…).
+struct Sample {
+  std::string workload;
+  std::string metric;
+  std::string unit;
+  double value = 0;
+  std::map<std::string, std::string> labels;
+};
+
+struct BootRecord {
+  int64_t id = 0;          // assigned by the store
+  std::string build_key;   // links to the run's BuildRecord with this key
+  std::string variant;
+  std::string arch;
+  std::string toolchain;
+  std::string kernel;
+  int repetition = 0;      // 0-based
+  int attempt = 0;         // 0 first try, 1 the retry of a failed boot
+  std::string accel;       // kvm | tcg
+  std::string timing;      // icount | wall
+  BootOutcome outcome = BootOutcome::kPassed;
+  std::string evidence;      // console excerpt proving the outcome
+  std::string console_path;
+  double started_unix = 0;
+  double ended_unix = 0;
+  std::vector<Sample> samples;
+};
+
+// A whole run as reports need it.
+struct RunData {
+  RunSummary run;
+  std::vector<BuildRecord> builds;
+  std::vector<BootRecord> boots;  // in recording order, samples included
+  const VariantInfo* FindVariant(std::string_view name) const;
+};
+
+// Current time as seconds since the epoch.
+double NowUnix();
+
+}  // namespace rfl::results

@@ -1,0 +1,1125 @@
+#include "lab/scenario/load.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <regex>
+#include <set>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "lab/scenario/rustflags.h"
+#include "lab/util/paths.h"
+
+namespace rfl::scenario {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+Catalog Catalog::FromDataDir(const fs::path& data_dir) {
+  Catalog c;
+  c.kconfig_dir = data_dir / "images" / "kconfig";
+  c.toolchain_dir = data_dir / "images" / "toolchains";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(c.kconfig_dir, ec)) {
+    if (e.path().extension() == ".config") c.fragments.push_back(e.path().stem().string());
+  }
+  for (const auto& e : fs::directory_iterator(c.toolchain_dir, ec)) {
+    if (e.path().extension() == ".yaml") c.toolchains.push_back(e.path().stem().string());
+  }
+  std::sort(c.fragments.begin(), c.fragments.end());
+  std::sort(c.toolchains.begin(), c.toolchains.end());
+  c.toolchains.push_back("host");
+  return c;
+}
+
+const std::vector<std::string>& KnownWorkloads() {
+  static const std::vector<std::string> k = {"boot", "rust-samples", "binder", "block", "kunit", "command"};
+  return k;
+}
+
+namespace {
+
+const std::regex kNameRe("[a-z0-9][a-z0-9-]*");
+
+// User text quoted in a message, with control characters made visible.
+std::string Printable(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (static_cast<unsigned char>(c) < 32) out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    else out += c;
+  }
+  return out;
+}
+const std::regex kSymbolRe("[A-Z0-9_]+");
+
+// One parameter of a workload: its name and how to check it.
+struct ParamRule {
+  std::string name;
+  enum Kind { kIntList, kInt, kStringList, kEnum, kEnumList, kArgv, kDuration } kind;
+  long long min = 0, max = 0;
+  std::vector<std::string> choices;
+  bool power_of_two = false;
+};
+
+struct WorkloadRule {
+  std::string name;
+  std::vector<ParamRule> params;
+  json defaults;
+  int default_timeout_s;
+  std::vector<std::string> required;
+};
+
+const std::vector<WorkloadRule>& WorkloadRules() {
+  static const std::vector<WorkloadRule> rules = {
+      {"boot", {}, json::object(), 30, {}},
+      {"rust-samples", {{"expect", ParamRule::kStringList}}, json::object(), 30, {}},
+      {"binder",
+       {{"payloads", ParamRule::kIntList, 0, 1 << 20},
+        {"iterations", ParamRule::kInt, 1, 10'000'000},
+        {"warmup", ParamRule::kInt, 0, 1'000'000}},
+       json{{"payloads", {0, 4096}}, {"iterations", 2000}, {"warmup", 100}},
+       300,
+       {}},
+      {"block",
+       {{"devices", ParamRule::kEnumList, 0, 0, {"rnull", "null_blk"}},
+        {"pattern", ParamRule::kEnum, 0, 0, {"randread", "read"}},
+        {"block_size", ParamRule::kInt, 512, 1 << 20, {}, true},
+        {"ios", ParamRule::kInt, 1, 100'000'000}},
+       json{{"devices", {"rnull", "null_blk"}}, {"pattern", "randread"}, {"block_size", 4096}, {"ios", 20000}},
+       300,
+       {}},
+      {"kunit", {{"suites", ParamRule::kStringList}}, json{{"suites", json::array()}}, 300, {}},
+      {"command",
+       {{"argv", ParamRule::kArgv}, {"expect_exit", ParamRule::kInt, 0, 255}},
+       json{{"expect_exit", 0}},
+       60,
+       {"argv"}},
+  };
+  return rules;
+}
+
+// Flags that only make sense on some architectures; the kernel's own Makefiles
+// pass them only there, and rustc rejects them for other targets.
+struct ArchOnlyFlag {
+  std::string prefix;
+  Arch arch;
+};
+const std::vector<ArchOnlyFlag>& ArchOnlyFlags() {
+  static const std::vector<ArchOnlyFlag> k = {
+      {"-Zfixed-x18", Arch::kArm64},          {"-Zbranch-protection", Arch::kArm64},
+      {"-Zuse-sync-unwind", Arch::kArm64},    {"-Zcf-protection", Arch::kX86_64},
+      {"-Zfunction-return", Arch::kX86_64},   {"-Zindirect-branch-cs-prefix", Arch::kX86_64},
+      {"-Zretpoline", Arch::kX86_64},         {"-Zretpoline-external-thunk", Arch::kX86_64},
+  };
+  return k;
+}
+
+// Flags whose objects only link or work with a Kconfig symbol set.
+struct CoupledFlag {
+  std::string flag_prefix;
+  std::string symbol;
+  std::string why;
+};
+const std::vector<CoupledFlag>& CoupledFlags() {
+  static const std::vector<CoupledFlag> k = {
+      {"-Zfunction-return=thunk-extern", "MITIGATION_RETHUNK",
+       "the return thunk __x86_return_thunk only exists with CONFIG_MITIGATION_RETHUNK=y; the link fails "
+       "without it"},
+      {"-Zsanitizer=kcfi", "CFI", "kCFI type hashes are only checked with CONFIG_CFI=y (CFI_CLANG on older trees)"},
+      {"-Zfixed-x18", "SHADOW_CALL_STACK", "x18 is reserved for the shadow call stack"},
+  };
+  return k;
+}
+
+class Validator {
+ public:
+  Validator(Diagnostics& diags, const fs::path& base_dir, const Catalog& catalog)
+      : d_(diags), base_dir_(base_dir), catalog_(catalog) {}
+
+  std::optional<Scenario> Run(const YAML::Node& root, const std::string& text);
+
+ private:
+  static SourcePos Pos(const YAML::Node& n) {
+    auto m = n.Mark();
+    if (m.line < 0) return {};
+    return {m.line + 1, m.column + 1};
+  }
+  static int Len(const YAML::Node& n) {
+    if (n.IsScalar()) return std::max<int>(1, static_cast<int>(n.Scalar().size()));
+    return 1;
+  }
+  void Err(const YAML::Node& n, std::string msg, std::string hint = {}) {
+    d_.Error(Pos(n), Len(n), std::move(msg), std::move(hint));
+  }
+  void Warn(const YAML::Node& n, std::string msg, std::string hint = {}) {
+    d_.Warning(Pos(n), Len(n), std::move(msg), std::move(hint));
+  }
+  static std::string KindName(const YAML::Node& n) {
+    switch (n.Type()) {
+      case YAML::NodeType::Map: return "a mapping";
+      case YAML::NodeType::Sequence: return "a list";
+      case YAML::NodeType::Scalar: return fmt::format("'{}'", n.Scalar());
+      default: return "nothing";
+    }
+  }
+
+  // Checks a mapping's keys against `allowed`; reports unknown and duplicate
+  // keys. Returns the value of each known key (first occurrence).
+  std::map<std::string, std::pair<YAML::Node, YAML::Node>> Keys(const YAML::Node& map,
+                                                                const std::vector<std::string>& allowed,
+                                                                std::string_view where) {
+    std::map<std::string, std::pair<YAML::Node, YAML::Node>> out;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      YAML::Node k = it->first;
+      if (!k.IsScalar()) {
+        Err(k, fmt::format("keys {} must be plain words", where));
+        continue;
+      }
+      const std::string& key = k.Scalar();
+      if (out.count(key)) {
+        Err(k, fmt::format("duplicate key '{}' {}", key, where),
+            fmt::format("the first '{}' is on line {}; remove one of them", key, Pos(out[key].first).line));
+        continue;
+      }
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        Err(k, fmt::format("unknown key '{}' {}", key, where), SuggestHint(key, allowed));
+        continue;
+      }
+      out[key] = {k, it->second};
+    }
+    return out;
+  }
+
+  // Duplicate detection for free-form maps (variants, kconfig).
+  bool CheckDuplicate(std::map<std::string, SourcePos>& seen, const YAML::Node& key, std::string_view what) {
+    auto [it, inserted] = seen.emplace(key.Scalar(), Pos(key));
+    if (!inserted) {
+      Err(key, fmt::format("duplicate {} '{}'", what, key.Scalar()),
+          fmt::format("the first is on line {}; remove one of them", it->second.line));
+      return false;
+    }
+    return true;
+  }
+
+  std::optional<std::string> Str(const YAML::Node& n, std::string_view what) {
+    if (!n.IsScalar()) {
+      Err(n, fmt::format("{} must be a string, not {}", what, KindName(n)));
+      return std::nullopt;
+    }
+    return n.Scalar();
+  }
+
+  std::optional<long long> Int(const YAML::Node& n, std::string_view what, long long lo, long long hi) {
+    if (!n.IsScalar()) {
+      Err(n, fmt::format("{} must be a whole number, not {}", what, KindName(n)));
+      return std::nullopt;
+    }
+    const std::string& s = n.Scalar();
+    long long v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size()) {
+      Err(n, fmt::format("{} must be a whole number, not '{}'", what, s));
+      return std::nullopt;
+    }
+    if (v < lo || v > hi) {
+      Err(n, fmt::format("{} {} is out of range", what, v), fmt::format("expected {} to {}", lo, hi));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<double> Number(const YAML::Node& n, std::string_view what) {
+    if (!n.IsScalar()) {
+      Err(n, fmt::format("{} must be a number, not {}", what, KindName(n)));
+      return std::nullopt;
+    }
+    try {
+      size_t used = 0;
+      double v = std::stod(n.Scalar(), &used);
+      if (used == n.Scalar().size()) return v;
+    } catch (...) {
+    }
+    Err(n, fmt::format("{} must be a number, not '{}'", what, n.Scalar()));
+    return std::nullopt;
+  }
+
+  // "1%" or 0.01.
+  std::optional<double> Fraction(const YAML::Node& n, std::string_view what, double lo, double hi) {
+    if (!n.IsScalar()) {
+      Err(n, fmt::format("{} must be a percentage like 1% or a fraction like 0.01", what));
+      return std::nullopt;
+    }
+    std::string s = n.Scalar();
+    double scale = 1.0;
+    if (!s.empty() && s.back() == '%') {
+      s.pop_back();
+      scale = 0.01;
+    }
+    double v = 0;
+    try {
+      size_t used = 0;
+      v = std::stod(s, &used) * scale;
+      if (used != s.size()) throw std::invalid_argument(s);
+    } catch (...) {
+      Err(n, fmt::format("{} must be a percentage like 1% or a fraction like 0.01, not '{}'", what, n.Scalar()));
+      return std::nullopt;
+    }
+    if (v < lo || v > hi) {
+      Err(n, fmt::format("{} {} is out of range", what, n.Scalar()),
+          fmt::format("expected {}% to {}%", lo * 100, hi * 100));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  // "512M", "1G", "1GiB", "65536" (bytes).
+  std::optional<uint64_t> Size(const YAML::Node& n, std::string_view what, uint64_t lo, uint64_t hi) {
+    if (!n.IsScalar()) {
+      Err(n, fmt::format("{} must be a size like 512M or 2G", what));
+      return std::nullopt;
+    }
+    static const std::regex re(R"(([0-9]+)\s*([KMGT]?)(i?B)?)", std::regex::icase);
+    std::smatch m;
+    const std::string& s = n.Scalar();
+    if (!std::regex_match(s, m, re)) {
+      Err(n, fmt::format("{} must be a size like 512M or 2G, not '{}'", what, s));
+      return std::nullopt;
+    }
+    uint64_t v = std::stoull(m[1].str());
+    char unit = m[2].length() ? static_cast<char>(std::toupper(m[2].str()[0])) : 0;
+    int shift = unit == 'K' ? 10 : unit == 'M' ? 20 : unit == 'G' ? 30 : unit == 'T' ? 40 : 0;
+    if (v > (hi >> shift)) v = hi + 1;
+    else v <<= shift;
+    if (v < lo || v > hi) {
+      Err(n, fmt::format("{} {} is out of range", what, s),
+          fmt::format("expected {}M to {}G", lo >> 20, hi >> 30));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  // "120s", "2m", "1h", "90" (seconds).
+  std::optional<std::chrono::seconds> Duration(const YAML::Node& n, std::string_view what, long long lo_s,
+                                               long long hi_s) {
+    if (!n.IsScalar()) {
+      Err(n, fmt::format("{} must be a duration like 90s, 5m or 1h", what));
+      return std::nullopt;
+    }
+    static const std::regex re(R"(([0-9]+)\s*(s|m|h|min)?)");
+    std::smatch m;
+    const std::string& s = n.Scalar();
+    if (!std::regex_match(s, m, re)) {
+      Err(n, fmt::format("{} must be a duration like 90s, 5m or 1h, not '{}'", what, s));
+      return std::nullopt;
+    }
+    long long v = std::stoll(m[1].str());
+    std::string unit = m[2].str();
+    if (unit == "m" || unit == "min") v *= 60;
+    if (unit == "h") v *= 3600;
+    if (v < lo_s || v > hi_s) {
+      Err(n, fmt::format("{} {} is out of range", what, s), fmt::format("expected {}s to {}s", lo_s, hi_s));
+      return std::nullopt;
+    }
+    return std::chrono::seconds(v);
+  }
+
+  // A list of scalars (a single scalar is accepted as a one-item list when
+  // `allow_scalar`); each item is passed to `each` with its node.
+  template <typename F>
+  void List(const YAML::Node& n, std::string_view what, bool allow_scalar, F each) {
+    if (n.IsScalar() && allow_scalar) {
+      each(n);
+      return;
+    }
+    if (!n.IsSequence()) {
+      Err(n, fmt::format("{} must be a list, not {}", what, KindName(n)),
+          fmt::format("write it as [a, b] or one '- item' per line"));
+      return;
+    }
+    for (const auto& item : n) each(item);
+  }
+
+  void Name(const YAML::Node& n, Scenario& s);
+  void Kernel(const YAML::Node& n, Scenario& s);
+  void KernelSourceItem(const YAML::Node& n, Scenario& s);
+  void Fragments(const YAML::Node& n, Scenario& s);
+  void Toolchains(const YAML::Node& n, Scenario& s);
+  void Arches(const YAML::Node& n, Scenario& s);
+  void Variants(const YAML::Node& n, Scenario& s);
+  std::optional<Variant> OneVariant(const YAML::Node& key, const YAML::Node& body);
+  void Rustflags(const YAML::Node& n, Variant& v);
+  void Kconfig(const YAML::Node& n, std::map<std::string, std::string>& out);
+  void Boot(const YAML::Node& n, Scenario& s);
+  void RepeatKey(const YAML::Node& n, Scenario& s);
+  void Workloads(const YAML::Node& n, Scenario& s);
+  std::optional<Workload> OneWorkload(const YAML::Node& n);
+  void ThresholdsKey(const YAML::Node& n, Scenario& s);
+  void AllowedWarnings(const YAML::Node& n, std::vector<std::string>& out);
+  void CrossChecks(const Scenario& s, const std::map<std::string, YAML::Node>& variant_nodes,
+                   const YAML::Node& workloads_node);
+  std::optional<fs::path> ExistingPath(const YAML::Node& n, const std::string& p, bool want_dir,
+                                       std::string_view what);
+
+  Diagnostics& d_;
+  fs::path base_dir_;
+  const Catalog& catalog_;
+  std::map<std::string, YAML::Node> variant_nodes_;
+  std::map<std::string, YAML::Node> rustflag_nodes_;  // "variant\0flag" → node
+};
+
+std::optional<fs::path> Validator::ExistingPath(const YAML::Node& n, const std::string& p, bool want_dir,
+                                               std::string_view what) {
+  fs::path path(p);
+  if (path.is_relative()) path = base_dir_ / path;
+  path = path.lexically_normal();
+  std::error_code ec;
+  bool ok = want_dir ? fs::is_directory(path, ec) : fs::is_regular_file(path, ec);
+  if (!ok) {
+    Err(n, fmt::format("{} '{}' does not exist{}", what, p, want_dir ? " or is not a directory" : ""),
+        path.is_absolute() && p != path.string() ? fmt::format("resolved to {}", path.string()) : "");
+    return std::nullopt;
+  }
+  return fs::absolute(path);
+}
+
+void Validator::Name(const YAML::Node& n, Scenario& s) {
+  auto v = Str(n, "name");
+  if (!v) return;
+  if (!std::regex_match(*v, kNameRe) || v->size() > 64) {
+    Err(n, fmt::format("scenario name '{}' must use only a-z, 0-9 and '-'", *v),
+        "names appear in metrics and file names; e.g. 'x86-hardening'");
+    return;
+  }
+  s.name = *v;
+}
+
+void Validator::KernelSourceItem(const YAML::Node& n, Scenario& s) {
+  auto v = Str(n, "kernel.source");
+  if (!v) return;
+  const std::string hint = "expected debian:linux-source-X.Y, path:DIR or tarball:FILE";
+  auto colon = v->find(':');
+  if (colon == std::string::npos) {
+    Err(n, fmt::format("kernel source '{}' has no kind", *v),
+        v->rfind("linux-source-", 0) == 0 ? fmt::format("did you mean 'debian:{}'?", *v) : hint);
+    return;
+  }
+  std::string kind = v->substr(0, colon), value = v->substr(colon + 1);
+  KernelSource src;
+  src.spec = *v;
+  if (kind == "debian") {
+    static const std::regex pkg(R"(linux-source-[0-9]+\.[0-9]+)");
+    if (!std::regex_match(value, pkg)) {
+      Err(n, fmt::format("'{}' is not a Debian kernel source package", value),
+          "Debian ships kernel sources as linux-source-X.Y, e.g. debian:linux-source-7.3");
+      return;
+    }
+    src.kind = KernelSource::Kind::kDebian;
+    src.value = value;
+  } else if (kind == "path") {
+    auto p = ExistingPath(n, value, true, "kernel source directory");
+    if (!p) return;
+    if (!fs::exists(*p / "Makefile") || !fs::exists(*p / "Kconfig")) {
+      Err(n, fmt::format("'{}' is not a kernel source tree (no Makefile and Kconfig)", value));
+      return;
+    }
+    src.kind = KernelSource::Kind::kPath;
+    src.value = p->string();
+  } else if (kind == "tarball") {
+    auto p = ExistingPath(n, value, false, "kernel tarball");
+    if (!p) return;
+    src.kind = KernelSource::Kind::kTarball;
+    src.value = p->string();
+  } else {
+    Err(n, fmt::format("unknown kernel source kind '{}'", kind),
+        SuggestHint(kind, {"debian", "path", "tarball"}) + "; " + hint);
+    return;
+  }
+  for (const auto& existing : s.kernel.sources) {
+    if (existing.spec == src.spec) {
+      Err(n, fmt::format("kernel source '{}' is listed twice", src.spec));
+      return;
+    }
+  }
+  s.kernel.sources.push_back(std::move(src));
+}
+
+void Validator::Fragments(const YAML::Node& n, Scenario& s) {
+  List(n, "kernel.fragments", false, [&](const YAML::Node& item) {
+    auto v = Str(item, "a fragment");
+    if (!v) return;
+    bool looks_like_path = v->find('/') != std::string::npos || v->ends_with(".config");
+    fs::path resolved;
+    if (looks_like_path) {
+      auto p = ExistingPath(item, *v, false, "Kconfig fragment");
+      if (!p) return;
+      resolved = *p;
+    } else {
+      if (std::find(catalog_.fragments.begin(), catalog_.fragments.end(), *v) == catalog_.fragments.end()) {
+        Err(item, fmt::format("unknown Kconfig fragment '{}'", *v),
+            SuggestHint(*v, catalog_.fragments) + " (fragments live in images/kconfig/; a path works too)");
+        return;
+      }
+      if (v->rfind("base-", 0) == 0) {
+        Warn(item, fmt::format("'{}' is an architecture base fragment; the lab adds it for its arch already", *v));
+      }
+      resolved = catalog_.kconfig_dir / (*v + ".config");
+    }
+    if (std::find(s.kernel.fragments.begin(), s.kernel.fragments.end(), resolved) != s.kernel.fragments.end()) {
+      Err(item, fmt::format("fragment '{}' is listed twice", *v));
+      return;
+    }
+    s.kernel.fragments.push_back(resolved);
+    s.kernel.fragment_names.push_back(*v);
+  });
+}
+
+void Validator::Kernel(const YAML::Node& n, Scenario& s) {
+  if (!n.IsMap()) {
+    Err(n, fmt::format("kernel must be a mapping with source, config and fragments, not {}", KindName(n)));
+    return;
+  }
+  auto keys = Keys(n, {"source", "config", "fragments"}, "in kernel");
+  if (!keys.count("source")) {
+    Err(n, "kernel has no source", "add e.g. 'source: debian:linux-source-7.3'");
+  } else {
+    const YAML::Node& src = keys["source"].second;
+    List(src, "kernel.source", true, [&](const YAML::Node& item) { KernelSourceItem(item, s); });
+    if (src.IsSequence() && src.size() == 0) Err(src, "empty matrix: kernel.source lists no kernel");
+  }
+  if (keys.count("config")) {
+    const YAML::Node& c = keys["config"].second;
+    if (auto v = Str(c, "kernel.config")) {
+      if (*v == "tinyconfig" || *v == "defconfig") {
+        s.kernel.config = *v;
+      } else if (v->find('/') != std::string::npos || v->find('.') != std::string::npos) {
+        if (auto p = ExistingPath(c, *v, false, "kernel config")) s.kernel.config = p->string();
+      } else {
+        Err(c, fmt::format("unknown base config '{}'", *v),
+            SuggestHint(*v, {"tinyconfig", "defconfig"}) + " (or a path to a .config file)");
+      }
+    }
+  }
+  if (keys.count("fragments")) Fragments(keys["fragments"].second, s);
+}
+
+void Validator::Toolchains(const YAML::Node& n, Scenario& s) {
+  List(n, "toolchains", true, [&](const YAML::Node& item) {
+    auto v = Str(item, "a toolchain");
+    if (!v) return;
+    if (std::find(catalog_.toolchains.begin(), catalog_.toolchains.end(), *v) == catalog_.toolchains.end()) {
+      Err(item, fmt::format("unknown toolchain '{}'", *v),
+          SuggestHint(*v, catalog_.toolchains) + " (recipes live in images/toolchains/)");
+      return;
+    }
+    if (std::find(s.toolchains.begin(), s.toolchains.end(), *v) != s.toolchains.end()) {
+      Err(item, fmt::format("toolchain '{}' is listed twice", *v));
+      return;
+    }
+    s.toolchains.push_back(*v);
+  });
+  if (n.IsSequence() && n.size() == 0) Err(n, "empty matrix: no toolchain", "add e.g. [rustc-1.96]");
+}
+
+void Validator::Arches(const YAML::Node& n, Scenario& s) {
+  List(n, "arches", true, [&](const YAML::Node& item) {
+    auto v = Str(item, "an arch");
+    if (!v) return;
+    auto a = ParseArch(*v);
+    if (!a) {
+      std::string hint = SuggestHint(*v, KnownArchNames());
+      if (*v == "aarch64") hint = "did you mean 'arm64'? (the kernel's name for it)";
+      if (*v == "riscv" || *v == "rv64") hint = "did you mean 'riscv64'?";
+      if (*v == "amd64" || *v == "x86") hint = "did you mean 'x86_64'?";
+      Err(item, fmt::format("unknown arch '{}'", *v), hint);
+      return;
+    }
+    if (std::find(s.arches.begin(), s.arches.end(), *a) != s.arches.end()) {
+      Err(item, fmt::format("arch '{}' is listed twice", *v));
+      return;
+    }
+    s.arches.push_back(*a);
+  });
+  if (n.IsSequence() && n.size() == 0) Err(n, "empty matrix: no arch", "add e.g. [x86_64]");
+}
+
+void Validator::Rustflags(const YAML::Node& n, Variant& v) {
+  std::string previous;
+  List(n, "rustflags", true, [&](const YAML::Node& item) {
+    auto f = Str(item, "a Rust flag");
+    if (!f) return;
+    std::string reason = UnsafeRustflagReason(*f);
+    std::string prev = std::exchange(previous, *f);
+    if (!reason.empty()) {
+      std::string hint;
+      if (!f->empty() && (*f)[0] != '-' && prev.find('=') != std::string::npos && n.IsSequence()) {
+        hint = fmt::format("a comma inside [ ] separates list items; quote the flag: \"{},{}\"", prev, *f);
+      } else if (f->find(' ') != std::string::npos && f->size() > 2 && (*f)[0] == '-' &&
+          ((*f)[1] == 'C' || (*f)[1] == 'Z') && (*f)[2] == ' ') {
+        hint = fmt::format("write it as one word: '{}{}'", f->substr(0, 2), f->substr(3));
+      } else if (f->find(' ') != std::string::npos) {
+        hint = "give each flag as its own list item";
+      } else {
+        hint = "KRUSTFLAGS reaches make and a shell; only letters, digits and _ = , . : + / - are allowed";
+      }
+      Err(item, fmt::format("'{}' is not a single Rust flag: {}", Printable(*f), reason), hint);
+      return;
+    }
+    std::string close = ClosestKnownRustflag(*f);
+    if (!close.empty()) {
+      Warn(item, fmt::format("'{}' is not a flag the kernel uses", *f), fmt::format("did you mean '{}'?", close));
+    }
+    rustflag_nodes_[v.name + '\0' + *f] = item;
+    v.rustflags.push_back(*f);
+  });
+}
+
+void Validator::Kconfig(const YAML::Node& n, std::map<std::string, std::string>& out) {
+  if (!n.IsMap()) {
+    Err(n, fmt::format("kconfig must be a mapping SYMBOL: value, not {}", KindName(n)),
+        "e.g. kconfig: {ANDROID_BINDER_IPC: y}");
+    return;
+  }
+  std::map<std::string, SourcePos> seen;
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    YAML::Node k = it->first, val = it->second;
+    if (!k.IsScalar()) {
+      Err(k, "Kconfig symbols must be words");
+      continue;
+    }
+    std::string sym = k.Scalar();
+    if (!CheckDuplicate(seen, k, "Kconfig symbol")) continue;
+    if (sym.rfind("CONFIG_", 0) == 0) {
+      Err(k, fmt::format("write Kconfig symbols without the CONFIG_ prefix: '{}'", sym),
+          fmt::format("use '{}'", sym.substr(7)));
+      continue;
+    }
+    if (!std::regex_match(sym, kSymbolRe)) {
+      Err(k, fmt::format("'{}' is not a Kconfig symbol", sym), "symbols are upper case: A-Z, 0-9 and _");
+      continue;
+    }
+    if (!val.IsScalar()) {
+      Err(val, fmt::format("the value of {} must be y, n, m, a number or a quoted string", sym));
+      continue;
+    }
+    std::string value = val.Scalar();
+    bool quoted = val.Tag() == "!";
+    static const std::regex number(R"(-?[0-9]+|0x[0-9a-fA-F]+)");
+    if (quoted) {
+      if (value.find_first_of("\"\\\n\r") != std::string::npos) {
+        Err(val, fmt::format("the string value of {} contains a quote, backslash or newline", sym));
+        continue;
+      }
+      value = "\"" + value + "\"";
+    } else if (value == "true" || value == "false" || value == "yes" || value == "no" || value == "on" ||
+               value == "off") {
+      Err(val, fmt::format("'{}' is not a Kconfig value", value),
+          fmt::format("use {}", (value == "true" || value == "yes" || value == "on") ? "y" : "n"));
+      continue;
+    } else if (value != "y" && value != "n" && value != "m" && !std::regex_match(value, number)) {
+      Err(val, fmt::format("'{}' is not a Kconfig value for {}", value, sym),
+          "use y, n, m, a number, or quote a string value");
+      continue;
+    }
+    out[sym] = value;
+  }
+}
+
+std::optional<Variant> Validator::OneVariant(const YAML::Node& key, const YAML::Node& body) {
+  Variant v;
+  v.name = key.Scalar();
+  bool ok = true;
+  if (!std::regex_match(v.name, kNameRe) || v.name.size() > 40) {
+    Err(key, fmt::format("variant name '{}' must use only a-z, 0-9 and '-'", v.name),
+        "names appear in metrics labels and reports");
+    ok = false;
+  }
+  if (body.IsNull()) return ok ? std::optional(v) : std::nullopt;
+  if (!body.IsMap()) {
+    Err(body, fmt::format("variant '{}' must be a mapping (rustflags, kconfig, expect), not {}", v.name,
+                          KindName(body)),
+        "an unchanged variant is written '{}'");
+    return std::nullopt;
+  }
+  int before = d_.ErrorCount();
+  auto keys = Keys(body, {"description", "rustflags", "kconfig", "expect", "allowed_warnings"},
+                   fmt::format("in variant '{}'", v.name));
+  if (keys.count("description")) Str(keys["description"].second, "description");
+  if (keys.count("rustflags")) Rustflags(keys["rustflags"].second, v);
+  if (keys.count("kconfig")) Kconfig(keys["kconfig"].second, v.kconfig);
+  if (keys.count("expect")) {
+    const YAML::Node& e = keys["expect"].second;
+    if (auto s = Str(e, "expect")) {
+      if (*s == "pass") v.expect = Expect::kPass;
+      else if (*s == "build-failure") v.expect = Expect::kBuildFailure;
+      else if (*s == "boot-failure") v.expect = Expect::kBootFailure;
+      else Err(e, fmt::format("unknown expectation '{}'", *s), SuggestHint(*s, {"pass", "build-failure", "boot-failure"}));
+    }
+  }
+  if (keys.count("allowed_warnings")) AllowedWarnings(keys["allowed_warnings"].second, v.allowed_warnings);
+  if (d_.ErrorCount() != before || !ok) return std::nullopt;
+  return v;
+}
+
+void Validator::Variants(const YAML::Node& n, Scenario& s) {
+  if (!n.IsMap()) {
+    Err(n, fmt::format("variants must be a mapping of name: settings, not {}", KindName(n)),
+        "e.g. variants: {baseline: {}, ibt: {rustflags: [-Zcf-protection=branch]}}");
+    return;
+  }
+  if (n.size() == 0) {
+    Err(n, "empty matrix: no variant", "add at least 'baseline: {}'");
+    return;
+  }
+  std::map<std::string, SourcePos> seen;
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    YAML::Node k = it->first;
+    if (!k.IsScalar()) {
+      Err(k, "variant names must be words");
+      continue;
+    }
+    if (!CheckDuplicate(seen, k, "variant")) continue;
+    variant_nodes_[k.Scalar()] = k;
+    if (auto v = OneVariant(k, it->second)) s.variants.push_back(std::move(*v));
+  }
+}
+
+void Validator::Boot(const YAML::Node& n, Scenario& s) {
+  if (!n.IsMap()) {
+    Err(n, fmt::format("boot must be a mapping, not {}", KindName(n)));
+    return;
+  }
+  auto keys = Keys(n, {"accel", "timing", "memory", "cpus", "timeout", "cmdline"}, "in boot");
+  if (keys.count("accel")) {
+    const YAML::Node& a = keys["accel"].second;
+    if (auto v = Str(a, "boot.accel")) {
+      if (*v == "auto") s.boot.accel = Accel::kAuto;
+      else if (*v == "kvm") s.boot.accel = Accel::kKvm;
+      else if (*v == "tcg") s.boot.accel = Accel::kTcg;
+      else Err(a, fmt::format("unknown accelerator '{}'", *v), SuggestHint(*v, {"auto", "kvm", "tcg"}));
+    }
+  }
+  if (keys.count("timing")) {
+    const YAML::Node& t = keys["timing"].second;
+    if (auto v = Str(t, "boot.timing")) {
+      if (*v == "icount") s.boot.timing = Timing::kIcount;
+      else if (*v == "wall") s.boot.timing = Timing::kWall;
+      else Err(t, fmt::format("unknown timing mode '{}'", *v), SuggestHint(*v, {"icount", "wall"}));
+    }
+  }
+  if (keys.count("memory")) {
+    if (auto v = Size(keys["memory"].second, "boot.memory", 64ull << 20, 64ull << 30)) s.boot.memory_bytes = *v;
+  }
+  if (keys.count("cpus")) {
+    if (auto v = Int(keys["cpus"].second, "boot.cpus", 1, 64)) s.boot.cpus = static_cast<int>(*v);
+  }
+  if (keys.count("timeout")) {
+    if (auto v = Duration(keys["timeout"].second, "boot.timeout", 5, 24 * 3600)) s.boot.timeout = *v;
+  }
+  if (keys.count("cpus") && s.boot.cpus > 1 && s.boot.timing == Timing::kIcount) {
+    Warn(keys["cpus"].second, fmt::format("{} CPUs with icount timing", s.boot.cpus),
+         "QEMU's icount runs all vCPUs on one thread and guests have hung bringing up secondary CPUs; use cpus: 1 "
+         "or timing: wall");
+  }
+  if (keys.count("cmdline")) {
+    List(keys["cmdline"].second, "boot.cmdline", true, [&](const YAML::Node& item) {
+      auto w = Str(item, "a command-line word");
+      if (!w) return;
+      if (w->empty() || w->find_first_of(" \t\n\r") != std::string::npos) {
+        Err(item, fmt::format("'{}' is not a single kernel command-line word", *w),
+            "give each word as its own list item");
+        return;
+      }
+      s.boot.cmdline.push_back(*w);
+    });
+  }
+}
+
+void Validator::RepeatKey(const YAML::Node& n, Scenario& s) {
+  if (n.IsScalar()) {
+    if (auto v = Int(n, "repeat", 1, 1000)) s.repeat = {static_cast<int>(*v), static_cast<int>(*v)};
+  } else if (n.IsMap()) {
+    auto keys = Keys(n, {"min", "max"}, "in repeat");
+    int min = 5, max = 5;
+    bool ok = true;
+    if (keys.count("min")) {
+      if (auto v = Int(keys["min"].second, "repeat.min", 1, 1000)) min = static_cast<int>(*v);
+      else ok = false;
+    }
+    if (keys.count("max")) {
+      if (auto v = Int(keys["max"].second, "repeat.max", 1, 1000)) max = static_cast<int>(*v);
+      else ok = false;
+    } else {
+      max = min;
+    }
+    if (ok && max < min) {
+      Err(keys.count("max") ? keys["max"].second : n, fmt::format("repeat.max {} is below repeat.min {}", max, min));
+      return;
+    }
+    s.repeat = {min, max};
+  } else {
+    Err(n, "repeat must be a number of boots or {min: N, max: M}");
+    return;
+  }
+  if (s.repeat.max < 5) {
+    Warn(n, fmt::format("{} boots per variant cannot give a verdict", s.repeat.max),
+         "a two-sided Mann-Whitney test needs at least 5 samples per side to reach p < 0.05");
+  }
+}
+
+std::optional<Workload> Validator::OneWorkload(const YAML::Node& n) {
+  YAML::Node name_node, params_node;
+  if (n.IsScalar()) {
+    name_node = n;
+  } else if (n.IsMap() && n.size() == 1) {
+    name_node = n.begin()->first;
+    params_node = n.begin()->second;
+  } else {
+    Err(n, "a workload is a name, or a name with parameters like 'binder: {iterations: 2000}'");
+    return std::nullopt;
+  }
+  auto name = Str(name_node, "workload");
+  if (!name) return std::nullopt;
+  const auto& rules = WorkloadRules();
+  auto rule = std::find_if(rules.begin(), rules.end(), [&](const WorkloadRule& r) { return r.name == *name; });
+  if (rule == rules.end()) {
+    Err(name_node, fmt::format("unknown workload '{}'", *name), SuggestHint(*name, KnownWorkloads()));
+    return std::nullopt;
+  }
+  Workload w;
+  w.name = *name;
+  w.params = rule->defaults;
+  w.timeout = std::chrono::seconds(rule->default_timeout_s);
+  int before = d_.ErrorCount();
+  if (params_node && !params_node.IsNull()) {
+    if (!params_node.IsMap()) {
+      Err(params_node, fmt::format("the parameters of {} must be a mapping, not {}", *name, KindName(params_node)));
+      return std::nullopt;
+    }
+    std::vector<std::string> allowed{"timeout"};
+    for (const auto& p : rule->params) allowed.push_back(p.name);
+    auto keys = Keys(params_node, allowed, fmt::format("in workload '{}'", *name));
+    if (keys.count("timeout")) {
+      if (auto t = Duration(keys["timeout"].second, fmt::format("{}.timeout", *name), 1, 6 * 3600)) w.timeout = *t;
+    }
+    for (const auto& p : rule->params) {
+      if (!keys.count(p.name)) continue;
+      const YAML::Node& v = keys[p.name].second;
+      std::string what = fmt::format("{}.{}", *name, p.name);
+      switch (p.kind) {
+        case ParamRule::kInt:
+          if (auto x = Int(v, what, p.min, p.max)) {
+            if (p.power_of_two && (*x & (*x - 1)) != 0) {
+              Err(v, fmt::format("{} {} is not a power of two", what, *x), "e.g. 512, 4096, 65536");
+            } else {
+              w.params[p.name] = *x;
+            }
+          }
+          break;
+        case ParamRule::kIntList: {
+          json arr = json::array();
+          List(v, what, true, [&](const YAML::Node& item) {
+            if (auto x = Int(item, fmt::format("a {} value", what), p.min, p.max)) arr.push_back(*x);
+          });
+          if (v.IsSequence() && v.size() == 0) Err(v, fmt::format("{} is empty", what));
+          w.params[p.name] = arr;
+          break;
+        }
+        case ParamRule::kEnum:
+          if (auto x = Str(v, what)) {
+            if (std::find(p.choices.begin(), p.choices.end(), *x) == p.choices.end())
+              Err(v, fmt::format("unknown {} '{}'", what, *x), SuggestHint(*x, p.choices));
+            else
+              w.params[p.name] = *x;
+          }
+          break;
+        case ParamRule::kEnumList: {
+          json arr = json::array();
+          List(v, what, true, [&](const YAML::Node& item) {
+            auto x = Str(item, what);
+            if (!x) return;
+            if (std::find(p.choices.begin(), p.choices.end(), *x) == p.choices.end())
+              Err(item, fmt::format("unknown {} '{}'", what, *x), SuggestHint(*x, p.choices));
+            else if (std::find(arr.begin(), arr.end(), *x) != arr.end())
+              Err(item, fmt::format("'{}' is listed twice in {}", *x, what));
+            else
+              arr.push_back(*x);
+          });
+          if (v.IsSequence() && v.size() == 0) Err(v, fmt::format("{} is empty", what));
+          w.params[p.name] = arr;
+          break;
+        }
+        case ParamRule::kStringList: {
+          json arr = json::array();
+          List(v, what, true, [&](const YAML::Node& item) {
+            if (auto x = Str(item, what)) arr.push_back(*x);
+          });
+          w.params[p.name] = arr;
+          break;
+        }
+        case ParamRule::kArgv: {
+          json arr = json::array();
+          List(v, what, false, [&](const YAML::Node& item) {
+            if (auto x = Str(item, what)) arr.push_back(*x);
+          });
+          if (v.IsSequence() && v.size() == 0) Err(v, fmt::format("{} is empty", what), "give the program and its arguments");
+          if (!arr.empty() && !arr[0].get<std::string>().starts_with("/"))
+            Err(v, fmt::format("{} must start with an absolute path in the guest", what), "e.g. [/bin/true]");
+          w.params[p.name] = arr;
+          break;
+        }
+        case ParamRule::kDuration:
+          break;
+      }
+    }
+  }
+  for (const auto& req : rule->required) {
+    if (!w.params.contains(req)) {
+      Err(params_node ? params_node : name_node, fmt::format("workload '{}' needs '{}'", *name, req),
+          *name == "command" ? "e.g. command: {argv: [/bin/true]}" : "");
+    }
+  }
+  if (d_.ErrorCount() != before) return std::nullopt;
+  return w;
+}
+
+void Validator::Workloads(const YAML::Node& n, Scenario& s) {
+  if (!n.IsSequence()) {
+    Err(n, fmt::format("workloads must be a list, not {}", KindName(n)), "e.g. workloads: [boot, binder]");
+    return;
+  }
+  std::map<std::string, SourcePos> seen;
+  for (const auto& item : n) {
+    auto w = OneWorkload(item);
+    if (!w) continue;
+    // Two binder entries would overwrite each other's samples; command may repeat.
+    if (w->name != "command") {
+      YAML::Node key = item.IsMap() ? item.begin()->first : item;
+      if (!CheckDuplicate(seen, key, "workload")) continue;
+    }
+    s.workloads.push_back(std::move(*w));
+  }
+}
+
+void Validator::ThresholdsKey(const YAML::Node& n, Scenario& s) {
+  if (!n.IsMap()) {
+    Err(n, "thresholds must be a mapping like {noise: 1%, alpha: 0.05}");
+    return;
+  }
+  auto keys = Keys(n, {"noise", "alpha"}, "in thresholds");
+  if (keys.count("noise")) {
+    if (auto v = Fraction(keys["noise"].second, "thresholds.noise", 0.0, 0.5)) s.thresholds.noise = *v;
+  }
+  if (keys.count("alpha")) {
+    const YAML::Node& a = keys["alpha"].second;
+    if (auto v = Number(a, "thresholds.alpha")) {
+      if (*v <= 0 || *v >= 0.5) Err(a, fmt::format("thresholds.alpha {} is out of range", a.Scalar()), "expected a value in (0, 0.5), e.g. 0.05");
+      else s.thresholds.alpha = *v;
+    }
+  }
+}
+
+void Validator::AllowedWarnings(const YAML::Node& n, std::vector<std::string>& out) {
+  List(n, "allowed_warnings", true, [&](const YAML::Node& item) {
+    auto v = Str(item, "an allowed-warning pattern");
+    if (!v) return;
+    try {
+      std::regex re(*v);
+    } catch (const std::regex_error& e) {
+      Err(item, fmt::format("'{}' is not a valid regular expression: {}", *v, e.what()),
+          "patterns are ECMAScript regular expressions matched against console WARNING lines");
+      return;
+    }
+    out.push_back(*v);
+  });
+}
+
+// Symbol values a set of fragments asks for (CONFIG_X=v, "# CONFIG_X is not set").
+std::map<std::string, std::string> FragmentSymbols(const std::vector<fs::path>& fragments) {
+  std::map<std::string, std::string> out;
+  static const std::regex set_re(R"(^CONFIG_([A-Za-z0-9_]+)=(.*)$)");
+  static const std::regex unset_re(R"(^# CONFIG_([A-Za-z0-9_]+) is not set)");
+  for (const auto& f : fragments) {
+    auto text = ReadFile(f);
+    if (!text) continue;
+    std::istringstream in(*text);
+    std::string line;
+    std::smatch m;
+    while (std::getline(in, line)) {
+      if (std::regex_search(line, m, set_re)) out[m[1]] = m[2];
+      else if (std::regex_search(line, m, unset_re)) out[m[1]] = "n";
+    }
+  }
+  return out;
+}
+
+void Validator::CrossChecks(const Scenario& s, const std::map<std::string, YAML::Node>& variant_nodes,
+                            const YAML::Node& workloads_node) {
+  auto base_symbols = FragmentSymbols(s.kernel.fragments);
+  for (const auto& v : s.variants) {
+    auto symbols = base_symbols;
+    for (const auto& [k, val] : v.kconfig) symbols[k] = val;
+    auto is_on = [&](const std::string& sym) {
+      auto it = symbols.find(sym);
+      return it != symbols.end() && (it->second == "y" || it->second == "m");
+    };
+    for (const auto& flag : v.rustflags) {
+      const YAML::Node& node = rustflag_nodes_[v.name + '\0' + flag];
+      for (const auto& c : CoupledFlags()) {
+        if (flag.rfind(c.flag_prefix, 0) == 0 && !is_on(c.symbol) && v.expect != Expect::kBuildFailure) {
+          Warn(node, fmt::format("'{}' without CONFIG_{}=y in variant '{}'", flag, c.symbol, v.name),
+               fmt::format("{}; add kconfig: {{{}: y}} or mark the variant 'expect: build-failure'", c.why, c.symbol));
+        }
+      }
+      for (const auto& a : ArchOnlyFlags()) {
+        if (flag.rfind(a.prefix, 0) != 0) continue;
+        for (Arch arch : s.arches) {
+          if (arch != a.arch && v.expect != Expect::kBuildFailure) {
+            Warn(node, fmt::format("'{}' is only valid on {}; the {} build of '{}' will fail", flag, ArchName(a.arch),
+                                   ArchName(arch), v.name),
+                 "split the study per arch, or mark the variant 'expect: build-failure'");
+          }
+        }
+      }
+    }
+    (void)variant_nodes;
+  }
+  // Workloads whose kernel support no fragment or variant asks for.
+  struct Need {
+    std::string workload;
+    std::vector<std::string> any_of;
+  };
+  static const std::vector<Need> needs = {
+      {"binder", {"ANDROID_BINDER_IPC_RUST", "ANDROID_BINDER_IPC"}},
+      {"block", {"BLK_DEV_RUST_NULL", "BLK_DEV_NULL_BLK"}},
+      {"kunit", {"KUNIT"}},
+      {"rust-samples", {"SAMPLES_RUST"}},
+  };
+  if (!workloads_node || !workloads_node.IsSequence()) return;
+  for (const auto& item : workloads_node) {
+    YAML::Node key = item.IsMap() && item.size() == 1 ? item.begin()->first : item;
+    if (!key.IsScalar()) continue;
+    for (const auto& need : needs) {
+      if (need.workload != key.Scalar()) continue;
+      bool any = false;
+      for (const auto& v : s.variants) {
+        auto symbols = base_symbols;
+        for (const auto& [k, val] : v.kconfig) symbols[k] = val;
+        for (const auto& sym : need.any_of) {
+          auto it = symbols.find(sym);
+          if (it != symbols.end() && (it->second == "y" || it->second == "m")) any = true;
+        }
+      }
+      if (!any) {
+        Warn(key, fmt::format("workload '{}' needs CONFIG_{}, which no fragment or variant enables", need.workload,
+                              fmt::join(need.any_of, " or CONFIG_")),
+             "the workload will be reported 'skipped'; add the fragment that provides it");
+      }
+    }
+  }
+}
+
+std::optional<Scenario> Validator::Run(const YAML::Node& root, const std::string& text) {
+  if (!root.IsMap()) {
+    d_.Error(Pos(root).line ? Pos(root) : SourcePos{1, 1}, 1, "a scenario must be a YAML mapping of keys",
+             "start with 'name: my-study'");
+    return std::nullopt;
+  }
+  Scenario s;
+  s.text = text;
+  auto keys = Keys(root,
+                   {"name", "description", "kernel", "toolchains", "arches", "variants", "baseline", "boot",
+                    "repeat", "workloads", "thresholds", "allowed_warnings"},
+                   "at the top level");
+  auto require = [&](const char* key, const char* hint) {
+    if (!keys.count(key)) d_.Error({}, 1, fmt::format("missing required key '{}'", key), hint);
+    return keys.count(key) > 0;
+  };
+  if (require("name", "add e.g. 'name: my-study'")) Name(keys["name"].second, s);
+  if (keys.count("description")) {
+    if (auto v = Str(keys["description"].second, "description")) s.description = *v;
+  }
+  if (require("kernel", "add kernel: {source: debian:linux-source-7.3, config: tinyconfig}")) Kernel(keys["kernel"].second, s);
+  if (require("toolchains", "add e.g. 'toolchains: [rustc-1.96]'")) Toolchains(keys["toolchains"].second, s);
+  if (require("arches", "add e.g. 'arches: [x86_64]'")) Arches(keys["arches"].second, s);
+  if (require("variants", "add e.g. 'variants: {baseline: {}}'")) Variants(keys["variants"].second, s);
+  if (keys.count("boot")) Boot(keys["boot"].second, s);
+  if (keys.count("repeat")) RepeatKey(keys["repeat"].second, s);
+  if (keys.count("workloads")) {
+    Workloads(keys["workloads"].second, s);
+  } else {
+    s.workloads.push_back(*OneWorkload(YAML::Node("boot")));
+  }
+  if (keys.count("thresholds")) ThresholdsKey(keys["thresholds"].second, s);
+  if (keys.count("allowed_warnings")) AllowedWarnings(keys["allowed_warnings"].second, s.allowed_warnings);
+
+  // The baseline names a variant (default: 'baseline' if present, else the first).
+  if (keys.count("baseline")) {
+    const YAML::Node& b = keys["baseline"].second;
+    if (auto v = Str(b, "baseline")) {
+      if (!variant_nodes_.empty() && !variant_nodes_.count(*v)) {
+        std::vector<std::string> names;
+        for (const auto& [name, node] : variant_nodes_) names.push_back(name);
+        Err(b, fmt::format("baseline '{}' names no variant", *v), SuggestHint(*v, names));
+      } else {
+        s.baseline = *v;
+      }
+    }
+  } else if (!s.variants.empty()) {
+    s.baseline = s.FindVariant("baseline") ? "baseline" : s.variants.front().name;
+  }
+  if (const Variant* b = s.FindVariant(s.baseline); b && b->expect != Expect::kPass) {
+    Err(keys.count("baseline") ? keys["baseline"].second : variant_nodes_[b->name],
+        fmt::format("the baseline '{}' is expected to fail; comparisons need a baseline that boots", b->name));
+  }
+  if (!d_.HasErrors()) CrossChecks(s, variant_nodes_, keys.count("workloads") ? keys["workloads"].second : YAML::Node());
+  if (d_.HasErrors()) return std::nullopt;
+  return s;
+}
+
+}  // namespace
+
+LoadedScenario ParseScenario(const std::string& display_name, const std::string& text, const fs::path& base_dir,
+                             const Catalog& catalog) {
+  LoadedScenario out{std::nullopt, Diagnostics(display_name, text)};
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    SourcePos pos{e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0};
+    out.diagnostics.Error(pos, 1, fmt::format("YAML syntax error: {}", e.msg),
+                          "a '[' or '{' on this or an earlier line may be unclosed, or the indentation is off");
+    return out;
+  }
+  if (!root || root.IsNull()) {
+    out.diagnostics.Error({}, 1, "the scenario is empty", "start with 'name: my-study'");
+    return out;
+  }
+  Validator v(out.diagnostics, base_dir, catalog);
+  try {
+    out.scenario = v.Run(root, text);
+  } catch (const YAML::Exception& e) {
+    // yaml-cpp throws on conversions we did not guard; report where.
+    SourcePos pos{e.mark.line >= 0 ? e.mark.line + 1 : 0, e.mark.column >= 0 ? e.mark.column + 1 : 0};
+    out.diagnostics.Error(pos, 1, fmt::format("unexpected YAML structure: {}", e.msg));
+    out.scenario.reset();
+  }
+  return out;
+}
+
+LoadedScenario LoadScenario(const fs::path& path, const Catalog& catalog) {
+  auto text = ReadFile(path);
+  if (!text) {
+    LoadedScenario out{std::nullopt, Diagnostics(path.string(), "")};
+    out.diagnostics.Error({}, 1, fmt::format("cannot read the scenario: {}", text.error().message));
+    return out;
+  }
+  auto loaded = ParseScenario(path.string(), *text, fs::absolute(path).parent_path(), catalog);
+  if (loaded.scenario) loaded.scenario->path = fs::absolute(path);
+  return loaded;
+}
+
+}  // namespace rfl::scenario

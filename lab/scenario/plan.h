@@ -1,0 +1,54 @@
+#pragma once
+// Matrix expansion: a Scenario becomes a Plan of unique builds and ordered
+// boots. Builds are identified by a content key over everything that decides
+// the kernel (source, base config, fragment contents, Kconfig, toolchain,
+// arch, Rust flags); variants with identical inputs share one build (an A/A
+// comparison costs no extra build). Builds that differ only in Rust flags share
+// a tree key, so kbuild reuses one O= tree and rebuilds only Rust objects.
+#include <string>
+#include <vector>
+
+#include "lab/scenario/model.h"
+#include "lab/util/result.h"
+
+namespace rfl::scenario {
+
+struct BuildSpec {
+  std::string key;       // content key of every input (hex, 16 chars)
+  std::string tree_key;  // same inputs minus rustflags: one O= tree per tree_key
+  KernelSource source;
+  std::string toolchain;
+  Arch arch = Arch::kX86_64;
+  std::string config;                             // base: tinyconfig | defconfig | path
+  std::vector<std::filesystem::path> fragments;   // arch base fragment first, then the scenario's
+  std::map<std::string, std::string> kconfig;     // symbols requested by the variant
+  std::vector<std::string> rustflags;             // KRUSTFLAGS
+  std::vector<std::string> variants;              // variant names using this build
+  Expect expect = Expect::kPass;                  // of the (first) variant
+};
+
+struct BootSpec {
+  int index = 0;          // position in the run order
+  std::string build_key;
+  std::string variant;
+  KernelSource source;
+  std::string toolchain;
+  Arch arch = Arch::kX86_64;
+  int repetition = 0;     // 0-based
+};
+
+struct Plan {
+  const Scenario* scenario = nullptr;
+  std::vector<BuildSpec> builds;  // in build order: tree-sharing builds adjacent
+  std::vector<BootSpec> boots;    // interleaved: rep 0 of every variant, then rep 1, …
+  const BuildSpec* FindBuild(std::string_view key) const;
+};
+
+// The per-arch base fragment: images/kconfig/base-<arch>.config.
+std::filesystem::path ArchBaseFragment(Arch arch);
+
+// Expands the matrix. Fails only on I/O (a fragment that vanished since
+// validation); `repetitions` overrides scenario.repeat.min when > 0.
+[[nodiscard]] Result<Plan> ExpandPlan(const Scenario& scenario, int repetitions = 0);
+
+}  // namespace rfl::scenario

@@ -1,0 +1,309 @@
+#include "lab/toolchain/toolchain.h"
+
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "lab/toolchain/file_lock.h"
+#include "lab/util/cancel.h"
+#include "lab/util/hash.h"
+#include "lab/util/paths.h"
+
+namespace rfl::toolchain {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kStampName = "toolchain.json";
+constexpr const char* kSandboxPath = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+
+std::string FirstLine(std::string_view s) {
+  auto nl = s.find('\n');
+  return std::string(s.substr(0, nl));
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// The lines of mmdebstrap/apt output that say what went wrong.
+std::string ErrorLines(const std::string& output) {
+  std::vector<std::string> picked;
+  size_t start = 0;
+  while (start < output.size()) {
+    size_t end = output.find('\n', start);
+    if (end == std::string::npos) end = output.size();
+    std::string_view line(output.data() + start, end - start);
+    if (line.starts_with("E:") || line.starts_with("W: Failed") || line.find("Err:") != std::string_view::npos ||
+        line.find("Hash Sum mismatch") != std::string_view::npos ||
+        line.find("File has unexpected size") != std::string_view::npos) {
+      if (picked.size() < 8) picked.emplace_back(line);
+    }
+    start = end + 1;
+  }
+  if (picked.empty()) {
+    // No apt error line: the tail says it.
+    std::string tail = output.size() > 800 ? output.substr(output.size() - 800) : output;
+    return Trim(tail);
+  }
+  return fmt::format("{}", fmt::join(picked, "\n"));
+}
+
+Result<Toolchain> LoadStamp(const fs::path& dir) {
+  auto text = ReadFile(dir / kStampName);
+  if (!text) return Fail(text.error());
+  try {
+    json j = json::parse(*text);
+    Toolchain tc;
+    tc.name = j.at("name").get<std::string>();
+    tc.dir = dir;
+    tc.rootfs = dir / "rootfs";
+    tc.recipe_hash = j.at("recipe_hash").get<std::string>();
+    tc.versions = VersionsFromJson(j.at("versions"));
+    tc.id = j.at("id").get<std::string>();
+    return tc;
+  } catch (const json::exception& e) {
+    return Fail("{}: {}", (dir / kStampName).string(), e.what());
+  }
+}
+
+std::string ToolchainId(const std::string& name, const std::string& recipe_hash, const Versions& v) {
+  return KeyHasher().Add("toolchain-v1").Add(name).Add(recipe_hash).Add(v.rustc_vv).Add(v.bindgen).Add(v.clang).Short();
+}
+
+Result<Toolchain> HostToolchain(ProcessRunner& runner) {
+  Toolchain tc;
+  tc.name = std::string(kHostToolchain);
+  auto v = QueryVersions(tc, runner);
+  if (!v) return Fail(v.error());
+  tc.versions = *v;
+  tc.id = ToolchainId(tc.name, "", tc.versions);
+  return tc;
+}
+
+}  // namespace
+
+json ToJson(const Versions& v) {
+  return json{{"rustc_vv", v.rustc_vv}, {"rustc", v.rustc}, {"bindgen", v.bindgen}, {"clang", v.clang},
+              {"rustfmt", v.rustfmt}};
+}
+
+Versions VersionsFromJson(const json& j) {
+  Versions v;
+  v.rustc_vv = j.value("rustc_vv", "");
+  v.rustc = j.value("rustc", "");
+  v.bindgen = j.value("bindgen", "");
+  v.clang = j.value("clang", "");
+  v.rustfmt = j.value("rustfmt", "");
+  return v;
+}
+
+std::string RustcRelease(std::string_view vv) {
+  auto pos = vv.find("release: ");
+  if (pos == std::string_view::npos) return "";
+  auto rest = vv.substr(pos + 9);
+  return std::string(rest.substr(0, rest.find('\n')));
+}
+
+fs::path InsidePath(const Toolchain& tc, const Mount& m) { return tc.is_host() ? m.host : m.inside; }
+
+namespace {
+std::vector<std::string> SandboxPrefix(const Toolchain& tc, const std::vector<Mount>& mounts) {
+  std::vector<std::string> argv{"bwrap", "--ro-bind", tc.rootfs.string(), "/", "--dev", "/dev", "--proc",
+                                "/proc", "--tmpfs", "/tmp", "--tmpfs", "/run"};
+  for (const auto& m : mounts) {
+    argv.push_back(m.writable ? "--bind" : "--ro-bind");
+    argv.push_back(m.host.string());
+    argv.push_back(m.inside.string());
+  }
+  const std::pair<const char*, const char*> env[] = {
+      {"PATH", kSandboxPath}, {"HOME", "/tmp"}, {"LANG", "C.UTF-8"}, {"TERM", "dumb"}};
+  for (const auto& [k, v] : env) argv.insert(argv.end(), {"--setenv", k, v});
+  argv.insert(argv.end(), {"--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname",
+                           "rfl-lab"});
+  return argv;
+}
+}  // namespace
+
+Command InToolchain(const Toolchain& tc, Command cmd, const std::vector<Mount>& mounts) {
+  if (tc.is_host()) return cmd;
+  std::vector<std::string> argv = SandboxPrefix(tc, mounts);
+  for (const auto& [k, v] : cmd.env) {
+    argv.push_back("--setenv");
+    argv.push_back(k);
+    argv.push_back(v);
+  }
+  cmd.env.clear();
+  if (cmd.cwd) {
+    argv.push_back("--chdir");
+    argv.push_back(cmd.cwd->string());
+    cmd.cwd.reset();
+  }
+  argv.push_back("--");
+  argv.insert(argv.end(), cmd.argv.begin(), cmd.argv.end());
+  cmd.argv = std::move(argv);
+  return cmd;
+}
+
+std::vector<std::string> ShellArgv(const Toolchain& tc, const std::vector<Mount>& mounts) {
+  if (tc.is_host()) {
+    const char* shell = std::getenv("SHELL");
+    return {shell ? shell : "/bin/sh"};
+  }
+  auto argv = SandboxPrefix(tc, mounts);
+  // Interactive: keep the user's terminal type.
+  if (const char* term = std::getenv("TERM")) {
+    argv.insert(argv.end(), {"--setenv", "TERM", term});
+  }
+  argv.insert(argv.end(), {"--setenv", "PS1", fmt::format("({}) \\w\\$ ", tc.name), "--", "/bin/bash", "--norc"});
+  return argv;
+}
+
+Result<Versions> QueryVersions(const Toolchain& tc, ProcessRunner& runner) {
+  Versions v;
+  auto run = [&](std::vector<std::string> argv) -> Result<std::string> {
+    Command c;
+    c.argv = std::move(argv);
+    c.timeout = std::chrono::seconds(60);
+    auto r = runner.Run(InToolchain(tc, c, {}));
+    if (!r) return Fail(r.error());
+    if (!r->ok()) return Fail("`{}` in toolchain {}: {}: {}", fmt::join(c.argv, " "), tc.name, r->Describe(), Trim(r->output));
+    return Trim(r->output);
+  };
+  auto rustc = run({"rustc", "-vV"});
+  if (!rustc) return Fail(rustc.error());
+  v.rustc_vv = *rustc + "\n";
+  v.rustc = RustcRelease(v.rustc_vv);
+  // bindgen, clang and rustfmt are needed by a Rust kernel build, but their
+  // absence is reported by `make rustavailable`, not here.
+  if (auto b = run({"bindgen", "--version"})) v.bindgen = FirstLine(*b);
+  if (auto c = run({"clang", "--version"})) v.clang = FirstLine(*c);
+  if (auto f = run({"rustfmt", "--version"})) v.rustfmt = FirstLine(*f);
+  return v;
+}
+
+std::optional<Toolchain> FindProvisioned(const fs::path& cache_dir, const fs::path& data_dir,
+                                         const std::string& name) {
+  if (name == kHostToolchain) return std::nullopt;
+  auto recipe = FindRecipe(data_dir, name);
+  if (!recipe) return std::nullopt;
+  fs::path dir = cache_dir / "toolchains" / name;
+  auto tc = LoadStamp(dir);
+  if (!tc || tc->recipe_hash != recipe->ContentHash()) return std::nullopt;
+  return *tc;
+}
+
+Result<Toolchain> Provision(const fs::path& cache_dir, const fs::path& data_dir, const std::string& name,
+                            ProcessRunner& runner, const ProvisionOptions& options) {
+  if (name == kHostToolchain) return HostToolchain(runner);
+  auto recipe = FindRecipe(data_dir, name);
+  if (!recipe) return Fail(recipe.error());
+  fs::path root = cache_dir / "toolchains";
+  if (auto st = EnsureDir(root); !st) return Fail(st.error());
+  auto lock = FileLock::Acquire(root / (name + ".lock"), std::chrono::hours(1), [&] {
+    spdlog::info("waiting for another rfl-lab provisioning toolchain {}", name);
+  });
+  if (!lock) return Fail(lock.error());
+
+  fs::path dir = root / name;
+  if (!options.force) {
+    if (auto tc = FindProvisioned(cache_dir, data_dir, name)) return *tc;
+  }
+  std::error_code ec;
+  if (fs::exists(dir)) {
+    if (!fs::exists(dir / kStampName)) spdlog::warn("toolchain {}: half-made rootfs found, redoing it", name);
+    else spdlog::info("toolchain {}: recipe changed (or --force), reprovisioning", name);
+    fs::remove_all(dir, ec);
+    if (ec) return Fail("cannot remove {}: {}", dir.string(), ec.message());
+  }
+  if (!FindProgram("mmdebstrap")) return Fail("mmdebstrap not found on PATH (Debian package mmdebstrap)");
+  if (!FindProgram("bwrap")) return Fail("bwrap not found on PATH (Debian package bubblewrap)");
+
+  fs::path tmp = root / fmt::format(".tmp-{}-{}", name, ::getpid());
+  fs::remove_all(tmp, ec);
+  if (auto st = EnsureDir(tmp); !st) return Fail(st.error());
+  // Remove the temporary dir on every failure path.
+  struct Cleanup {
+    fs::path p;
+    ~Cleanup() {
+      std::error_code e;
+      if (!p.empty()) fs::remove_all(p, e);
+    }
+  } cleanup{tmp};
+
+  std::string prefs = recipe->AptPreferences();
+  if (!prefs.empty()) {
+    if (auto st = WriteFileAtomic(tmp / "prefs" / "rfl-lab", prefs); !st) return Fail(st.error());
+  }
+  Command cmd;
+  cmd.argv = {"mmdebstrap", "--variant=apt", "--aptopt=Acquire::Retries \"5\"",
+              fmt::format("--include={}", fmt::join(recipe->packages, ","))};
+  if (!prefs.empty()) {
+    cmd.argv.push_back("--setup-hook=mkdir -p \"$1\"/etc/apt/preferences.d");
+    cmd.argv.push_back(fmt::format("--setup-hook=copy-in {} /etc/apt/preferences.d", (tmp / "prefs" / "rfl-lab").string()));
+  }
+  // Mount points for the sandbox (the rootfs is bound read-only).
+  cmd.argv.push_back("--customize-hook=mkdir -p \"$1\"/src \"$1\"/build \"$1\"/ccache");
+  cmd.argv.push_back(recipe->suite);
+  cmd.argv.push_back((tmp / "rootfs").string());
+  for (const auto& line : recipe->SourcesLines()) cmd.argv.push_back(line);
+  cmd.timeout = std::chrono::minutes(40);
+  cmd.on_line = options.on_line;
+  cmd.log_file = tmp / "mmdebstrap.log";
+
+  std::string last_error;
+  bool made = false;
+  for (int attempt = 1; attempt <= std::max(1, options.attempts); ++attempt) {
+    spdlog::info("toolchain {}: mmdebstrap {} ({}{}), attempt {}", name, recipe->suite,
+                 fmt::join(recipe->extra_suites, " "), recipe->pin_suite.empty() ? "" : " pinned", attempt);
+    auto r = runner.Run(cmd);
+    if (!r) return Fail(r.error().Wrap(fmt::format("provisioning toolchain {}", name)));
+    if (r->ok()) {
+      made = true;
+      break;
+    }
+    last_error = fmt::format("mmdebstrap {}: {}", r->Describe(), ErrorLines(r->output));
+    spdlog::warn("toolchain {}: attempt {} failed: {}", name, attempt, last_error);
+    fs::remove_all(tmp / "rootfs", ec);
+    if (CancelRequested()) return FailAs(Error::Kind::kCancelled, "cancelled provisioning {}", name);
+    if (attempt < options.attempts) std::this_thread::sleep_for(std::chrono::seconds(5 * attempt));
+  }
+  if (!made) {
+    return Fail("could not provision toolchain {} from {} ({}): {}", name, recipe->mirror, recipe->suite, last_error);
+  }
+
+  Toolchain tc;
+  tc.name = name;
+  tc.dir = dir;
+  tc.rootfs = tmp / "rootfs";
+  tc.recipe_hash = recipe->ContentHash();
+  auto versions = QueryVersions(tc, runner);
+  if (!versions) return Fail(versions.error().Wrap(fmt::format("toolchain {} was made but", name)));
+  tc.versions = *versions;
+  tc.id = ToolchainId(name, tc.recipe_hash, tc.versions);
+  json stamp{{"name", name},
+             {"recipe_hash", tc.recipe_hash},
+             {"suite", recipe->suite},
+             {"extra_suites", recipe->extra_suites},
+             {"versions", ToJson(tc.versions)},
+             {"id", tc.id},
+             {"provisioned_at", std::chrono::duration_cast<std::chrono::seconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count()}};
+  if (auto st = WriteFileAtomic(tmp / kStampName, stamp.dump(2) + "\n"); !st) return Fail(st.error());
+  fs::remove_all(tmp / "prefs", ec);
+  fs::rename(tmp, dir, ec);
+  if (ec) return Fail("cannot rename {} to {}: {}", tmp.string(), dir.string(), ec.message());
+  cleanup.p.clear();
+  tc.rootfs = dir / "rootfs";
+  spdlog::info("toolchain {}: rustc {}, {}, {}", name, tc.versions.rustc, tc.versions.bindgen, tc.versions.clang);
+  return tc;
+}
+
+}  // namespace rfl::toolchain

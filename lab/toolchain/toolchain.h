@@ -1,0 +1,93 @@
+#pragma once
+// Toolchains: one Debian root filesystem per rustc version, made with
+// mmdebstrap from a recipe (recipe.h) and cached under
+// <cache>/toolchains/<name>/{rootfs/, toolchain.json}. It is made in a
+// temporary directory and renamed into place with toolchain.json already
+// written, so a directory without toolchain.json (an interrupted provisioning
+// of an older lab) is half-made: it is removed and redone, never used.
+//
+// Commands run inside with bubblewrap: the rootfs read-only as /, the kernel
+// source read-only at /src, the build tree writable at /build. The "host"
+// toolchain runs commands directly with the tools on PATH.
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lab/toolchain/recipe.h"
+#include "lab/util/process.h"
+#include "lab/util/result.h"
+
+namespace rfl::toolchain {
+
+// What a toolchain reports about itself; recorded with every artifact.
+struct Versions {
+  std::string rustc_vv;  // `rustc -vV`, verbatim
+  std::string rustc;     // "1.96.1"
+  std::string bindgen;   // "bindgen 0.71.1"
+  std::string clang;     // "Debian clang version 19.1.7 (3+b1)"
+  std::string rustfmt;   // "rustfmt 1.9.0"
+};
+nlohmann::json ToJson(const Versions& v);
+Versions VersionsFromJson(const nlohmann::json& j);
+
+struct Toolchain {
+  std::string name;                // rustc-1.96 | host
+  std::filesystem::path dir;       // <cache>/toolchains/<name> (empty for host)
+  std::filesystem::path rootfs;    // dir/rootfs (empty for host)
+  std::string recipe_hash;         // empty for host
+  Versions versions;
+  // Identity for artifact keys: recipe + the exact tool versions.
+  std::string id;
+
+  bool is_host() const { return rootfs.empty(); }
+};
+
+// A host directory visible to the command; `inside` is its path in the
+// sandbox (ignored for the host toolchain, where paths are the host's).
+struct Mount {
+  std::filesystem::path host;
+  std::filesystem::path inside;
+  bool writable = false;
+};
+
+// Where a toolchain's sandbox sees the kernel source and the build tree.
+inline const std::filesystem::path kSourceMountPoint = "/src";
+inline const std::filesystem::path kBuildMountPoint = "/build";
+
+// Rewrites `cmd` to run inside the toolchain (bwrap), or returns it unchanged
+// for "host". The command's cwd is an inside path.
+Command InToolchain(const Toolchain& tc, Command cmd, const std::vector<Mount>& mounts);
+
+// The path a command inside `tc` uses for `m` (m.inside, or m.host for host).
+std::filesystem::path InsidePath(const Toolchain& tc, const Mount& m);
+
+struct ProvisionOptions {
+  bool force = false;                              // redo even if complete
+  int attempts = 3;                                // mmdebstrap retries
+  std::function<void(std::string_view)> on_line;   // mmdebstrap output lines
+};
+
+// The toolchain as cached, when complete and made from the current recipe.
+std::optional<Toolchain> FindProvisioned(const std::filesystem::path& cache_dir,
+                                         const std::filesystem::path& data_dir, const std::string& name);
+
+// Makes (or reuses) a toolchain; "host" queries the tools on PATH. Takes the
+// toolchain's lock, so concurrent lab processes provision it once.
+[[nodiscard]] Result<Toolchain> Provision(const std::filesystem::path& cache_dir,
+                                          const std::filesystem::path& data_dir, const std::string& name,
+                                          ProcessRunner& runner, const ProvisionOptions& options = {});
+
+// Runs the version commands inside the toolchain.
+[[nodiscard]] Result<Versions> QueryVersions(const Toolchain& tc, ProcessRunner& runner);
+
+// Parses the "release:" line of `rustc -vV`.
+std::string RustcRelease(std::string_view rustc_vv);
+
+// argv for an interactive shell inside the toolchain (`toolchain shell`).
+std::vector<std::string> ShellArgv(const Toolchain& tc, const std::vector<Mount>& mounts);
+
+}  // namespace rfl::toolchain

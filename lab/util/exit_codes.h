@@ -1,0 +1,9 @@
+#pragma once
+// Documented exit codes (README, docs/cli.md). CI gates on them.
+namespace rfl {
+inline constexpr int kExitOk = 0;          // all good
+inline constexpr int kExitFindings = 1;    // regressions, failed boots, unexpected build failures
+inline constexpr int kExitBadInput = 2;    // the scenario or arguments are wrong
+inline constexpr int kExitLabFailure = 3;  // the lab itself could not work
+inline constexpr int kExitInterrupted = 130;  // Ctrl-C: stored results are kept
+}  // namespace rfl

@@ -1,0 +1,84 @@
+#include "lab/util/paths.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "lab/util/build_info.h"
+
+namespace rfl {
+namespace fs = std::filesystem;
+namespace {
+
+std::optional<std::string> Env(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::string(v);
+}
+
+fs::path XdgDir(const char* var, const char* fallback_under_home) {
+  if (auto v = Env(var)) return fs::path(*v);
+  fs::path home = Env("HOME").value_or("/root");
+  return home / fallback_under_home;
+}
+
+}  // namespace
+
+LabDirs ResolveLabDirs(const std::optional<std::string>& cache_option,
+                       const std::optional<std::string>& state_option) {
+  LabDirs dirs;
+  if (cache_option) dirs.cache = *cache_option;
+  else if (auto v = Env("RFL_LAB_CACHE_DIR")) dirs.cache = *v;
+  else dirs.cache = XdgDir("XDG_CACHE_HOME", ".cache") / "rfl-lab";
+  if (state_option) dirs.state = *state_option;
+  else if (auto v = Env("RFL_LAB_STATE_DIR")) dirs.state = *v;
+  else dirs.state = XdgDir("XDG_DATA_HOME", ".local/share") / "rfl-lab";
+  dirs.cache = fs::absolute(dirs.cache).lexically_normal();
+  dirs.state = fs::absolute(dirs.state).lexically_normal();
+  dirs.data = DataDir();
+  return dirs;
+}
+
+fs::path DataDir() {
+  if (auto v = Env("RFL_LAB_DATA_DIR")) return fs::path(*v);
+  return fs::path(build_info::kSourceDir);
+}
+
+Status EnsureDir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Fail("cannot create directory {}: {}", dir.string(), ec.message());
+  return {};
+}
+
+Result<std::string> ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return FailAs(Error::Kind::kNotFound, "cannot read {}: {}", path.string(), std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Status WriteFileAtomic(const fs::path& path, std::string_view content) {
+  if (path.has_parent_path()) {
+    if (auto st = EnsureDir(path.parent_path()); !st) return st;
+  }
+  fs::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Fail("cannot write {}: {}", tmp.string(), std::strerror(errno));
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.flush();
+    if (!out) return Fail("cannot write {}: {}", tmp.string(), std::strerror(errno));
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return Fail("cannot rename {} to {}: {}", tmp.string(), path.string(), ec.message());
+  return {};
+}
+
+}  // namespace rfl

@@ -1,0 +1,34 @@
+#pragma once
+// Arch profiles: how each guest architecture is booted under QEMU (see
+// REFERENCE.md "Architectures"). One table, used by the domain XML builder,
+// the acceleration probe and `doctor`.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "lab/scenario/model.h"
+
+namespace rfl::vm {
+
+struct ArchProfile {
+  scenario::Arch arch;
+  std::string_view libvirt_arch;  // <type arch=…>: x86_64, aarch64, riscv64
+  std::string_view emulator;      // qemu-system-… (looked up on PATH)
+  std::string_view machine;       // q35, virt
+  std::string_view cpu_model;     // TCG cpu model ("" = QEMU's default)
+  std::string_view console;       // kernel console device: ttyS0, ttyAMA0
+  bool acpi = false;              // x86: ACPI so the guest can power off
+  bool needs_firmware = false;    // riscv64: OpenSBI as -bios
+};
+
+const ArchProfile& ProfileFor(scenario::Arch arch);
+
+// The architecture this lab runs on, when it is one the lab knows.
+std::optional<scenario::Arch> HostArch();
+
+// OpenSBI for riscv64 virt: Debian's opensbi package, else the copy in
+// qemu-system-data. nullopt when neither is installed.
+std::optional<std::filesystem::path> FindRiscvFirmware();
+
+}  // namespace rfl::vm

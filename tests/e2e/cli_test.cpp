@@ -1,0 +1,88 @@
+// The rfl-lab binary as a user runs it: exit codes, diagnostics on stderr,
+// help on every subcommand.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "lab/util/process.h"
+
+namespace rfl {
+namespace {
+namespace fs = std::filesystem;
+
+ProcessResult RunLab(std::vector<std::string> args) {
+  Command cmd;
+  cmd.argv = {RFL_LAB_BINARY};
+  cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
+  cmd.cwd = RFL_LAB_SOURCE_DIR;
+  cmd.timeout = std::chrono::seconds(60);
+  auto r = DefaultRunner().Run(cmd);
+  EXPECT_TRUE(r.has_value());
+  return r.value_or(ProcessResult{});
+}
+
+TEST(Cli, ShippedScenariosValidate) {
+  std::vector<std::string> args = {"validate"};
+  for (const auto& e : fs::directory_iterator(fs::path(RFL_LAB_SOURCE_DIR) / "scenarios")) {
+    if (e.path().extension() == ".yaml") args.push_back(e.path().string());
+  }
+  auto r = RunLab(args);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("quickstart.yaml: ok"), std::string::npos) << r.output;
+}
+
+TEST(Cli, MalformedScenarioExitsTwoWithTheDiagnosticOnTheRightLine) {
+  auto r = RunLab({"validate", "tests/fixtures/scenario/unknown-names.yaml"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("unknown-names.yaml:12:5: error: unknown workload 'bindr'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("hint: did you mean 'binder'?"), std::string::npos);
+}
+
+TEST(Cli, PlanOfABadScenarioExitsTwo) {
+  auto r = RunLab({"plan", "tests/fixtures/scenario/duplicates.yaml"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+}
+
+TEST(Cli, RunOfABadScenarioExitsTwoBeforeDoingAnything) {
+  auto r = RunLab({"--state-dir", (fs::temp_directory_path() / "rfl-lab-e2e-bad").string(), "run",
+                   "tests/fixtures/scenario/unsafe-rustflags.yaml"});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("'$' would be expanded by make"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(fs::temp_directory_path() / "rfl-lab-e2e-bad" / "results.sqlite3"));
+}
+
+TEST(Cli, PlanJsonListsBuildsAndInterleavedBoots) {
+  auto r = RunLab({"plan", "--json", "scenarios/quickstart.yaml"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["builds"].size(), 4u);
+  EXPECT_EQ(j["boots"].size(), 15u);
+  EXPECT_EQ(j["boots"][0]["variant"], "baseline");
+  EXPECT_EQ(j["boots"][1]["variant"], "ibt-rust");
+  EXPECT_EQ(j["builds"][0]["tree_key"], j["builds"][1]["tree_key"]);
+}
+
+TEST(Cli, EverySubcommandHasHelp) {
+  auto top = RunLab({"--help"});
+  EXPECT_EQ(top.exit_code, 0);
+  for (const char* sub : {"validate", "plan", "run", "build", "toolchain", "boot", "classify", "doctor", "report",
+                          "compare", "runs", "serve", "push"}) {
+    EXPECT_NE(top.output.find(sub), std::string::npos) << sub;
+    auto r = RunLab({sub, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << sub << "\n" << r.output;
+    EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub;
+  }
+}
+
+TEST(Cli, VersionAndUnknownSubcommand) {
+  auto v = RunLab({"--version"});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_NE(v.output.find("rfl-lab 0."), std::string::npos);
+  auto bad = RunLab({"bulid"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+}
+
+}  // namespace
+}  // namespace rfl

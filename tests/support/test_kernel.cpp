@@ -1,0 +1,55 @@
+#include "tests/support/test_kernel.h"
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "lab/scenario/load.h"
+#include "lab/util/paths.h"
+
+namespace rfl::test {
+namespace fs = std::filesystem;
+
+fs::path TestCacheDir() { return ResolveLabDirs(std::nullopt, std::nullopt).cache; }
+
+Result<scenario::BuildSpec> QuickstartBuildSpec(scenario::Arch arch, const std::string& variant) {
+  fs::path data = DataDir();
+  fs::path file = data / "scenarios" / "quickstart.yaml";
+  auto text = ReadFile(file);
+  if (!text) return Fail(text.error());
+  // The same scenario for another arch: only the arches line changes.
+  std::string t = *text;
+  auto pos = t.find("\narches:");
+  if (pos == std::string::npos) return Fail("{}: no 'arches:' line", file.string());
+  auto end = t.find('\n', pos + 1);
+  t.replace(pos, end - pos, fmt::format("\narches: [{}]", scenario::ArchName(arch)));
+  auto loaded = scenario::ParseScenario(file.string(), t, file.parent_path(), scenario::Catalog::FromDataDir(data));
+  if (!loaded.scenario) return Fail("{} does not load", file.string());
+  auto plan = scenario::ExpandPlan(*loaded.scenario, 1);
+  if (!plan) return Fail(plan.error());
+  for (const auto& b : plan->builds) {
+    for (const auto& v : b.variants) {
+      if (v == variant) return b;
+    }
+  }
+  return Fail("quickstart has no variant '{}'", variant);
+}
+
+Result<kernel::Artifact> QuickstartKernel(scenario::Arch arch) {
+  auto spec = QuickstartBuildSpec(arch);
+  if (!spec) return Fail(spec.error());
+  fs::path cache = TestCacheDir();
+  if (auto a = kernel::LookupCachedArtifact(*spec, cache)) return *a;
+  kernel::BuildContext ctx;
+  ctx.cache_dir = cache;
+  ctx.data_dir = DataDir();
+  ctx.label = fmt::format("test kernel quickstart/baseline {}", scenario::ArchName(arch));
+  ctx.progress = &std::cerr;
+  ctx.progress_tty = false;
+  auto r = kernel::BuildKernel(*spec, ctx);
+  if (!r) return Fail(r.error());
+  if (!r->artifact) return Fail("the quickstart kernel failed to build: {} (log {})", r->failure->message, r->failure->log.string());
+  return *r->artifact;
+}
+
+}  // namespace rfl::test

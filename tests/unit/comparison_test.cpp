@@ -1,0 +1,213 @@
+// Run analysis, cross-run comparison, gating and adaptive repetitions on
+// synthetic runs (constructed data: lab/results/synthetic.h) written to a
+// real SQLite store in a temporary directory.
+#include <stdlib.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "lab/results/comparison.h"
+#include "lab/results/synthetic.h"
+#include "lab/util/exit_codes.h"
+
+namespace rfl::results {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Comparison : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "rfl-cmp-XXXXXX").string();
+    dir_ = mkdtemp(tmpl.data());
+    auto s = OpenSqliteStore(dir_ / "r.sqlite3");
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  RunData Load(const SyntheticOptions& o = {}) {
+    auto id = WriteSyntheticRun(*store_, o);
+    EXPECT_TRUE(id) << id.error().message;
+    auto data = store_->LoadRun(*id);
+    EXPECT_TRUE(data) << data.error().message;
+    return *data;
+  }
+  static std::vector<const MetricDelta*> Of(const RunAnalysis& a, const std::string& variant) {
+    std::vector<const MetricDelta*> out;
+    for (const auto& d : a.deltas) {
+      if (d.variant == variant) out.push_back(&d);
+    }
+    return out;
+  }
+  fs::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(Comparison, AaVariantWithIdenticalBuildIsNoChangeForEveryMetric) {
+  RunAnalysis a = AnalyzeRun(Load());
+  auto same = Of(a, "same");
+  ASSERT_EQ(same.size(), 4u);  // time_to_init, 2 × binder latency, iops
+  for (const auto* d : same) {
+    EXPECT_EQ(d->stats.verdict, Verdict::kNoChange) << d->key.Text() << ": " << d->stats.reason;
+    ASSERT_TRUE(d->stats.ci);
+    EXPECT_EQ(d->stats.ci->lo, d->stats.ci->hi);  // icount: zero-width interval
+  }
+}
+
+TEST_F(Comparison, InjectedSlowdownIsARegressionInTheRightDirection) {
+  RunAnalysis a = AnalyzeRun(Load());
+  int regressions = 0;
+  for (const auto* d : Of(a, "slow")) {
+    if (d->key.metric == "time_to_init_seconds") {
+      EXPECT_EQ(d->stats.verdict, Verdict::kNoChange) << d->stats.reason;
+      continue;
+    }
+    EXPECT_EQ(d->stats.verdict, Verdict::kRegression) << d->key.Text() << ": " << d->stats.reason;
+    ++regressions;
+    if (d->key.metric == "iops") {
+      EXPECT_NEAR(d->stats.ratio, 1 / 1.05, 1e-9);
+    } else {
+      EXPECT_NEAR(d->stats.ratio, 1.05, 1e-9);
+    }
+  }
+  EXPECT_EQ(regressions, 3);
+  EXPECT_EQ(a.findings.regressions.size(), 3u);
+}
+
+TEST_F(Comparison, InjectedSpeedupIsAnImprovementInWallMode) {
+  SyntheticOptions o;
+  o.timing = "wall";
+  o.slow_factor = 0.9;  // "slow" is now 10 % faster
+  o.repetitions = 12;
+  RunAnalysis a = AnalyzeRun(Load(o));
+  for (const auto* d : Of(a, "slow")) {
+    if (d->key.workload == "binder" || d->key.workload == "block") {
+      EXPECT_EQ(d->stats.verdict, Verdict::kImprovement) << d->key.Text() << ": " << d->stats.reason;
+    }
+  }
+  EXPECT_TRUE(a.findings.regressions.empty());
+}
+
+TEST_F(Comparison, OutcomeMatrixCountsFinalAttemptsAndKnowsExpectedFailures) {
+  RunAnalysis a = AnalyzeRun(Load());
+  ASSERT_EQ(a.outcomes.size(), 5u);
+  std::map<std::string, const OutcomeCell*> by;
+  for (const auto& c : a.outcomes) by[c.variant] = &c;
+  EXPECT_EQ(a.outcomes.front().variant, "base");  // scenario order
+  EXPECT_EQ(by["base"]->Status(), "passed");
+  EXPECT_EQ(by["base"]->boots, 8);
+  EXPECT_DOUBLE_EQ(by["same"]->success_rate(), 1.0);
+  EXPECT_EQ(by["thunk"]->Status(), "expected-failure");
+  EXPECT_EQ(by["thunk"]->boots, 0);
+  EXPECT_EQ(by["panicky"]->Status(), "failed");
+  EXPECT_EQ(by["panicky"]->boots, 8);  // 16 boot records, 8 final attempts
+  EXPECT_EQ(by["panicky"]->retried, 8);
+  EXPECT_EQ(by["panicky"]->outcomes.at("rust-panic"), 8);
+  EXPECT_NE(by["panicky"]->first_failure_evidence.find("panicked at"), std::string::npos);
+}
+
+TEST_F(Comparison, GateFailsOnFailedBootsAndRegressionsButNotExpectedBuildFailures) {
+  RunAnalysis a = AnalyzeRun(Load());
+  EXPECT_TRUE(a.findings.unexpected_build_failures.empty());
+  EXPECT_EQ(a.findings.failed_boots.size(), 8u);
+  EXPECT_NE(a.findings.failed_boots[0].find("rust-panic (after a retry)"), std::string::npos);
+  EXPECT_EQ(GateExitCode(a.findings), kExitFindings);
+  EXPECT_EQ(GateExitCode(Findings{}), kExitOk);
+}
+
+TEST_F(Comparison, UnexpectedBuildFailureIsAFinding) {
+  RunData run = Load();
+  for (auto& b : run.builds) {
+    if (b.key == "slow0000") b.outcome = BuildOutcome::kFailed;
+  }
+  RunAnalysis a = AnalyzeRun(run);
+  ASSERT_EQ(a.findings.unexpected_build_failures.size(), 1u);
+  EXPECT_NE(a.findings.unexpected_build_failures[0].find("slow"), std::string::npos);
+}
+
+TEST_F(Comparison, CodeSizeDeltasAreExact) {
+  RunAnalysis a = AnalyzeRun(Load());
+  auto it = std::find_if(a.sizes.begin(), a.sizes.end(), [](const SizeDelta& z) {
+    return z.variant == "slow" && z.object == "vmlinux" && z.section == "text";
+  });
+  ASSERT_NE(it, a.sizes.end());
+  EXPECT_EQ(it->delta(), 4096);
+  for (const auto& z : a.sizes) {
+    if (z.variant == "same") {
+      EXPECT_EQ(z.delta(), 0);
+    }
+    EXPECT_NE(z.variant, "thunk");  // no size for a failed build
+  }
+}
+
+TEST_F(Comparison, CompareRunsMatchesGroupsAcrossRuns) {
+  RunData a = Load();
+  SyntheticOptions faster;
+  faster.slow_factor = 1.0;  // in run B, "slow" is no longer slow
+  RunData b = Load(faster);
+  RunAnalysis c = CompareRuns(a, b);
+  ASSERT_EQ(c.runs.size(), 2u);
+  bool saw = false;
+  for (const auto& d : c.deltas) {
+    if (d.variant == "slow" && d.key.workload == "binder") {
+      EXPECT_EQ(d.stats.verdict, Verdict::kImprovement) << d.stats.reason;
+      saw = true;
+    }
+    if (d.variant == "base") {
+      EXPECT_EQ(d.stats.verdict, Verdict::kNoChange) << d.stats.reason;
+    }
+  }
+  EXPECT_TRUE(saw);
+  EXPECT_TRUE(c.findings.regressions.empty());
+  // The reverse direction is a regression.
+  RunAnalysis r = CompareRuns(b, a);
+  EXPECT_EQ(r.findings.regressions.size(), 3u);
+}
+
+TEST_F(Comparison, CompareRunsDropsTheAxisThatDiffers) {
+  RunData a = Load();
+  RunData b = Load();
+  for (auto& boot : b.boots) boot.kernel = "7.4";
+  for (auto& build : b.builds) build.kernel = "7.4";
+  RunAnalysis c = CompareRuns(a, b);
+  ASSERT_FALSE(c.deltas.empty());
+  for (const auto& d : c.deltas) {
+    EXPECT_EQ(d.key.kernel, "7.3→7.4");
+    EXPECT_FALSE(d.baseline_values.empty());
+    EXPECT_FALSE(d.variant_values.empty());
+  }
+}
+
+TEST_F(Comparison, RepetitionsUntilMinThenWhileInconclusiveUpToMax) {
+  SyntheticOptions o;
+  o.repetitions = 3;
+  o.timing = "wall";
+  RunData run = Load(o);
+  auto advice = NeedMoreRepetitions(run, 5, 20);
+  EXPECT_TRUE(advice.more);
+  EXPECT_EQ(advice.completed, 3);
+  // icount with every verdict settled: stop at min.
+  o.repetitions = 5;
+  o.timing = "icount";
+  advice = NeedMoreRepetitions(Load(o), 5, 20);
+  EXPECT_FALSE(advice.more) << advice.reason;
+  EXPECT_TRUE(advice.inconclusive.empty());
+  // Noisy wall clock with a tiny effect stays inconclusive: more, until max.
+  o.timing = "wall";
+  o.slow_factor = 1.012;
+  RunData noisy = Load(o);
+  advice = NeedMoreRepetitions(noisy, 5, 20);
+  EXPECT_TRUE(advice.more) << advice.reason;
+  EXPECT_FALSE(advice.inconclusive.empty());
+  advice = NeedMoreRepetitions(noisy, 3, 5);
+  EXPECT_FALSE(advice.more);
+  EXPECT_NE(advice.reason.find("cap"), std::string::npos) << advice.reason;
+}
+
+}  // namespace
+}  // namespace rfl::results

@@ -1,0 +1,70 @@
+// docker-compose.yml: Debian's docker-compose (v1) must accept it, and what it
+// resolves must keep every port on loopback and mount files that exist.
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include "lab/util/process.h"
+
+namespace rfl {
+namespace {
+
+namespace fs = std::filesystem;
+
+Result<ProcessResult> ComposeConfig(const fs::path& file) {
+  Command cmd;
+  cmd.argv = {"docker-compose", "-f", file.string(), "config"};
+  cmd.cwd = file.parent_path();
+  cmd.timeout = std::chrono::seconds(60);
+  return DefaultRunner().Run(cmd);
+}
+
+TEST(Compose, DockerComposeConfigAcceptsTheFile) {
+  if (!FindProgram("docker-compose")) GTEST_SKIP() << "docker-compose not installed (scripts/setup.sh)";
+  auto r = ComposeConfig(fs::path(RFL_LAB_SOURCE_DIR) / "docker-compose.yml");
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(r->ok()) << r->Describe() << "\n" << r->output;
+  // The output may carry a deprecation warning before the YAML.
+  auto start = r->output.find("services:");
+  ASSERT_NE(start, std::string::npos) << r->output;
+  YAML::Node resolved = YAML::Load(r->output.substr(start));
+  auto services = resolved["services"];
+  for (const char* name : {"lab", "prometheus", "pushgateway", "grafana"}) {
+    ASSERT_TRUE(services[name]) << name;
+  }
+  EXPECT_EQ(services["lab"]["build"]["dockerfile"].as<std::string>(), "images/lab/Containerfile");
+  EXPECT_TRUE(fs::exists(fs::path(RFL_LAB_SOURCE_DIR) / "images/lab/Containerfile"));
+  EXPECT_EQ(services["lab"]["devices"][0].as<std::string>().substr(0, 20), "/dev/kvm:/dev/kvm");
+  for (const auto& service : services) {
+    for (const auto& port : service.second["ports"]) {
+      EXPECT_TRUE(port.as<std::string>().starts_with("127.0.0.1:")) << service.first << ": " << port;
+    }
+    for (const auto& volume : service.second["volumes"]) {
+      auto spec = volume.as<std::string>();
+      if (spec.starts_with("/")) {
+        auto source = spec.substr(0, spec.find(':'));
+        EXPECT_TRUE(fs::exists(source)) << service.first << " mounts missing " << source;
+      }
+    }
+  }
+}
+
+TEST(Compose, DockerComposeConfigRejectsABrokenFile) {
+  if (!FindProgram("docker-compose")) GTEST_SKIP() << "docker-compose not installed (scripts/setup.sh)";
+  // The check above is only worth something if docker-compose says no to a
+  // wrong file: a service with an unknown key.
+  std::string tmpl = (fs::temp_directory_path() / "rfl-compose-XXXXXX").string();
+  fs::path dir = mkdtemp(tmpl.data());
+  {
+    std::ofstream out(dir / "docker-compose.yml");
+    out << "version: \"3.8\"\nservices:\n  lab:\n    image: rfl-lab\n    devicez: [/dev/kvm]\n";
+  }
+  auto r = ComposeConfig(dir / "docker-compose.yml");
+  fs::remove_all(dir);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(r->ok()) << r->output;
+}
+
+}  // namespace
+}  // namespace rfl

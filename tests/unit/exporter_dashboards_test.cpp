@@ -1,0 +1,115 @@
+// Static checks of the Grafana and Prometheus files under exporters/: they
+// parse, point at the provisioned datasource, and name only metrics the lab
+// exports. (Their queries run against a real Prometheus in
+// tests/integration/exporter_prometheus_test.cpp.)
+#include <regex>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "exporters/prometheus/metrics_model.h"
+#include "lab/util/paths.h"
+
+namespace rfl::exporters {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kExporters = fs::path(RFL_LAB_SOURCE_DIR) / "exporters";
+
+std::vector<fs::path> Dashboards() {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(kExporters / "grafana" / "dashboards")) {
+    if (e.path().extension() == ".json") out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+nlohmann::json Load(const fs::path& path) {
+  auto text = ReadFile(path);
+  EXPECT_TRUE(text) << text.error().message;
+  return nlohmann::json::parse(text.value_or("{}"));
+}
+
+// Every rfl_lab_* name in a PromQL expression.
+std::set<std::string> MetricNames(const std::string& expr) {
+  std::set<std::string> out;
+  std::regex re("rfl_lab_[a-z0-9_]+");
+  for (auto it = std::sregex_iterator(expr.begin(), expr.end(), re); it != std::sregex_iterator(); ++it) {
+    out.insert(it->str());
+  }
+  return out;
+}
+
+TEST(Dashboards, UseTheProvisionedDatasourceAndKnownMetrics) {
+  YAML::Node ds = YAML::LoadFile((kExporters / "grafana/provisioning/datasources/rfl-lab.yaml").string());
+  ASSERT_EQ(ds["apiVersion"].as<int>(), 1);
+  std::string uid = ds["datasources"][0]["uid"].as<std::string>();
+  auto dashboards = Dashboards();
+  ASSERT_GE(dashboards.size(), 2u);
+  std::set<std::string> uids;
+  for (const auto& path : dashboards) {
+    auto d = Load(path);
+    EXPECT_TRUE(uids.insert(d["uid"].get<std::string>()).second) << path;
+    size_t targets = 0;
+    for (const auto& panel : d["panels"]) {
+      if (panel["type"] == "row") continue;
+      EXPECT_EQ(panel["datasource"]["uid"], uid) << path << ": " << panel["title"];
+      for (const auto& t : panel["targets"]) {
+        ++targets;
+        EXPECT_EQ(t["datasource"]["uid"], uid) << path << ": " << panel["title"];
+        auto names = MetricNames(t["expr"].get<std::string>());
+        EXPECT_FALSE(names.empty()) << panel["title"];
+        for (const auto& n : names) EXPECT_NE(FindMetric(n), nullptr) << path << ": unknown metric " << n;
+      }
+    }
+    EXPECT_GT(targets, 5u) << path;
+  }
+}
+
+TEST(Dashboards, TemplateVariablesForScenarioArchToolchainFromLabelValues) {
+  for (const auto& path : Dashboards()) {
+    auto d = Load(path);
+    std::map<std::string, std::string> vars;
+    for (const auto& v : d["templating"]["list"]) vars[v["name"]] = v["query"]["query"];
+    for (const char* name : {"scenario", "arch", "toolchain"}) {
+      ASSERT_TRUE(vars.contains(name)) << path << " lacks $" << name;
+      EXPECT_TRUE(vars[name].starts_with("label_values(")) << vars[name];
+      EXPECT_NE(vars[name].find(std::string(", ") + name + ")"), std::string::npos) << vars[name];
+    }
+  }
+}
+
+TEST(Dashboards, ProviderServesTheFolderComposeMounts) {
+  YAML::Node provider = YAML::LoadFile((kExporters / "grafana/provisioning/dashboards/rfl-lab.yaml").string());
+  ASSERT_EQ(provider["apiVersion"].as<int>(), 1);
+  std::string path = provider["providers"][0]["options"]["path"].as<std::string>();
+  YAML::Node compose = YAML::LoadFile((fs::path(RFL_LAB_SOURCE_DIR) / "docker-compose.yml").string());
+  bool mounted = false;
+  for (const auto& v : compose["services"]["grafana"]["volumes"]) {
+    auto s = v.as<std::string>();
+    if (s.starts_with("./exporters/grafana/dashboards:" + path)) mounted = true;
+  }
+  EXPECT_TRUE(mounted) << "docker-compose.yml does not mount the dashboards at " << path;
+}
+
+TEST(AlertRules, NameOnlyExportedMetrics) {
+  YAML::Node rules = YAML::LoadFile((kExporters / "prometheus/rules.yml").string());
+  std::set<std::string> alerts;
+  for (const auto& group : rules["groups"]) {
+    for (const auto& rule : group["rules"]) {
+      alerts.insert(rule["alert"].as<std::string>());
+      for (const auto& n : MetricNames(rule["expr"].as<std::string>())) {
+        EXPECT_NE(FindMetric(n), nullptr) << rule["alert"].as<std::string>() << ": unknown metric " << n;
+      }
+    }
+  }
+  for (const char* a : {"RflLabRegression", "RflLabBootFailures", "RflLabNoSuccessfulRun"}) {
+    EXPECT_TRUE(alerts.contains(a)) << a;
+  }
+}
+
+}  // namespace
+}  // namespace rfl::exporters

@@ -1,0 +1,347 @@
+// The exporter's metrics model: catalog rules, Snapshot, and the series a
+// stored run turns into.
+#include <regex>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <prometheus/check_names.h>
+
+#include "exporters/prometheus/export.h"
+#include "exporters/prometheus/metrics_model.h"
+#include "exporters/prometheus/store_source.h"
+#include "lab/results/comparison.h"
+#include "lab/results/statistics.h"
+#include "lab/util/hash.h"
+#include "lab/util/paths.h"
+#include "tests/integration/exporter_fixture.h"
+
+namespace rfl::exporters {
+namespace {
+
+using fixture::SyntheticShape;
+using fixture::TempDir;
+using fixture::WriteSyntheticRun;
+
+using Labels = std::map<std::string, std::string>;
+
+Labels Cell(const std::string& variant) {
+  return {{"scenario", "quickstart"}, {"arch", "x86_64"}, {"toolchain", "rustc-1.96"}, {"kernel", "7.3"},
+          {"variant", variant}};
+}
+
+Labels With(Labels base, const Labels& more) {
+  base.insert(more.begin(), more.end());
+  return base;
+}
+
+TEST(MetricCatalog, NamesFollowPrometheusConventions) {
+  std::set<std::string_view> seen;
+  for (const auto& def : MetricCatalog()) {
+    std::string name(def.name);
+    EXPECT_TRUE(prometheus::CheckMetricName(name)) << name;
+    EXPECT_TRUE(name.starts_with("rfl_lab_")) << name;
+    EXPECT_TRUE(seen.insert(def.name).second) << "duplicate " << name;
+    if (def.type == MetricType::kCounter) {
+      EXPECT_TRUE(name.ends_with("_total")) << name;
+    } else {
+      EXPECT_FALSE(name.ends_with("_total")) << name;
+    }
+    for (std::string_view reserved : {"_count", "_sum", "_bucket"}) EXPECT_FALSE(name.ends_with(reserved)) << name;
+    EXPECT_FALSE(def.help.empty()) << name;
+  }
+}
+
+TEST(MetricCatalog, LabelsComeFromBoundedSetsOnly) {
+  std::set<std::string_view> bounded(std::begin(kBoundedLabels), std::end(kBoundedLabels));
+  for (const auto& def : MetricCatalog()) {
+    std::set<std::string_view> own;
+    for (auto label : def.labels) {
+      EXPECT_TRUE(bounded.contains(label)) << def.name << " has unbounded label " << label;
+      EXPECT_TRUE(prometheus::CheckLabelName(std::string(label))) << label;
+      EXPECT_TRUE(own.insert(label).second) << def.name << " repeats " << label;
+    }
+  }
+  for (std::string_view forbidden : {"run", "run_id", "commit", "build_key", "flags", "host", "instance", "job"}) {
+    EXPECT_FALSE(bounded.contains(forbidden)) << forbidden;
+  }
+}
+
+TEST(MetricCatalog, DocsListExactlyTheCatalog) {
+  auto doc = ReadFile(std::filesystem::path(RFL_LAB_SOURCE_DIR) / "docs" / "metrics.md");
+  ASSERT_TRUE(doc) << doc.error().message;
+  for (const auto& def : MetricCatalog()) {
+    EXPECT_NE(doc->find("`" + std::string(def.name) + "`"), std::string::npos) << def.name << " missing from docs";
+  }
+  std::regex name_re("rfl_lab_[a-z0-9_]*[a-z0-9]");
+  for (auto it = std::sregex_iterator(doc->begin(), doc->end(), name_re); it != std::sregex_iterator(); ++it) {
+    EXPECT_NE(FindMetric(it->str()), nullptr) << "docs/metrics.md names unknown metric " << it->str();
+  }
+}
+
+TEST(Snapshot, KeepsTheLastValueAndMergesByLabels) {
+  Snapshot a;
+  a.Set("rfl_lab_last_success_timestamp_seconds", {"quickstart"}, 1);
+  a.Set("rfl_lab_last_success_timestamp_seconds", {"quickstart"}, 2);
+  a.Set("rfl_lab_last_success_timestamp_seconds", {"nightly"}, 3);
+  Snapshot b;
+  b.Set("rfl_lab_last_success_timestamp_seconds", {"nightly"}, 4);
+  b.Set("rfl_lab_store_up", {}, 1);
+  a.Merge(b);
+  EXPECT_EQ(a.SeriesCount(), 3u);
+  EXPECT_EQ(a.Value("rfl_lab_last_success_timestamp_seconds", {{"scenario", "quickstart"}}), 2);
+  EXPECT_EQ(a.Value("rfl_lab_last_success_timestamp_seconds", {{"scenario", "nightly"}}), 4);
+  auto families = a.Families();
+  ASSERT_EQ(families.size(), 2u);
+  // Catalog order, whatever the insertion order.
+  EXPECT_EQ(families[0].name, "rfl_lab_last_success_timestamp_seconds");
+  EXPECT_EQ(families[1].name, "rfl_lab_store_up");
+  EXPECT_EQ(families[0].metric.size(), 2u);
+}
+
+TEST(Snapshot, SerializesTheTextFormatWithHelpAndType) {
+  Snapshot s;
+  s.Set("rfl_lab_store_read_errors_total", {}, 3);
+  s.Set("rfl_lab_last_success_timestamp_seconds", {"quick\"start"}, 1790000000.5);
+  std::string text = SerializeText(s.Families());
+  EXPECT_NE(text.find("# TYPE rfl_lab_store_read_errors_total counter\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("rfl_lab_store_read_errors_total 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE rfl_lab_last_success_timestamp_seconds gauge\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("rfl_lab_last_success_timestamp_seconds{scenario=\"quick\\\"start\"} 1790000000.5"),
+            std::string::npos)
+      << text;
+}
+
+TEST(Params, SortedKeyValuePairsFromSampleLabelsAndStoreKeys) {
+  EXPECT_EQ(ParamsText({}), "");
+  EXPECT_EQ(ParamsText({{"pattern", "randread"}, {"device", "rnull"}}), "device=rnull,pattern=randread");
+  EXPECT_EQ(ParamsTextFromLabelsKey(results::LabelsKey({{"payload_bytes", "4096"}})), "payload_bytes=4096");
+  EXPECT_EQ(ParamsTextFromLabelsKey(results::LabelsKey({})), "");
+  EXPECT_EQ(ParamsTextFromLabelsKey(results::LabelsKey({{"b", "2"}, {"a", "1"}})), "a=1,b=2");
+}
+
+class RunSnapshotTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = results::OpenSqliteStore(dir_.path() / "results.sqlite3");
+    ASSERT_TRUE(opened) << opened.error().message;
+    store_ = std::move(*opened);
+    run_id_ = WriteSyntheticRun(*store_, SyntheticShape{});
+    auto run = store_->LoadRun(run_id_);
+    ASSERT_TRUE(run) << run.error().message;
+    run_ = *run;
+    snap_ = RunSnapshot(run_, results::AnalyzeRun(run_));
+  }
+  TempDir dir_;
+  std::unique_ptr<results::Store> store_;
+  int64_t run_id_ = 0;
+  results::RunData run_;
+  Snapshot snap_;
+};
+
+TEST_F(RunSnapshotTest, BootsByOutcomeCountFinalAttempts) {
+  EXPECT_EQ(snap_.Value("rfl_lab_boots", With(Cell("ibt-rust"), {{"outcome", "passed"}})), 5);
+  EXPECT_EQ(snap_.Value("rfl_lab_boots", With(Cell("ibt-rust"), {{"outcome", "rust-panic"}})), 1);
+  EXPECT_EQ(snap_.Value("rfl_lab_boots", With(Cell("ibt-rust"), {{"outcome", "kernel-panic"}})), 0);
+  EXPECT_DOUBLE_EQ(*snap_.Value("rfl_lab_boot_failure_ratio", Cell("ibt-rust")), 1.0 - 5.0 / 6.0);
+  // c-binder timed out once and passed on the retry: the retry counts.
+  EXPECT_EQ(snap_.Value("rfl_lab_boots", With(Cell("c-binder"), {{"outcome", "passed"}})), 6);
+  EXPECT_EQ(snap_.Value("rfl_lab_boots", With(Cell("c-binder"), {{"outcome", "boot-timeout"}})), 0);
+  EXPECT_EQ(snap_.Value("rfl_lab_boot_retries", Cell("c-binder")), 1);
+  EXPECT_EQ(snap_.Value("rfl_lab_boot_failure_ratio", Cell("baseline")), 0);
+}
+
+TEST_F(RunSnapshotTest, ExpectedBuildFailureHasBuildSeriesButNoBoots) {
+  auto cell = Cell("rethunk-without-thunk");
+  EXPECT_EQ(snap_.Value("rfl_lab_build_outcome", With(cell, {{"outcome", "expected-failure"}})), 1);
+  EXPECT_EQ(snap_.Value("rfl_lab_build_outcome", With(cell, {{"outcome", "built"}})), 0);
+  EXPECT_FALSE(snap_.Value("rfl_lab_boots", With(cell, {{"outcome", "passed"}})));
+  EXPECT_FALSE(snap_.Value("rfl_lab_boot_failure_ratio", cell));
+  const auto& build = run_.builds.back();
+  ASSERT_EQ(build.variants.front(), "rethunk-without-thunk");
+  EXPECT_EQ(snap_.Value("rfl_lab_variant_info",
+                        With(cell, {{"expect", "build-failure"},
+                                    {"rustc_version", build.rustc_version},
+                                    {"flags_digest", Sha256Hex(build.effective_flags).substr(0, 12)}})),
+            1);
+}
+
+TEST_F(RunSnapshotTest, MediansEqualTheStoredSamples) {
+  results::SampleQuery q;
+  q.run_id = run_id_;
+  q.variant = "baseline";
+  q.workload = "binder";
+  q.metric = "round_trip_p50";
+  q.labels = std::map<std::string, std::string>{{"payload_bytes", "4096"}};
+  auto rows = store_->QuerySamples(q);
+  ASSERT_TRUE(rows) << rows.error().message;
+  std::vector<double> values;
+  for (const auto& r : *rows) values.push_back(r.sample.value);
+  ASSERT_EQ(values.size(), 6u);
+  auto series = With(Cell("baseline"), {{"workload", "binder"}, {"metric", "round_trip_p50"}, {"params", "payload_bytes=4096"}});
+  EXPECT_DOUBLE_EQ(*snap_.Value("rfl_lab_workload_median_seconds", series), results::Median(values));
+  EXPECT_EQ(snap_.Value("rfl_lab_workload_samples", series), 6);
+  // Rates and other units go to their own families.
+  EXPECT_TRUE(snap_.Value("rfl_lab_workload_median_ops_per_second",
+                          With(Cell("baseline"), {{"workload", "block"},
+                                                  {"metric", "iops"},
+                                                  {"params", "block_size=4096,device=rnull,pattern=randread"}})));
+  EXPECT_EQ(snap_.Value("rfl_lab_workload_median", With(Cell("baseline"), {{"workload", "rust-samples"},
+                                                                          {"metric", "lines_found"},
+                                                                          {"params", ""},
+                                                                          {"unit", "count"}})),
+            2);
+}
+
+TEST_F(RunSnapshotTest, DeltasCarryRatioCiAndOneVerdict) {
+  auto analysis = results::AnalyzeRun(run_);
+  const results::MetricDelta* found = nullptr;
+  for (const auto& d : analysis.deltas) {
+    if (d.variant == "ibt-rust" && d.key.workload == "binder" && d.key.metric == "round_trip_p50" &&
+        ParamsTextFromLabelsKey(d.key.labels) == "payload_bytes=0") {
+      found = &d;
+    }
+  }
+  ASSERT_NE(found, nullptr);
+  auto series = With(Cell("ibt-rust"), {{"workload", "binder"}, {"metric", "round_trip_p50"}, {"params", "payload_bytes=0"}});
+  EXPECT_DOUBLE_EQ(*snap_.Value("rfl_lab_delta_ratio", series), found->stats.ratio);
+  ASSERT_TRUE(found->stats.ci);
+  EXPECT_DOUBLE_EQ(*snap_.Value("rfl_lab_delta_ci_lower_ratio", series), found->stats.ci->lo);
+  EXPECT_DOUBLE_EQ(*snap_.Value("rfl_lab_delta_ci_upper_ratio", series), found->stats.ci->hi);
+  // 6 % slower round trips with 0.4 % jitter: a regression, and only that.
+  EXPECT_EQ(found->stats.verdict, results::Verdict::kRegression) << found->stats.reason;
+  EXPECT_EQ(snap_.Value("rfl_lab_delta_verdict", With(series, {{"verdict", "regression"}})), 1);
+  EXPECT_EQ(snap_.Value("rfl_lab_delta_verdict", With(series, {{"verdict", "no-change"}})), 0);
+  EXPECT_GE(*snap_.Value("rfl_lab_regressions", Cell("ibt-rust")), 1);
+  EXPECT_EQ(snap_.Value("rfl_lab_regressions", Cell("baseline")), 0);
+  // The baseline is never compared with itself.
+  EXPECT_FALSE(snap_.Value("rfl_lab_delta_ratio", With(Cell("baseline"), {{"workload", "binder"},
+                                                                          {"metric", "round_trip_p50"},
+                                                                          {"params", "payload_bytes=0"}})));
+}
+
+TEST_F(RunSnapshotTest, CodeSizesAndTheirDeltasAreExact) {
+  EXPECT_EQ(snap_.Value("rfl_lab_code_size_bytes", With(Cell("ibt-rust"), {{"object", "vmlinux"}, {"section", "text"}})),
+            6'291'456 + 18'432);
+  EXPECT_EQ(snap_.Value("rfl_lab_code_size_delta_bytes", With(Cell("ibt-rust"), {{"object", "rust"}, {"section", "text"}})),
+            18'432);
+  EXPECT_EQ(snap_.Value("rfl_lab_code_size_delta_bytes", With(Cell("c-binder"), {{"object", "vmlinux"}, {"section", "text"}})),
+            -61'440);
+  EXPECT_DOUBLE_EQ(*snap_.Value("rfl_lab_build_duration_seconds", Cell("baseline")), run_.builds.front().duration_seconds);
+}
+
+TEST(StoreMetricsSource, ShowsTheNewestCompletedRunOfEachCell) {
+  TempDir dir;
+  auto store = results::OpenSqliteStore(dir.path() / "results.sqlite3");
+  ASSERT_TRUE(store) << store.error().message;
+  SyntheticShape older;
+  older.seed = 3;
+  older.variants = {"baseline", "ibt-rust", "retired-variant"};
+  int64_t first = WriteSyntheticRun(**store, older);
+  SyntheticShape newer;
+  newer.variants = {"baseline", "ibt-rust"};
+  int64_t second = WriteSyntheticRun(**store, newer);
+  SyntheticShape running;
+  running.seed = 5;
+  running.repetitions = 1;
+  WriteSyntheticRun(**store, running, results::RunStatus::kRunning);
+
+  auto runs = (*store)->ListRuns();
+  ASSERT_TRUE(runs);
+  auto ended = [&](int64_t id) {
+    for (const auto& r : *runs) if (r.id == id) return r.ended_unix;
+    return 0.0;
+  };
+
+  StoreMetricsSource source(**store);
+  auto snap = source.Collect();
+  ASSERT_TRUE(snap) << snap.error().message;
+  EXPECT_EQ((*snap)->Value("rfl_lab_cell_timestamp_seconds", Cell("ibt-rust")), ended(second));
+  // A cell the newest run no longer has comes from the older run.
+  EXPECT_EQ((*snap)->Value("rfl_lab_cell_timestamp_seconds", Cell("retired-variant")), ended(first));
+  EXPECT_EQ((*snap)->Value("rfl_lab_last_success_timestamp_seconds", {{"scenario", "quickstart"}}), ended(second));
+  // Nothing of the running run (its c-binder variant) shows.
+  EXPECT_FALSE((*snap)->Value("rfl_lab_cell_timestamp_seconds", Cell("c-binder")));
+
+  // Unchanged store: the same snapshot object.
+  auto again = source.Collect();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->get(), snap->get());
+
+  // A new completed run replaces the cells it has.
+  SyntheticShape third;
+  third.seed = 11;
+  third.variants = {"baseline", "c-binder"};
+  int64_t id3 = WriteSyntheticRun(**store, third);
+  runs = (*store)->ListRuns();
+  auto updated = source.Collect();
+  ASSERT_TRUE(updated);
+  EXPECT_NE(updated->get(), snap->get());
+  EXPECT_EQ((*updated)->Value("rfl_lab_cell_timestamp_seconds", Cell("c-binder")), ended(id3));
+  EXPECT_EQ((*updated)->Value("rfl_lab_cell_timestamp_seconds", Cell("ibt-rust")), ended(second));
+}
+
+TEST(StoreMetricsSource, SnapshotOfRunAddsTheScenariosLastSuccess) {
+  TempDir dir;
+  auto store = results::OpenSqliteStore(dir.path() / "results.sqlite3");
+  ASSERT_TRUE(store);
+  int64_t ok = WriteSyntheticRun(**store, SyntheticShape{});
+  SyntheticShape failed_shape;
+  failed_shape.seed = 2;
+  int64_t failed = WriteSyntheticRun(**store, failed_shape, results::RunStatus::kFailed);
+  std::string scenario;
+  auto snap = SnapshotOfRun(**store, std::nullopt, &scenario);  // newest: the failed one
+  ASSERT_TRUE(snap) << snap.error().message;
+  EXPECT_EQ(scenario, "quickstart");
+  auto ok_run = (*store)->LoadRun(ok);
+  auto failed_run = (*store)->LoadRun(failed);
+  ASSERT_TRUE(ok_run && failed_run);
+  EXPECT_EQ(snap->Value("rfl_lab_last_success_timestamp_seconds", {{"scenario", "quickstart"}}),
+            ok_run->run.ended_unix);
+  EXPECT_EQ(snap->Value("rfl_lab_cell_timestamp_seconds", Cell("baseline")), failed_run->run.ended_unix);
+  auto missing = SnapshotOfRun(**store, 12345);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, Error::Kind::kNotFound);
+}
+
+TEST(GatewayUrl, SplitsSchemeHostAndPort) {
+  auto a = ParseGatewayUrl("http://127.0.0.1:9091");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->host, "http://127.0.0.1");
+  EXPECT_EQ(a->port, "9091");
+  auto b = ParseGatewayUrl("pushgateway/");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->host, "http://pushgateway");
+  EXPECT_EQ(b->port, "9091");
+  auto c = ParseGatewayUrl("https://[::1]:19091");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->host, "https://[::1]");
+  EXPECT_EQ(c->port, "19091");
+  EXPECT_FALSE(ParseGatewayUrl("ftp://host:1"));
+  EXPECT_FALSE(ParseGatewayUrl("http://host:1/metrics/job/x"));
+  EXPECT_FALSE(ParseGatewayUrl("http://host:port"));
+  EXPECT_FALSE(ParseGatewayUrl(""));
+}
+
+TEST(Textfile, WritesOneFilePerScenarioAtomically) {
+  TempDir dir;
+  auto store = results::OpenSqliteStore(dir.path() / "results.sqlite3");
+  ASSERT_TRUE(store);
+  WriteSyntheticRun(**store, SyntheticShape{});
+  auto out = dir.path() / "textfile";
+  auto path = WriteTextfile(**store, std::nullopt, out);
+  ASSERT_TRUE(path) << path.error().message;
+  EXPECT_EQ(*path, out / "rfl_lab_quickstart.prom");
+  auto text = ReadFile(*path);
+  ASSERT_TRUE(text);
+  EXPECT_NE(text->find("# TYPE rfl_lab_boots gauge"), std::string::npos);
+  EXPECT_NE(text->find("rfl_lab_last_success_timestamp_seconds{scenario=\"quickstart\"}"), std::string::npos);
+  size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(out)) {
+    ++files;
+    EXPECT_EQ(e.path().extension(), ".prom") << e.path();
+  }
+  EXPECT_EQ(files, 1u);
+}
+
+}  // namespace
+}  // namespace rfl::exporters

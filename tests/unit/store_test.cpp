@@ -1,0 +1,249 @@
+// The SQLite results store on a temporary file. Runs, builds and boots here
+// are constructed in the test (no real run needed to check persistence).
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "lab/results/store.h"
+
+namespace rfl::results {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "rfl-store-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+RunInfo MakeRunInfo(const std::string& scenario = "quickstart") {
+  RunInfo info;
+  info.scenario_name = scenario;
+  info.scenario_text = "name: " + scenario + "\n";
+  info.scenario_hash = "abc";
+  info.lab_version = "0.1.0";
+  info.host = "testhost";
+  info.baseline = "base";
+  info.noise = 0.02;
+  info.alpha = 0.01;
+  info.repeat_min = 5;
+  info.repeat_max = 10;
+  info.variants = {{"base", Expectation::kPass, {}, {}},
+                   {"thunk", Expectation::kBuildFailure, {"-Zfunction-return=thunk-extern"}, {{"RUST", "y"}}}};
+  return info;
+}
+
+BootRecord MakeBoot(int rep, double value) {
+  BootRecord b;
+  b.build_key = "k1";
+  b.variant = "base";
+  b.arch = "x86_64";
+  b.toolchain = "host";
+  b.kernel = "7.3";
+  b.repetition = rep;
+  b.accel = "tcg";
+  b.timing = "icount";
+  b.started_unix = 1000 + rep;
+  b.ended_unix = 1001 + rep;
+  b.samples = {{"boot", "time_to_init_seconds", "s", value, {}},
+               {"binder", "latency_seconds", "s", value / 1000, {{"payload", "0"}}},
+               {"binder", "latency_seconds", "s", value / 500, {{"payload", "4096"}}}};
+  return b;
+}
+
+TEST(Store, RoundTripsRunBuildsBootsAndSamples) {
+  TempDir dir;
+  auto store = OpenSqliteStore(dir.path() / "sub" / "results.sqlite3");
+  ASSERT_TRUE(store) << store.error().message;
+  auto run = (*store)->BeginRun(MakeRunInfo());
+  ASSERT_TRUE(run) << run.error().message;
+
+  BuildRecord build;
+  build.key = "k1";
+  build.variants = {"base"};
+  build.arch = "x86_64";
+  build.toolchain = "host";
+  build.kernel = "7.3";
+  build.rustc_version = "rustc 1.85.0";
+  build.effective_flags = "-Copt-level=2";
+  build.duration_seconds = 340.5;
+  build.sizes = {{"vmlinux", {{"text", 1234567}, {"data", 4567}}}};
+  ASSERT_TRUE((*store)->RecordBuild(*run, build));
+  BuildRecord failed = build;
+  failed.key = "k2";
+  failed.variants = {"thunk"};
+  failed.outcome = BuildOutcome::kExpectedFailure;
+  failed.failure_class = "link-error";
+  failed.failure_excerpt = "undefined symbol: __x86_return_thunk";
+  ASSERT_TRUE((*store)->RecordBuild(*run, failed));
+
+  BootRecord boot = MakeBoot(0, 1.7);
+  boot.evidence = "Run /init";
+  auto boot_id = (*store)->RecordBoot(*run, boot);
+  ASSERT_TRUE(boot_id) << boot_id.error().message;
+  auto finished = (*store)->FinishRun(*run, RunStatus::kCompleted);
+  ASSERT_TRUE(finished) << finished.error().message;
+
+  auto data = (*store)->LoadRun(*run);
+  ASSERT_TRUE(data) << data.error().message;
+  EXPECT_EQ(data->run.status, RunStatus::kCompleted);
+  EXPECT_GT(data->run.ended_unix, 0);
+  EXPECT_EQ(data->run.info.scenario_text, "name: quickstart\n");
+  EXPECT_DOUBLE_EQ(data->run.info.noise, 0.02);
+  EXPECT_EQ(data->run.info.repeat_max, 10);
+  ASSERT_EQ(data->run.info.variants.size(), 2u);
+  EXPECT_EQ(data->run.info.variants[1].expect, Expectation::kBuildFailure);
+  EXPECT_EQ(data->run.info.variants[1].rustflags, std::vector<std::string>{"-Zfunction-return=thunk-extern"});
+  EXPECT_EQ(data->run.info.variants[1].kconfig.at("RUST"), "y");
+  ASSERT_EQ(data->builds.size(), 2u);
+  EXPECT_EQ(data->builds[0].sizes.at("vmlinux").at("text"), 1234567);
+  EXPECT_EQ(data->builds[1].outcome, BuildOutcome::kExpectedFailure);
+  EXPECT_EQ(data->builds[1].failure_excerpt, "undefined symbol: __x86_return_thunk");
+  ASSERT_EQ(data->boots.size(), 1u);
+  EXPECT_EQ(data->boots[0].id, *boot_id);
+  EXPECT_EQ(data->boots[0].evidence, "Run /init");
+  ASSERT_EQ(data->boots[0].samples.size(), 3u);
+  EXPECT_EQ(data->boots[0].samples[1].labels.at("payload"), "0");
+  EXPECT_DOUBLE_EQ(data->boots[0].samples[0].value, 1.7);
+}
+
+TEST(Store, SchemaVersionIsSetAndNewerStoresAreRefused) {
+  TempDir dir;
+  auto path = dir.path() / "r.sqlite3";
+  ASSERT_TRUE(OpenSqliteStore(path));
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), kStoreSchemaVersion);
+  sqlite3_finalize(st);
+  sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
+  sqlite3_finalize(st);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto again = OpenSqliteStore(path);
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("newer"), std::string::npos) << again.error().message;
+}
+
+TEST(Store, ReopeningKeepsDataAndDoesNotMigrateTwice) {
+  TempDir dir;
+  auto path = dir.path() / "r.sqlite3";
+  int64_t run_id = 0;
+  {
+    auto store = OpenSqliteStore(path);
+    ASSERT_TRUE(store);
+    run_id = *(*store)->BeginRun(MakeRunInfo());
+  }
+  auto store = OpenSqliteStore(path);
+  ASSERT_TRUE(store) << store.error().message;
+  auto runs = (*store)->ListRuns();
+  ASSERT_TRUE(runs);
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].id, run_id);
+  EXPECT_EQ((*runs)[0].status, RunStatus::kRunning);
+}
+
+TEST(Store, ABootWhoseSampleFailsLeavesNothingBehind) {
+  TempDir dir;
+  auto path = dir.path() / "r.sqlite3";
+  auto store = OpenSqliteStore(path);
+  ASSERT_TRUE(store);
+  auto run = *(*store)->BeginRun(MakeRunInfo());
+  // Make the third sample insert fail inside the boot's transaction.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TRIGGER poison BEFORE INSERT ON samples WHEN NEW.labels LIKE '%4096%' "
+                         "BEGIN SELECT RAISE(ABORT, 'poisoned sample'); END",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto r = (*store)->RecordBoot(run, MakeBoot(0, 1.0));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("poisoned sample"), std::string::npos) << r.error().message;
+  auto data = (*store)->LoadRun(run);
+  ASSERT_TRUE(data);
+  EXPECT_TRUE(data->boots.empty());
+  auto samples = (*store)->QuerySamples({});
+  ASSERT_TRUE(samples);
+  EXPECT_TRUE(samples->empty());
+}
+
+TEST(Store, LatestRunPerScenarioAndSampleQueries) {
+  TempDir dir;
+  auto store = OpenSqliteStore(dir.path() / "r.sqlite3");
+  ASSERT_TRUE(store);
+  auto& s = **store;
+  auto a1 = *s.BeginRun(MakeRunInfo("a"));
+  ASSERT_TRUE(s.RecordBoot(a1, MakeBoot(0, 1.0)));
+  ASSERT_TRUE(s.FinishRun(a1, RunStatus::kCompleted));
+  auto b1 = *s.BeginRun(MakeRunInfo("b"));
+  ASSERT_TRUE(s.FinishRun(b1, RunStatus::kCompleted));
+  auto a2 = *s.BeginRun(MakeRunInfo("a"));
+  ASSERT_TRUE(s.RecordBoot(a2, MakeBoot(0, 2.0)));
+  BootRecord failed = MakeBoot(1, 3.0);
+  failed.outcome = BootOutcome::kRustPanic;
+  ASSERT_TRUE(s.RecordBoot(a2, failed));
+
+  EXPECT_EQ(*s.LatestRun(), a2);
+  EXPECT_EQ(*s.LatestRun(std::string("a"), /*completed_only=*/true), a1);
+  EXPECT_EQ(*s.LatestRun(std::string("nope")), std::nullopt);
+  auto latest = s.LatestRunPerScenario(true);
+  ASSERT_TRUE(latest);
+  ASSERT_EQ(latest->size(), 2u);
+  EXPECT_EQ((*latest)[0].id, a1);
+  EXPECT_EQ((*latest)[1].id, b1);
+  auto all = s.LatestRunPerScenario(false);
+  EXPECT_EQ((*all)[0].id, a2);
+  EXPECT_EQ((*all)[0].boots, 2);
+  EXPECT_EQ((*all)[0].failed_boots, 1);
+
+  SampleQuery q;
+  q.workload = "binder";
+  q.labels = std::map<std::string, std::string>{{"payload", "4096"}};
+  auto rows = s.QuerySamples(q);
+  ASSERT_TRUE(rows) << rows.error().message;
+  ASSERT_EQ(rows->size(), 2u);  // one per run; the panicked boot is excluded
+  EXPECT_EQ((*rows)[0].run_id, a1);
+  EXPECT_DOUBLE_EQ((*rows)[1].sample.value, 2.0 / 500);
+  q.passed_boots_only = false;
+  q.run_id = a2;
+  EXPECT_EQ(s.QuerySamples(q)->size(), 2u);
+}
+
+TEST(Store, MissingRunIsNotFound) {
+  TempDir dir;
+  auto store = OpenSqliteStore(dir.path() / "r.sqlite3");
+  ASSERT_TRUE(store);
+  auto r = (*store)->LoadRun(42);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, Error::Kind::kNotFound);
+  auto f = (*store)->FinishRun(42, RunStatus::kFailed);
+  ASSERT_FALSE(f);
+  EXPECT_EQ(f.error().kind, Error::Kind::kNotFound);
+}
+
+TEST(Store, BootOfUnknownRunIsRejectedByForeignKey) {
+  TempDir dir;
+  auto store = OpenSqliteStore(dir.path() / "r.sqlite3");
+  ASSERT_TRUE(store);
+  EXPECT_FALSE((*store)->RecordBoot(7, MakeBoot(0, 1.0)));
+}
+
+}  // namespace
+}  // namespace rfl::results

@@ -1,0 +1,131 @@
+// Toolchain recipes (the real ones in images/toolchains/) and the sandbox
+// command lines built from them.
+#include "lab/toolchain/recipe.h"
+#include "lab/toolchain/toolchain.h"
+
+#include <algorithm>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "lab/toolchain/file_lock.h"
+#include "lab/util/paths.h"
+
+namespace rfl::toolchain {
+namespace {
+
+const std::filesystem::path kData = RFL_LAB_SOURCE_DIR;
+
+bool Has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+
+TEST(Recipe, ShippedRecipesNameTheirSuitesAndKernelBuildPackages) {
+  auto names = ListRecipeNames(kData);
+  for (const char* n : {"rustc-1.85", "rustc-1.96", "rustc-1.97"}) EXPECT_TRUE(Has(names, n)) << n;
+  for (const auto& n : names) {
+    auto r = FindRecipe(kData, n);
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    EXPECT_EQ(r->name, n);
+    for (const char* p : {"clang", "lld", "llvm", "bindgen", "rustc", "rust-src", "rustfmt", "make", "bc", "bison",
+                          "flex", "libelf-dev", "libssl-dev", "python3", "cpio"}) {
+      EXPECT_TRUE(Has(r->packages, p)) << n << " lacks " << p;
+    }
+  }
+  EXPECT_EQ(FindRecipe(kData, "rustc-1.85")->suite, "trixie");
+  EXPECT_EQ(FindRecipe(kData, "rustc-1.97")->suite, "forky");
+}
+
+TEST(Recipe, BackportsRecipePinsOnlyTheRustPackages) {
+  auto r = FindRecipe(kData, "rustc-1.96");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->suite, "trixie");
+  ASSERT_EQ(r->SourcesLines().size(), 2u);
+  EXPECT_EQ(r->SourcesLines()[1], "deb http://deb.debian.org/debian trixie-backports main");
+  std::string prefs = r->AptPreferences();
+  EXPECT_NE(prefs.find("Package: rustc rust-src rustfmt"), std::string::npos) << prefs;
+  EXPECT_NE(prefs.find("Pin: release n=trixie-backports\nPin-Priority: 990\n"), std::string::npos) << prefs;
+  EXPECT_EQ(FindRecipe(kData, "rustc-1.85")->AptPreferences(), "");
+}
+
+TEST(Recipe, ContentHashChangesWithThePackageList) {
+  auto a = FindRecipe(kData, "rustc-1.96");
+  ASSERT_TRUE(a.has_value());
+  auto b = *a;
+  b.packages.push_back("gdb");
+  EXPECT_NE(a->ContentHash(), b.ContentHash());
+  b.path = "/elsewhere.yaml";
+  b.packages.pop_back();
+  EXPECT_EQ(a->ContentHash(), b.ContentHash());
+}
+
+TEST(Recipe, ErrorsNameTheFileAndKey) {
+  auto r = ParseRecipe("name: x\npackages: [a]\n", "x.yaml");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message, "x.yaml: missing 'suite'");
+  auto unknown = FindRecipe(kData, "rustc-0.1");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_EQ(unknown.error().kind, Error::Kind::kNotFound);
+  EXPECT_NE(unknown.error().message.find("rustc-1.96"), std::string::npos);
+}
+
+TEST(Toolchain, RustcReleaseFromRealVersionOutput) {
+  auto text = ReadFile(std::filesystem::path(RFL_LAB_FIXTURES_DIR) / "kernel" / "toolchain" / "rustc-1.96-vV.txt");
+  ASSERT_TRUE(text.has_value());
+  EXPECT_EQ(RustcRelease(*text), "1.96.1");
+  EXPECT_EQ(RustcRelease("garbage"), "");
+}
+
+TEST(Toolchain, SandboxBindsRootfsReadOnlyAndTreeWritable) {
+  Toolchain tc;
+  tc.name = "rustc-1.96";
+  tc.rootfs = "/cache/toolchains/rustc-1.96/rootfs";
+  Command c;
+  c.argv = {"make", "O=/build", "KRUSTFLAGS=-Zcf-protection=branch"};
+  c.cwd = "/build";
+  c.env = {{"KBUILD_BUILD_USER", "rfl-lab"}};
+  auto w = InToolchain(tc, c, {{"/cache/sources/x/tree", kSourceMountPoint, false}, {"/cache/trees/k/o", kBuildMountPoint, true}});
+  const auto& a = w.argv;
+  ASSERT_GE(a.size(), 10u);
+  EXPECT_EQ(a[0], "bwrap");
+  auto seq = [&](std::vector<std::string> s) { return std::search(a.begin(), a.end(), s.begin(), s.end()) != a.end(); };
+  EXPECT_TRUE(seq({"--ro-bind", "/cache/toolchains/rustc-1.96/rootfs", "/"}));
+  EXPECT_TRUE(seq({"--ro-bind", "/cache/sources/x/tree", "/src"}));
+  EXPECT_TRUE(seq({"--bind", "/cache/trees/k/o", "/build"}));
+  EXPECT_TRUE(seq({"--setenv", "KBUILD_BUILD_USER", "rfl-lab"}));
+  EXPECT_TRUE(seq({"--chdir", "/build", "--", "make", "O=/build", "KRUSTFLAGS=-Zcf-protection=branch"}));
+  EXPECT_TRUE(w.env.empty());
+  EXPECT_FALSE(w.cwd.has_value());
+}
+
+TEST(Toolchain, HostRunsCommandsUnchanged) {
+  Toolchain host;
+  host.name = "host";
+  Command c;
+  c.argv = {"make", "-C", "/src"};
+  auto w = InToolchain(host, c, {{"/real/src", kSourceMountPoint, false}});
+  EXPECT_EQ(w.argv, c.argv);
+  EXPECT_EQ(InsidePath(host, {"/real/src", kSourceMountPoint, false}), "/real/src");
+}
+
+TEST(FileLock, SecondHolderWaitsUntilTheFirstReleases) {
+  auto dir = std::filesystem::temp_directory_path() / ("rfl-lock-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto first = FileLock::Acquire(dir / "x.lock", std::chrono::seconds(1));
+  ASSERT_TRUE(first.has_value());
+  ASSERT_TRUE(first->held());
+  auto busy = FileLock::TryAcquire(dir / "x.lock");
+  ASSERT_TRUE(busy.has_value());
+  EXPECT_FALSE(busy->held());
+  bool told = false;
+  auto timed_out = FileLock::Acquire(dir / "x.lock", std::chrono::milliseconds(300), [&] { told = true; });
+  ASSERT_FALSE(timed_out.has_value());
+  EXPECT_EQ(timed_out.error().kind, Error::Kind::kTimeout);
+  EXPECT_TRUE(told);
+  first->Release();
+  auto again = FileLock::TryAcquire(dir / "x.lock");
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE(again->held());
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace rfl::toolchain
