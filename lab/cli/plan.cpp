@@ -1,10 +1,12 @@
 // rfl-lab plan FILE [--json]: what a run would build and boot, in order.
 #include <iostream>
+#include <map>
 
 #include <fmt/format.h>
 
 #include "lab/cli/commands.h"
 #include "lab/cli/scenario_arg.h"
+#include "lab/kernel/artifact.h"
 #include "lab/scenario/plan.h"
 #include "lab/scenario/plan_json.h"
 #include "lab/util/exit_codes.h"
@@ -12,13 +14,13 @@
 namespace rfl::cli {
 namespace {
 
-void PrintTable(const scenario::Plan& plan) {
+void PrintTable(const scenario::Plan& plan, const std::map<std::string, std::string>& cached) {
   const auto& s = *plan.scenario;
   std::cout << fmt::format("scenario {} — baseline '{}', {} boot(s) per variant, timing {}, accel {}\n\n", s.name,
                            s.baseline, s.repeat.min, scenario::TimingName(s.boot.timing),
                            scenario::AccelName(s.boot.accel));
-  std::cout << fmt::format("{:<3} {:<16} {:<9} {:<8} {:<11} {:<24} {}\n", "#", "build", "arch", "kernel",
-                           "toolchain", "variants", "changes");
+  std::cout << fmt::format("{:<3} {:<16} {:<9} {:<8} {:<11} {:<10} {:<24} {}\n", "#", "build", "arch", "kernel",
+                           "toolchain", "cache", "variants", "changes");
   int i = 0;
   std::string last_tree;
   for (const auto& b : plan.builds) {
@@ -28,8 +30,9 @@ void PrintTable(const scenario::Plan& plan) {
     if (b.expect == scenario::Expect::kBuildFailure) changes += "  (expect build failure)";
     std::string tree_note = b.tree_key == last_tree ? " ↳ same tree" : "";
     last_tree = b.tree_key;
-    std::cout << fmt::format("{:<3} {:<16} {:<9} {:<8} {:<11} {:<24} {}{}\n", ++i, b.key,
+    std::cout << fmt::format("{:<3} {:<16} {:<9} {:<8} {:<11} {:<10} {:<24} {}{}\n", ++i, b.key,
                              scenario::ArchName(b.arch), b.source.Label(), b.toolchain,
+                             cached.count(b.key) ? "cached" : "to build",
                              fmt::format("{}", fmt::join(b.variants, ",")), changes.empty() ? "-" : changes,
                              tree_note);
   }
@@ -70,8 +73,22 @@ void RegisterPlanCommand(CLI::App& app, CliContext& ctx) {
       ctx.exit_code = kExitLabFailure;
       return;
     }
-    if (o->json) std::cout << scenario::PlanToJson(*plan).dump(2) << "\n";
-    else PrintTable(*plan);
+    // Which builds are already in the cache (no download, no build).
+    std::map<std::string, std::string> cached;
+    const auto dirs = ctx.Dirs();
+    for (const auto& b : plan->builds) {
+      if (auto a = kernel::LookupCachedArtifact(b, dirs.cache)) cached[b.key] = a->dir.string();
+    }
+    if (o->json) {
+      auto j = scenario::PlanToJson(*plan);
+      for (auto& b : j["builds"]) {
+        auto it = cached.find(b["key"].get<std::string>());
+        b["cached_artifact"] = it == cached.end() ? nlohmann::json(nullptr) : nlohmann::json(it->second);
+      }
+      std::cout << j.dump(2) << "\n";
+    } else {
+      PrintTable(*plan, cached);
+    }
     ctx.exit_code = kExitOk;
   });
 }
