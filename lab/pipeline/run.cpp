@@ -338,7 +338,23 @@ RunOutcome Orchestrator::Run(const scenario::Plan& plan,
   if (icount) StartWorkers(slots);
 
   std::map<std::string, fs::path> images;  // build key → kernel image
-  std::vector<BootTask> deferred;
+  // One round of boots (one repetition of every cell), in the plan's
+  // interleaved order; `only` restricts it to one build.
+  auto queue_round = [&](int repetition, const std::string* only) {
+    int n = 0;
+    for (const auto& b : plan.boots) {
+      if (b.repetition != 0) continue;  // the cells of repetition 0, renumbered
+      if (only && b.build_key != *only) continue;
+      auto img = images.find(b.build_key);
+      if (img == images.end()) continue;
+      const BuildSpec* spec = plan.FindBuild(b.build_key);
+      if (spec->expect == Expect::kBuildFailure) continue;
+      if (done_boots.count({b.build_key, b.variant, repetition})) continue;
+      Enqueue(BootTask{spec, img->second, b.variant, repetition});
+      ++n;
+    }
+    return n;
+  };
   std::optional<Error> build_error;
   int index = 0;
   for (const auto& spec : plan.builds) {
@@ -368,37 +384,25 @@ RunOutcome Orchestrator::Run(const scenario::Plan& plan,
     std::string status(kernel::BuildStatusName(built->status));
     if (!built->ok()) {
       bool expected = spec.expect == Expect::kBuildFailure;
-      Log(fmt::format("  {} {}: {}", expected ? "failed as expected" : "FAILED",
-                      built->failure ? kernel::FailureClassName(built->failure->cls) : "", 
-                      built->failure ? built->failure->message : ""));
+      Log(fmt::format("  {}: {}", expected ? "failed as expected" : "FAILED",
+                      built->failure ? built->failure->message : "no failure detail"));
       continue;
     }
     Log(fmt::format("  {} in {:.0f} s{}", status, built->seconds,
                     spec.expect == Expect::kBuildFailure ? " — but this variant was expected to fail building" : ""));
     images[spec.key] = built->artifact->image;
-  }
-
-  // The boots of every build that produced a kernel, in the plan's order.
-  auto queue_round = [&](int repetition) {
-    int n = 0;
-    for (const auto& b : plan.boots) {
-      if (b.repetition != 0) continue;  // one round: the cells of repetition 0, renumbered
-      auto img = images.find(b.build_key);
-      if (img == images.end()) continue;
-      const BuildSpec* spec = plan.FindBuild(b.build_key);
-      if (spec->expect == Expect::kBuildFailure) continue;
-      if (done_boots.count({b.build_key, b.variant, repetition})) continue;
-      BootTask t{spec, img->second, b.variant, repetition};
-      Enqueue(std::move(t));
-      ++n;
+    // icount: this build's boots start now, while the next build compiles.
+    if (icount && spec.expect != Expect::kBuildFailure) {
+      for (int rep = 0; rep < s_.repeat.min; ++rep) queue_round(rep, &spec.key);
     }
-    return n;
-  };
+  }
 
   if (!build_error && !CancelRequested()) {
     if (!icount) StartWorkers(1);
     // Rounds: repetition by repetition, baseline and variants interleaved.
-    for (int rep = 0; rep < s_.repeat.min && !CancelRequested(); ++rep) queue_round(rep);
+    if (!icount) {
+      for (int rep = 0; rep < s_.repeat.min && !CancelRequested(); ++rep) queue_round(rep, nullptr);
+    }
     WaitIdle();
     for (int rep = s_.repeat.min; rep < s_.repeat.max && !CancelRequested() && !lab_error_; ++rep) {
       auto data = store_.LoadRun(run_id_);
@@ -406,12 +410,11 @@ RunOutcome Orchestrator::Run(const scenario::Plan& plan,
       auto advice = results::NeedMoreRepetitions(*data, s_.repeat.min, s_.repeat.max);
       if (!advice.more) break;
       Log(fmt::format("adding repetition {}: {}", rep + 1, advice.reason));
-      if (queue_round(rep) == 0) break;
+      if (queue_round(rep, nullptr) == 0) break;
       WaitIdle();
     }
   }
   StopWorkers();
-  (void)deferred;
 
   results::RunStatus status = results::RunStatus::kCompleted;
   if (build_error || lab_error_) {
