@@ -27,6 +27,8 @@ packages=(
   opensbi qemu-utils libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
   # exporters and reports
   prometheus prometheus-pushgateway docker-compose chromium
+  # VM integration tests: a busybox initramfs around a distribution kernel
+  busybox-static
   python3 python3-scipy python3-jsonschema python3-yaml
 )
 
