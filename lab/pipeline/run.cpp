@@ -392,15 +392,16 @@ RunOutcome Orchestrator::Run(const scenario::Plan& plan,
                     spec.expect == Expect::kBuildFailure ? " — but this variant was expected to fail building" : ""));
     images[spec.key] = built->artifact->image;
     // icount: this build's boots start now, while the next build compiles.
-    if (icount && spec.expect != Expect::kBuildFailure) {
+    if (icount) {
       for (int rep = 0; rep < s_.repeat.min; ++rep) queue_round(rep, &spec.key);
     }
   }
 
   if (!build_error && !CancelRequested()) {
-    if (!icount) StartWorkers(1);
-    // Rounds: repetition by repetition, baseline and variants interleaved.
+    // wall: boots wait for every build, then run alone, repetition by
+    // repetition, baseline and variants interleaved.
     if (!icount) {
+      StartWorkers(1);
       for (int rep = 0; rep < s_.repeat.min && !CancelRequested(); ++rep) queue_round(rep, nullptr);
     }
     WaitIdle();
