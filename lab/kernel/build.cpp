@@ -103,11 +103,65 @@ BuildOutcome Failed(const BuildSpec& spec, FailureClass cls, std::vector<std::st
   return o;
 }
 
+const fs::path kCcacheMountPoint = "/ccache";
+
+// Same inputs, same failure: worth remembering. `other` may be the machine's
+// fault (OOM kill, full disk, a timeout), so it is always retried.
+bool DeterministicFailure(FailureClass c) {
+  switch (c) {
+    case FailureClass::kKconfigUnmet:
+    case FailureClass::kRustUnavailable:
+    case FailureClass::kRustcError:
+    case FailureClass::kBindgenError:
+    case FailureClass::kLinkError: return true;
+    default: return false;
+  }
+}
+
+fs::path FailureDir(const fs::path& art_dir) { return art_dir.string() + ".failed"; }
+
+// `recipe` fingerprints how the lab runs make (argv and environment): a
+// failure recorded under another recipe (an older lab) is not replayed.
+std::optional<BuildOutcome> LoadCachedFailure(const fs::path& art_dir, const std::string& recipe) {
+  auto text = ReadFile(FailureDir(art_dir) / "failure.json");
+  if (!text) return std::nullopt;
+  auto j = json::parse(*text, nullptr, false);
+  if (j.is_discarded() || j.value("recipe", "") != recipe) return std::nullopt;
+  auto o = BuildOutcomeFromJson(j);
+  if (!o || o->status != BuildOutcome::Status::kFailed || !o->failure) return std::nullopt;
+  o->failure->log = FailureDir(art_dir) / "build.log";
+  o->failure_from_cache = true;
+  return *o;
+}
+
 Status CopyInto(const fs::path& from, const fs::path& to) {
   std::error_code ec;
   fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
   if (ec) return Fail("cannot copy {} to {}: {}", from.string(), to.string(), ec.message());
   return {};
+}
+
+// Written to a temporary dir and renamed, like an artifact.
+void SaveCachedFailure(const fs::path& art_dir, const BuildOutcome& o, const std::string& recipe) {
+  fs::path dir = FailureDir(art_dir);
+  fs::path tmp = dir.string() + fmt::format(".tmp-{}", ::getpid());
+  std::error_code ec;
+  fs::remove_all(tmp, ec);
+  if (!EnsureDir(tmp)) return;
+  BuildOutcome stored = o;
+  stored.failure->log = dir / "build.log";
+  bool ok = (!fs::exists(o.failure->log) || CopyInto(o.failure->log, tmp / "build.log").has_value()) &&
+            WriteFileAtomic(tmp / "failure.json", [&] {
+              auto j = ToJson(stored);
+              j["recipe"] = recipe;
+              return j.dump(2) + "\n";
+            }()).has_value();
+  if (ok) {
+    fs::remove_all(dir, ec);
+    fs::rename(tmp, dir, ec);
+  }
+  if (!ok || ec) spdlog::warn("cannot cache the build failure in {}", dir.string());
+  fs::remove_all(tmp, ec);
 }
 
 }  // namespace
@@ -203,6 +257,14 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
     outcome.seconds = seconds_since(t0);
     return outcome;
   };
+  auto cached_failure = [&](BuildOutcome o) {
+    o.artifact_key = outcome.artifact_key;
+    o.seconds = seconds_since(t0);
+    out << fmt::format("[{}] FAILED before, same inputs: {} (cached; --force rebuilds)\n", label,
+                       o.failure->message)
+        << std::flush;
+    return o;
+  };
   if (!ctx.force) {
     if (auto a = LoadArtifact(art_dir)) return cache_hit(*a);
   }
@@ -237,8 +299,27 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
                                        {tree, toolchain::kBuildMountPoint, true}};
   fs::path src_in = toolchain::InsidePath(*tc, mounts[0]);
   fs::path tree_in = toolchain::InsidePath(*tc, mounts[1]);
+  fs::path ccache_in;
+  if (ctx.ccache && !tc->is_host() && fs::exists(tc->rootfs / "usr/bin/ccache")) {
+    fs::path host_dir = ctx.cache_dir / "ccache" / tc->name;
+    if (auto st = EnsureDir(host_dir); !st) return Fail(st.error());
+    mounts.push_back({host_dir, kCcacheMountPoint, true});
+    ccache_in = toolchain::InsidePath(*tc, mounts.back());
+  }
+  std::string recipe;
+  {
+    Command c = MakeCommand({src_in, tree_in, spec.arch, 1, spec.rustflags, {}, ccache_in});
+    KeyHasher h;
+    h.Add("make-recipe-v1");
+    for (const auto& a : c.argv) h.Add(a);
+    for (const auto& [k, v] : c.env) h.Add(k).Add(v);
+    recipe = h.Short();
+  }
+  if (!ctx.force) {
+    if (auto f = LoadCachedFailure(art_dir, recipe)) return cached_failure(*f);
+  }
   auto make = [&](std::vector<std::string> targets, std::vector<std::string> rustflags) -> Result<ProcessResult> {
-    MakeInvocation m{src_in, tree_in, spec.arch, jobs, std::move(rustflags), std::move(targets)};
+    MakeInvocation m{src_in, tree_in, spec.arch, jobs, std::move(rustflags), std::move(targets), ccache_in};
     Command cmd = toolchain::InToolchain(*tc, MakeCommand(m), mounts);
     cmd.log_file = log;
     cmd.on_line = [&](std::string_view l) { progress.Line(l); };
@@ -252,6 +333,7 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
     o.artifact_key = outcome.artifact_key;
     o.seconds = seconds_since(t0);
     progress.Done(fmt::format("FAILED ({})", o.failure->message));
+    if (DeterministicFailure(o.failure->cls)) SaveCachedFailure(art_dir, o, recipe);
     return o;
   };
 
@@ -417,12 +499,14 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
   a.build_log = art_dir / "build.log";
   if (auto st = WriteFileAtomic(tmp / "metadata.json", ToJson(a).dump(2) + "\n"); !st) return Fail(st.error());
   fs::remove_all(art_dir, ec);
+  fs::remove_all(FailureDir(art_dir), ec);
   fs::rename(tmp, art_dir, ec);
   if (ec) return Fail("cannot rename {} to {}: {}", tmp.string(), art_dir.string(), ec.message());
   cleanup.p.clear();
 
   state.durations[spec.key] = build_seconds;
-  state.durations[a.rebuild.kind == "full" ? "full" : "incremental"] = build_seconds;
+  // A no-op rebuild says nothing about how long a real change takes.
+  if (a.rebuild.kind != "noop") state.durations[a.rebuild.kind] = build_seconds;
   if (auto st = SaveTreeState(state_file, state); !st) spdlog::warn("{}", st.error().message);
 
   outcome.status = BuildOutcome::Status::kBuilt;

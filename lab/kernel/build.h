@@ -17,6 +17,12 @@
 //   4. the artifact is collected into the cache (artifact.h).
 // A failed kernel build is a BuildOutcome (a finding), not an error; an
 // error means the lab could not work (no mirror, no space, cancelled).
+// Failures of a deterministic class (kconfig-unmet, rust-unavailable,
+// rustc-error, bindgen-error, link-error: same inputs, same failure) are
+// cached like artifacts, in <cache>/artifacts/<key>.failed/ with their log,
+// so a rerun of a scenario with an `expect: build-failure` variant does not
+// rebuild it; `other` failures (a killed compiler, a full disk) never are.
+// `force` ignores both caches.
 // The tree's lock serializes builds of one tree across rfl-lab processes.
 #include <chrono>
 #include <filesystem>
@@ -42,6 +48,10 @@ struct BuildContext {
   ProcessRunner* runner = nullptr;  // nullptr: DefaultRunner()
   int jobs = 0;                     // make -j; 0: the number of CPUs
   bool force = false;               // rebuild even when cached
+  // C compiles through the toolchain's ccache (<cache>/ccache/<toolchain>):
+  // a new tree of the same source and toolchain (a Kconfig variant, another
+  // kernel config) then recompiles only the C files its config changes.
+  bool ccache = true;
   // Progress output (stderr by default). A live line when it is a terminal,
   // plain lines otherwise.
   std::ostream* progress = nullptr;
@@ -65,6 +75,9 @@ struct BuildOutcome {
   std::string build_key;
   std::string artifact_key;
   double seconds = 0;                // wall time of this call
+  // kFailed only: the failure was recorded by an earlier build of the same
+  // key and is replayed (deterministic failure classes only; see below).
+  bool failure_from_cache = false;
 
   bool ok() const { return status != Status::kFailed; }
 };

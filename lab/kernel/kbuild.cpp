@@ -48,9 +48,23 @@ Command MakeCommand(const MakeInvocation& m) {
             "LLVM=1",
             fmt::format("ARCH={}", KbuildArch(m.arch)),
             fmt::format("-j{}", std::max(1, m.jobs))};
+  if (!m.ccache_dir.empty()) {
+    // LLVM=1 would pick clang; ccache in front of it for the kernel's C.
+    // Not HOSTCC: kbuild hands it to rustc as `-Clinker=$(HOSTCC)` for the
+    // host crates (the `macros` proc-macro), where "ccache clang" is two
+    // words and rustc fails ("multiple input filenames provided").
+    c.argv.push_back("CC=ccache clang");
+  }
   if (!m.rustflags.empty()) c.argv.push_back(fmt::format("KRUSTFLAGS={}", fmt::join(m.rustflags, " ")));
   c.argv.insert(c.argv.end(), m.targets.begin(), m.targets.end());
   c.env = ReproducibleEnv();
+  if (!m.ccache_dir.empty()) {
+    c.env["CCACHE_DIR"] = m.ccache_dir.string();
+    c.env["CCACHE_MAXSIZE"] = "5G";
+    // Trees differ in their host path but are all mounted at the same place;
+    // do not let the working directory split the cache.
+    c.env["CCACHE_NOHASHDIR"] = "1";
+  }
   c.cwd = m.tree;
   return c;
 }

@@ -31,6 +31,10 @@ struct MakeInvocation {
   int jobs = 1;
   std::vector<std::string> rustflags;  // KRUSTFLAGS, joined by spaces
   std::vector<std::string> targets;    // tinyconfig | olddefconfig | vmlinux bzImage | rustavailable
+  // When set, C compiles (target and host) go through ccache with this cache
+  // directory (as seen by the command). Every make of a tree must agree, or
+  // kbuild sees a changed compiler command and rebuilds.
+  std::filesystem::path ccache_dir;
 };
 
 // The make command (argv, env); the caller wraps it into the toolchain.

@@ -2,8 +2,10 @@
 // kernel built the lab's way (one O= tree: one full build, then Rust-only
 // rebuilds) and as 3 independent full builds (3 fresh trees). Prints the make
 // times and their ratio (goal ≤ 0.5). Uses the lab cache (toolchain and
-// source reused) with fresh bench-only trees, removed afterwards. About
-// 4 full builds: ~25 min on 2 idle cores.
+// source reused) with fresh bench-only trees, removed afterwards, and ccache
+// off on both sides, so the figure is the shared tree's alone (with ccache a
+// fresh tree recompiles little C either way). About 4 full builds: ~50 min on
+// 2 idle cores.
 #include <filesystem>
 #include <iostream>
 #include <unistd.h>
@@ -39,6 +41,7 @@ std::optional<double> Build(const scenario::BuildSpec& spec, const std::string& 
   ctx.cache_dir = test::TestCacheDir();
   ctx.data_dir = DataDir();
   ctx.force = true;
+  ctx.ccache = false;
   ctx.label = label;
   auto r = kernel::BuildKernel(spec, ctx);
   if (!r || !r->artifact) {

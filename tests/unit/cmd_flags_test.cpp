@@ -46,6 +46,14 @@ TEST(CmdFlags, KernelCrateFlagsMatchCoreOnCodegen) {
   }
 }
 
+TEST(CmdFlags, KrustflagsVariantShowsUpInEveryCrate) {
+  auto core = RustFlagsFromCmd(Cmd("x86_64-ibt-rust-core.o.cmd"));
+  auto kern = RustFlagsFromCmd(Cmd("x86_64-ibt-rust-kernel.o.cmd"));
+  ASSERT_TRUE(core.has_value() && kern.has_value());
+  EXPECT_TRUE(Has(*core, "-Zcf-protection=branch"));
+  EXPECT_TRUE(Has(*kern, "-Zcf-protection=branch"));
+}
+
 TEST(CmdFlags, NonRustCommandHasNoFlags) {
   EXPECT_FALSE(RustFlagsFromCmd("savedcmd_init/main.o := clang -Wp,-MMD,init/.main.o.d -c -o init/main.o init/main.c\n").has_value());
   EXPECT_FALSE(RustFlagsFromCmd("not a cmd file").has_value());

@@ -1,0 +1,156 @@
+// Real kernel builds (label integration): the quickstart scenario's x86_64
+// kernels with the rustc-1.96 toolchain, through the lab's public API, in the
+// lab cache (RFL_LAB_CACHE_DIR or the default). On an empty cache the first
+// test provisions the toolchain, downloads linux-source-7.3 and builds from
+// scratch (~6 min on 2 cores); later runs reuse the cache.
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+
+#include <gtest/gtest.h>
+
+#include "lab/kernel/build.h"
+#include "lab/toolchain/toolchain.h"
+#include "lab/util/paths.h"
+#include "tests/support/test_kernel.h"
+
+namespace rfl {
+namespace {
+
+using kernel::BuildOutcome;
+using scenario::Arch;
+
+bool Has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
+
+Result<BuildOutcome> Build(const scenario::BuildSpec& spec, bool force) {
+  kernel::BuildContext ctx;
+  ctx.cache_dir = test::TestCacheDir();
+  ctx.data_dir = DataDir();
+  ctx.force = force;
+  ctx.progress = &std::cerr;
+  ctx.progress_tty = false;
+  return kernel::BuildKernel(spec, ctx);
+}
+
+TEST(BuildQuickstart, ProvisionedToolchainReportsRustc196) {
+  auto tc = toolchain::Provision(test::TestCacheDir(), DataDir(), "rustc-1.96", DefaultRunner());
+  ASSERT_TRUE(tc.has_value()) << tc.error().message;
+  EXPECT_TRUE(tc->versions.rustc.starts_with("1.96")) << tc->versions.rustc_vv;
+  EXPECT_TRUE(tc->versions.bindgen.starts_with("bindgen ")) << tc->versions.bindgen;
+  EXPECT_NE(tc->versions.clang.find("clang version"), std::string::npos) << tc->versions.clang;
+  EXPECT_TRUE(std::filesystem::exists(tc->dir / "toolchain.json"));
+  auto again = toolchain::FindProvisioned(test::TestCacheDir(), DataDir(), "rustc-1.96");
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->id, tc->id);
+}
+
+TEST(BuildQuickstart, BaselineThenKrustflagsVariantRebuildsOnlyRustAndRerunIsCacheHit) {
+  auto base_spec = test::QuickstartBuildSpec(Arch::kX86_64, "baseline");
+  auto ibt_spec = test::QuickstartBuildSpec(Arch::kX86_64, "ibt-rust");
+  ASSERT_TRUE(base_spec.has_value()) << base_spec.error().message;
+  ASSERT_TRUE(ibt_spec.has_value()) << ibt_spec.error().message;
+  ASSERT_EQ(base_spec->tree_key, ibt_spec->tree_key) << "KRUSTFLAGS variants must share a tree";
+  ASSERT_NE(base_spec->key, ibt_spec->key);
+
+  auto base = Build(*base_spec, false);
+  ASSERT_TRUE(base.has_value()) << base.error().message;
+  ASSERT_TRUE(base->ok()) << base->failure->message << "\n" << base->failure->log;
+  if (base->status == BuildOutcome::Status::kCacheHit) {
+    // A rerun: the tree may hold another variant; put the baseline back so
+    // the variant below is a real KRUSTFLAGS-only change.
+    base = Build(*base_spec, true);
+    ASSERT_TRUE(base.has_value() && base->ok());
+  }
+  const auto& a = *base->artifact;
+  EXPECT_TRUE(std::filesystem::exists(a.image));
+  EXPECT_EQ(a.image.filename(), "bzImage");
+  EXPECT_TRUE(std::filesystem::exists(a.vmlinux));
+  EXPECT_TRUE(std::filesystem::exists(a.system_map));
+  EXPECT_TRUE(std::filesystem::exists(a.build_log));
+  EXPECT_EQ(a.arch, "x86_64");
+  EXPECT_EQ(a.kernel_version.substr(0, 3), "7.3");
+  EXPECT_TRUE(a.versions.rustc.starts_with("1.96")) << a.versions.rustc;
+  EXPECT_NE(a.versions.rustc_vv.find("host: x86_64-unknown-linux-gnu"), std::string::npos);
+  EXPECT_TRUE(Has(a.effective_rustflags_core, "-Copt-level=s")) << "tinyconfig optimizes for size";
+  EXPECT_TRUE(Has(a.effective_rustflags_kernel, "-Cpanic=abort"));
+  EXPECT_FALSE(Has(a.effective_rustflags_core, "-Zcf-protection=branch"));
+  EXPECT_GT(a.vmlinux_sizes.text, 1000000u);
+  EXPECT_GT(a.rust_sizes.text, 10000u);
+  EXPECT_LT(a.rust_sizes.text, a.vmlinux_sizes.text);
+  std::vector<std::string> rust_paths;
+  for (const auto& o : a.rust_objects) rust_paths.push_back(o.path);
+  EXPECT_TRUE(Has(rust_paths, "rust/kernel.o"));
+  EXPECT_TRUE(Has(rust_paths, "rust/core.o"));
+  EXPECT_TRUE(Has(rust_paths, "samples/rust/rust_minimal.o"));
+  auto config = ReadFile(a.config);
+  ASSERT_TRUE(config.has_value());
+  for (const char* sym : {"CONFIG_RUST=y", "CONFIG_ANDROID_BINDER_IPC_RUST=y", "CONFIG_BLK_DEV_RUST_NULL=y",
+                          "CONFIG_VIRTIO_CONSOLE=y", "CONFIG_SAMPLE_RUST_MINIMAL=y"}) {
+    EXPECT_NE(config->find(std::string("\n") + sym + "\n"), std::string::npos) << sym;
+  }
+  // The metadata on disk says the same.
+  auto loaded = kernel::LoadArtifact(a.dir);
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+  EXPECT_EQ(loaded->effective_rustflags_core, a.effective_rustflags_core);
+  EXPECT_EQ(loaded->vmlinux_sizes, a.vmlinux_sizes);
+
+  // The KRUSTFLAGS variant, in the same tree: only Rust objects (and a few C
+  // files plus the link) are rebuilt.
+  auto ibt = Build(*ibt_spec, true);
+  ASSERT_TRUE(ibt.has_value()) << ibt.error().message;
+  ASSERT_TRUE(ibt->ok()) << ibt->failure->message;
+  ASSERT_EQ(ibt->status, BuildOutcome::Status::kBuilt);
+  const auto& b = *ibt->artifact;
+  std::cerr << "baseline make: " << a.build_seconds << " s (" << a.rebuild.kind << "), ibt-rust make: "
+            << b.build_seconds << " s, rebuilt " << b.rebuild.objects << " objects (" << b.rebuild.rust_objects.size()
+            << " Rust)\n";
+  EXPECT_EQ(b.rebuild.kind, "incremental");
+  EXPECT_TRUE(Has(b.rebuild.rust_objects, "rust/core.o"));
+  EXPECT_TRUE(Has(b.rebuild.rust_objects, "rust/kernel.o"));
+  EXPECT_TRUE(Has(b.rebuild.rust_objects, "samples/rust/rust_minimal.o"));
+  EXPECT_LT(b.rebuild.c_objects.size(), 40u) << "a KRUSTFLAGS change must not rebuild the C kernel";
+  EXPECT_TRUE(Has(b.effective_rustflags_core, "-Zcf-protection=branch"));
+  EXPECT_TRUE(Has(b.effective_rustflags_kernel, "-Zcf-protection=branch"));
+  EXPECT_NE(a.key, b.key);
+  EXPECT_NE(a.rust_sizes, b.rust_sizes) << "endbr64 pads change Rust code size";
+
+  // A rerun is a cache hit and costs no build.
+  auto hit = Build(*ibt_spec, false);
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->status, BuildOutcome::Status::kCacheHit);
+  EXPECT_LT(hit->seconds, 30.0);
+  EXPECT_EQ(hit->artifact->key, b.key);
+  auto looked = kernel::LookupCachedArtifact(*ibt_spec, test::TestCacheDir());
+  ASSERT_TRUE(looked.has_value());
+  EXPECT_EQ(looked->dir, b.dir);
+}
+
+TEST(BuildQuickstart, ReturnThunksWithoutRethunkFailToLinkAndSaySo) {
+  auto spec = test::QuickstartBuildSpec(Arch::kX86_64, "rethunk-without-thunk");
+  ASSERT_TRUE(spec.has_value()) << spec.error().message;
+  ASSERT_EQ(spec->expect, scenario::Expect::kBuildFailure);
+  auto r = Build(*spec, false);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_EQ(r->status, BuildOutcome::Status::kFailed);
+  EXPECT_EQ(r->failure->cls, kernel::FailureClass::kLinkError) << r->failure->message;
+  bool found = std::any_of(r->failure->excerpt.begin(), r->failure->excerpt.end(), [](const std::string& l) {
+    return l.find("undefined symbol: __x86_return_thunk") != std::string::npos;
+  });
+  EXPECT_TRUE(found) << r->failure->message;
+  EXPECT_TRUE(std::filesystem::exists(r->failure->log));
+  EXPECT_FALSE(kernel::LookupCachedArtifact(*spec, test::TestCacheDir()).has_value());
+
+  // Same inputs, same failure: the second time it is replayed from the cache
+  // with its class, excerpt and log, and costs no make.
+  auto again = Build(*spec, false);
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  ASSERT_EQ(again->status, BuildOutcome::Status::kFailed);
+  EXPECT_TRUE(again->failure_from_cache);
+  EXPECT_EQ(again->failure->cls, kernel::FailureClass::kLinkError);
+  EXPECT_EQ(again->failure->excerpt, r->failure->excerpt);
+  EXPECT_TRUE(std::filesystem::exists(again->failure->log));
+  EXPECT_LT(again->seconds, 30.0);
+}
+
+}  // namespace
+}  // namespace rfl
