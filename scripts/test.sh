@@ -14,6 +14,9 @@ if [ -z "${RFL_LAB_TEST_KERNEL:-}" ]; then
     echo "test.sh: no distribution kernel; the VM integration tests will say they skipped" >&2
   fi
 fi
+# The KTAP parser's unit tests read the kunit_tool logs in the kernel source
+# (tools/testing/kunit/test_data); every kernel test builds from it too.
+build/rfl-lab source fetch debian:linux-source-7.3
 # Unit tests first: they fail in seconds when something basic is broken.
 ctest --test-dir build -L unit --output-on-failure
 ctest --test-dir build -LE unit --output-on-failure --timeout 3600

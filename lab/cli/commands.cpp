@@ -8,6 +8,7 @@ void RegisterCommands(CLI::App& app, CliContext& ctx) {
   RegisterPlanCommand(app, ctx);
   RegisterRunCommand(app, ctx);
   RegisterToolchainCommand(app, ctx);
+  RegisterSourceCommand(app, ctx);
   RegisterBuildCommand(app, ctx);
   RegisterReportCommand(app, ctx);
   RegisterCompareCommand(app, ctx);

@@ -7,6 +7,7 @@ void RegisterValidateCommand(CLI::App& app, CliContext& ctx);
 void RegisterPlanCommand(CLI::App& app, CliContext& ctx);
 void RegisterRunCommand(CLI::App& app, CliContext& ctx);
 void RegisterToolchainCommand(CLI::App& app, CliContext& ctx);
+void RegisterSourceCommand(CLI::App& app, CliContext& ctx);
 void RegisterBuildCommand(CLI::App& app, CliContext& ctx);
 void RegisterServeCommand(CLI::App& app, CliContext& ctx);
 void RegisterPushCommand(CLI::App& app, CliContext& ctx);

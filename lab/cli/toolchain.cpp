@@ -17,12 +17,6 @@
 namespace rfl::cli {
 namespace {
 
-int ExitFor(const Error& e) {
-  if (e.kind == Error::Kind::kInput || e.kind == Error::Kind::kNotFound) return kExitBadInput;
-  if (e.kind == Error::Kind::kCancelled) return kExitInterrupted;
-  return kExitLabFailure;
-}
-
 void List(const LabDirs& dirs) {
   std::cout << fmt::format("{:<12} {:<26} {:<11} {:<16} {}\n", "toolchain", "suites", "rustc", "bindgen", "clang");
   for (const auto& name : toolchain::ListRecipeNames(dirs.data)) {
@@ -75,7 +69,7 @@ void RegisterToolchainCommand(CLI::App& app, CliContext& ctx) {
     auto tc = toolchain::Provision(dirs.cache, dirs.data, po->name, DefaultRunner(), opts);
     if (!tc) {
       std::cerr << "error: " << tc.error().message << "\n";
-      ctx.exit_code = ExitFor(tc.error());
+      ctx.exit_code = ExitCodeFor(tc.error());
       return;
     }
     std::cout << fmt::format("{}: rustc {}, {}, {}, {}\n", tc->name, tc->versions.rustc, tc->versions.bindgen,
@@ -97,28 +91,21 @@ void RegisterToolchainCommand(CLI::App& app, CliContext& ctx) {
     auto tc = toolchain::Provision(dirs.cache, dirs.data, so->name, DefaultRunner());
     if (!tc) {
       std::cerr << "error: " << tc.error().message << "\n";
-      ctx.exit_code = ExitFor(tc.error());
+      ctx.exit_code = ExitCodeFor(tc.error());
       return;
     }
     std::vector<toolchain::Mount> mounts;
     if (!so->source.empty()) {
-      scenario::KernelSource ks;
-      ks.spec = so->source;
-      auto colon = so->source.find(':');
-      std::string kind = colon == std::string::npos ? "" : so->source.substr(0, colon);
-      ks.value = colon == std::string::npos ? so->source : so->source.substr(colon + 1);
-      if (kind == "debian") ks.kind = scenario::KernelSource::Kind::kDebian;
-      else if (kind == "path") ks.kind = scenario::KernelSource::Kind::kPath;
-      else if (kind == "tarball") ks.kind = scenario::KernelSource::Kind::kTarball;
-      else {
-        std::cerr << "error: --source must be debian:PKG, path:DIR or tarball:FILE\n";
+      auto ks = kernel::ParseSourceSpec(so->source);
+      if (!ks) {
+        std::cerr << "error: --source " << ks.error().message << "\n";
         ctx.exit_code = kExitBadInput;
         return;
       }
-      auto src = kernel::PrepareSource(ks, dirs.cache, DefaultRunner());
+      auto src = kernel::PrepareSource(*ks, dirs.cache, DefaultRunner());
       if (!src) {
         std::cerr << "error: " << src.error().message << "\n";
-        ctx.exit_code = ExitFor(src.error());
+        ctx.exit_code = ExitCodeFor(src.error());
         return;
       }
       mounts.push_back({src->dir, toolchain::kSourceMountPoint, false});

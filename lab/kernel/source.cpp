@@ -273,6 +273,26 @@ std::optional<SourceTree> FindPreparedSource(const KernelSource& source, const f
   return LoadStamp(SourceCacheDir(source, cache_dir));
 }
 
+Result<KernelSource> ParseSourceSpec(std::string_view spec) {
+  auto colon = spec.find(':');
+  std::string kind(spec.substr(0, colon == std::string_view::npos ? 0 : colon));
+  std::string value(colon == std::string_view::npos ? spec : spec.substr(colon + 1));
+  KernelSource ks;
+  ks.spec = std::string(spec);
+  ks.value = value;
+  if (kind == "debian") {
+    ks.kind = KernelSource::Kind::kDebian;
+  } else if (kind == "path" || kind == "tarball") {
+    ks.kind = kind == "path" ? KernelSource::Kind::kPath : KernelSource::Kind::kTarball;
+    ks.value = fs::absolute(value).lexically_normal().string();
+  } else {
+    return FailAs(Error::Kind::kInput, "'{}': a kernel source is debian:linux-source-X.Y, path:DIR or tarball:FILE",
+                  spec);
+  }
+  if (value.empty()) return FailAs(Error::Kind::kInput, "'{}': nothing after '{}:'", spec, kind);
+  return ks;
+}
+
 Result<SourceTree> PrepareSource(const KernelSource& source, const fs::path& cache_dir, ProcessRunner& runner) {
   if (source.kind == KernelSource::Kind::kPath) {
     auto t = FindPreparedSource(source, cache_dir);

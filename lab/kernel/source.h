@@ -27,6 +27,10 @@ struct SourceTree {
   std::string kernel_version;  // "7.3.4", from the Makefile
 };
 
+// A source as written on a command line: debian:linux-source-X.Y, path:DIR
+// or tarball:FILE (relative paths are made absolute). kInput error otherwise.
+[[nodiscard]] Result<scenario::KernelSource> ParseSourceSpec(std::string_view spec);
+
 // The suites the private apt config looks in, in order.
 const std::vector<std::string>& DebianSourceSuites();
 
