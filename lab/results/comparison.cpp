@@ -60,9 +60,13 @@ SampleMap CollectSamples(const RunData& run, const AxisRename& rename = {}) {
   return out;
 }
 
+// Measured by the host's clock (boot/host_agent_ready_seconds, …), not inside
+// the guest.
+bool IsHostClockMetric(const MetricKey& key) { return key.metric.starts_with("host_"); }
+
 MetricDelta MakeDelta(const MetricKey& key, const std::string& variant, std::string baseline_label,
                       std::string variant_label, std::vector<double> base, std::vector<double> var,
-                      VerdictThresholds thresholds) {
+                      VerdictThresholds thresholds, bool icount) {
   MetricDelta d;
   d.key = key;
   d.variant = variant;
@@ -72,6 +76,14 @@ MetricDelta MakeDelta(const MetricKey& key, const std::string& variant, std::str
   d.variant_values = std::move(var);
   d.stats = CompareSamples(d.baseline_values, d.variant_values, MetricDirection(key.metric, key.unit), thresholds,
                            SeedFromKey(key.Text() + "|" + variant));
+  if (icount && IsHostClockMetric(key)) {
+    // icount makes guest time count instructions; the host's clock still
+    // follows the host's load, so a difference here says nothing about the
+    // kernel. Shown, never a verdict, and no reason to add boots.
+    d.stats.verdict = Verdict::kInconclusive;
+    d.stats.reason = "host-clock metric under icount timing: follows the host's load, not the kernel";
+    d.stats.more_samples_may_help = false;
+  }
   if (d.baseline_values.empty()) {
     d.stats.reason = "no baseline samples";
     d.stats.more_samples_may_help = false;
@@ -257,7 +269,7 @@ RunAnalysis AnalyzeRun(const RunData& run) {
       if (var == samples.end()) continue;
       a.deltas.push_back(MakeDelta(key, v.name, a.baseline, v.name,
                                    base == samples.end() ? std::vector<double>{} : base->second, var->second,
-                                   a.thresholds));
+                                   a.thresholds, run.run.info.timing == "icount"));
     }
   }
   for (const auto& c : a.outcomes) {
@@ -304,7 +316,8 @@ RunAnalysis CompareRuns(const RunData& a, const RunData& b) {
     auto ib = sb.find(k);
     out.deltas.push_back(MakeDelta(k.first, k.second, label_a + " " + k.second, label_b + " " + k.second,
                                    ia == sa.end() ? std::vector<double>{} : ia->second,
-                                   ib == sb.end() ? std::vector<double>{} : ib->second, out.thresholds));
+                                   ib == sb.end() ? std::vector<double>{} : ib->second, out.thresholds,
+                                   a.run.info.timing == "icount" || b.run.info.timing == "icount"));
   }
   for (const auto& bb : b.builds) {
     for (const auto& variant : bb.variants) {

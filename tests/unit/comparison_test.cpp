@@ -209,5 +209,38 @@ TEST_F(Comparison, RepetitionsUntilMinThenWhileInconclusiveUpToMax) {
   EXPECT_NE(advice.reason.find("cap"), std::string::npos) << advice.reason;
 }
 
+// The captured quickstart run (icount): its host-clock boot metrics spread
+// with the host's load (one baseline boot reached the console after 6.8 s
+// instead of 2.7 s), so they are shown but never judged.
+TEST(ComparisonOnCapturedRun, HostClockMetricsInIcountRunsGetNoVerdict) {
+  fs::path dir = fs::temp_directory_path() / ("rfl-cmp-captured-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  fs::copy_file(fs::path(RFL_LAB_FIXTURES_DIR) / "report" / "quickstart.sqlite3", dir / "copy.sqlite3");
+  {
+    auto store = OpenSqliteStore(dir / "copy.sqlite3");
+    ASSERT_TRUE(store) << store.error().message;
+    auto id = (*store)->LatestRun("quickstart");
+    ASSERT_TRUE(id && id->has_value());
+    auto run = (*store)->LoadRun(**id);
+    ASSERT_TRUE(run);
+    ASSERT_EQ(run->run.info.timing, "icount");
+    auto a = AnalyzeRun(*run);
+    int host = 0, guest_settled = 0;
+    for (const auto& d : a.deltas) {
+      if (d.key.metric.starts_with("host_")) {
+        ++host;
+        EXPECT_EQ(d.stats.verdict, Verdict::kInconclusive) << d.key.Text();
+        EXPECT_FALSE(d.stats.more_samples_may_help);
+        EXPECT_NE(d.stats.reason.find("host-clock"), std::string::npos) << d.stats.reason;
+      } else if (d.stats.verdict != Verdict::kInconclusive) {
+        ++guest_settled;
+      }
+    }
+    EXPECT_EQ(host, 4) << "host_agent_ready_seconds and host_first_console_seconds, 2 variants";
+    EXPECT_GT(guest_settled, 0) << "guest-clock metrics still get verdicts";
+  }
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace rfl::results
