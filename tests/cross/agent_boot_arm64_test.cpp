@@ -1,0 +1,72 @@
+// The agent as PID 1 of a lab-built arm64 kernel under qemu-system-aarch64
+// (TCG, -M virt -cpu max): the same records as on x86_64.
+//
+// Kernel: the quickstart baseline for arm64 (rfl::test::QuickstartKernel,
+// VIRTIO_MMIO + VIRTIO_CONSOLE), built on first use; RFL_LAB_TEST_KERNEL_ARM64
+// names another Image instead.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <set>
+
+#include "images/agent/testing/qemu_boot.h"
+#include "tests/support/test_kernel.h"
+
+namespace rfl::agent {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(AgentBootCross, Arm64RustKernelRunsBinderBlockAndSamples) {
+  fs::path kernel;
+  if (const char* k = std::getenv("RFL_LAB_TEST_KERNEL_ARM64"); k && *k) {
+    kernel = k;
+  } else {
+    auto artifact = rfl::test::QuickstartKernel(scenario::Arch::kArm64);
+    ASSERT_TRUE(artifact.has_value()) << artifact.error().message;
+    kernel = artifact->image;
+  }
+  auto plan = ParsePlan(R"({"version":1,"boot_id":"cross","workloads":[
+    {"name":"boot","timeout_s":10},
+    {"name":"rust-samples","timeout_s":10},
+    {"name":"binder","timeout_s":300,"params":{"payloads":[0,4096,65536],"iterations":300,"warmup":30}},
+    {"name":"block","timeout_s":300,"params":{"devices":["rnull","null_blk"],"ios":3000}}]})");
+  ASSERT_TRUE(plan.has_value()) << plan.error();
+  testing::QemuBootOptions o;
+  o.arch = scenario::Arch::kArm64;
+  o.kernel = kernel;
+  o.work_dir = fs::temp_directory_path() / ("rfl-agent-boot-" + std::to_string(getpid())) / "arm64";
+  o.cache_dir = o.work_dir / "cache";
+  o.timeout = std::chrono::seconds(600);
+  auto run = testing::BootWithAgent(o, *plan);
+  ASSERT_TRUE(run.has_value()) << run.error().message;
+  for (const auto& s : run->All<Sample>()) {
+    std::printf("  %s %s %s = %.9g %s\n", s.workload.c_str(), s.metric.c_str(),
+                s.labels.contains("payload_bytes") ? s.labels.at("payload_bytes").c_str()
+                : s.labels.contains("device")      ? s.labels.at("device").c_str()
+                                                   : "",
+                s.value, s.unit.c_str());
+  }
+  ASSERT_FALSE(run->timed_out) << run->console;
+  EXPECT_TRUE(run->qemu_exited);
+  auto hello = run->All<Hello>();
+  ASSERT_EQ(hello.size(), 1u) << run->console;
+  EXPECT_EQ(hello[0].machine, "aarch64");
+  for (const char* w : {"boot", "rust-samples", "binder", "block"}) {
+    auto r = run->ResultOf(w);
+    ASSERT_TRUE(r.has_value()) << w;
+    EXPECT_EQ(r->status, Status::kPassed) << w << ": " << r->reason;
+  }
+  std::set<std::string> devices;
+  int binder_samples = 0;
+  for (const auto& s : run->All<Sample>()) {
+    if (s.workload == "block" && s.metric == "iops") devices.insert(s.labels.at("device"));
+    if (s.workload == "binder" && s.metric == "round_trip_p99") ++binder_samples;
+  }
+  EXPECT_EQ(devices, (std::set<std::string>{"rnull", "null_blk"}));
+  EXPECT_EQ(binder_samples, 3);
+  EXPECT_EQ(run->All<Done>().size(), 1u);
+}
+
+}  // namespace
+}  // namespace rfl::agent
