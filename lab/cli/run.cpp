@@ -35,7 +35,7 @@ void RegisterRunCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--push", o->push, "Push the run's results to this Pushgateway URL at the end");
   cmd->add_option("--textfile", o->textfile, "Write the run's metrics for node_exporter's textfile collector here");
   cmd->add_option("-j,--jobs", o->jobs, "make -j for kernel builds (default: all cores)");
-  cmd->add_option("--parallel", o->parallel, "VMs at once in icount timing (default 1; capped by cores and memory)");
+  cmd->add_option("--parallel", o->parallel, "VMs at once in icount timing (default: as many as cores and memory allow)");
   cmd->callback([&ctx, o] {
     auto loaded = LoadScenarioForCli(o->file, ctx);
     if (!loaded) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <tuple>
 #include <condition_variable>
 #include <deque>
 #include <fstream>
@@ -133,6 +134,7 @@ struct BootTask {
   fs::path image;
   std::string variant;
   int repetition = 0;
+  int cell = 0;  // the cell's place in the plan's interleaved order
 };
 
 class Orchestrator {
@@ -200,10 +202,15 @@ void Orchestrator::StartWorkers(int n) {
   for (int i = 0; i < n; ++i) workers_.emplace_back([this] { Worker(); });
 }
 
+// The queue stays in (repetition, cell) order, so boots of builds that finish
+// one after another still run interleaved (A B A B), not A A A B B B.
 void Orchestrator::Enqueue(BootTask t) {
   {
     std::lock_guard lock(q_mu_);
-    queue_.push_back(std::move(t));
+    auto at = std::upper_bound(queue_.begin(), queue_.end(), t, [](const BootTask& a, const BootTask& b) {
+      return std::tie(a.repetition, a.cell) < std::tie(b.repetition, b.cell);
+    });
+    queue_.insert(at, std::move(t));
     ++boots_total_;
   }
   q_cv_.notify_one();
@@ -328,12 +335,10 @@ RunOutcome Orchestrator::Run(const scenario::Plan& plan,
   RunOutcome result;
   result.run_id = run_id_;
   const bool icount = s_.boot.timing == scenario::Timing::kIcount;
-  // Parallel VMs only when asked: two concurrent boots on one embedded
-  // libvirt connection lost agent records in a first benchmark (see
-  // docs/pipeline.md); ParallelBootSlots caps what may be asked.
-  int slots = icount && o_.max_parallel_boots > 0
-                  ? std::min(o_.max_parallel_boots, ParallelBootSlots(s_.boot.memory_bytes))
-                  : 1;
+  // icount: as many VMs as cores and memory allow (or --parallel N, capped
+  // the same way); wall: one, alone.
+  const int fit = ParallelBootSlots(s_.boot.memory_bytes);
+  int slots = !icount ? 1 : o_.max_parallel_boots > 0 ? std::min(o_.max_parallel_boots, fit) : fit;
   // In icount mode boots overlap later builds; in wall mode they wait.
   if (icount) StartWorkers(slots);
 
@@ -341,16 +346,17 @@ RunOutcome Orchestrator::Run(const scenario::Plan& plan,
   // One round of boots (one repetition of every cell), in the plan's
   // interleaved order; `only` restricts it to one build.
   auto queue_round = [&](int repetition, const std::string* only) {
-    int n = 0;
+    int n = 0, cell = -1;
     for (const auto& b : plan.boots) {
       if (b.repetition != 0) continue;  // the cells of repetition 0, renumbered
+      ++cell;
       if (only && b.build_key != *only) continue;
       auto img = images.find(b.build_key);
       if (img == images.end()) continue;
       const BuildSpec* spec = plan.FindBuild(b.build_key);
       if (spec->expect == Expect::kBuildFailure) continue;
       if (done_boots.count({b.build_key, b.variant, repetition})) continue;
-      Enqueue(BootTask{spec, img->second, b.variant, repetition});
+      Enqueue(BootTask{spec, img->second, b.variant, repetition, cell});
       ++n;
     }
     return n;

@@ -31,7 +31,7 @@ struct RunOptions {
   std::string connect_uri;             // empty: the embedded driver under the state dir
   std::optional<int64_t> resume_run;   // continue this run
   int jobs = 0;                        // make -j (0: all cores)
-  int max_parallel_boots = 0;          // VMs at once in icount timing (0: one), capped by cores and memory
+  int max_parallel_boots = 0;          // VMs at once in icount timing (0: as many as fit), capped by cores and memory
   std::optional<std::string> push_url;
   std::optional<std::filesystem::path> textfile_dir;
   std::ostream* progress = nullptr;    // stderr when null

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -138,6 +139,32 @@ struct EventState {
   std::string detail;
 };
 
+// The domains of one connection that wait for lifecycle events. libvirt
+// tracks a callback by (connection, domain, event, function) and refuses the
+// same one twice ("event callback already tracked"), so a connection has one
+// callback for every domain and it hands each event to the domain's state:
+// concurrent boots on one connection (--parallel) each get their events.
+class EventRouter {
+ public:
+  void Add(const std::shared_ptr<EventState>& s) {
+    std::lock_guard lock(mutex_);
+    by_name_[s->name] = s;
+  }
+  void Remove(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    by_name_.erase(name);
+  }
+  std::shared_ptr<EventState> Find(const char* name) {
+    std::lock_guard lock(mutex_);
+    auto it = name ? by_name_.find(name) : by_name_.end();
+    return it == by_name_.end() ? nullptr : it->second;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<EventState>> by_name_;
+};
+
 const char* LifecycleName(int event) {
   switch (event) {
     case VIR_DOMAIN_EVENT_DEFINED: return "defined";
@@ -164,10 +191,9 @@ const char* StoppedDetailName(int detail) {
 }
 
 int OnLifecycle(virConnectPtr, virDomainPtr dom, int event, int detail, void* opaque) {
-  auto* state = static_cast<std::shared_ptr<EventState>*>(opaque)->get();
-  const char* name = virDomainGetName(dom);
+  auto state = static_cast<std::shared_ptr<EventRouter>*>(opaque)->get()->Find(virDomainGetName(dom));
+  if (!state) return 0;  // not a domain of ours (or its boot is over)
   std::lock_guard lock(state->mutex);
-  if (name == nullptr || state->name != name) return 0;
   std::string what = LifecycleName(event);
   if (event == VIR_DOMAIN_EVENT_STOPPED) what += fmt::format("/{}", StoppedDetailName(detail));
   if (event == VIR_DOMAIN_EVENT_SHUTDOWN && detail == VIR_DOMAIN_EVENT_SHUTDOWN_GUEST) what += "/guest";
@@ -182,7 +208,7 @@ int OnLifecycle(virConnectPtr, virDomainPtr dom, int event, int detail, void* op
   return 0;
 }
 
-void FreeOpaque(void* opaque) { delete static_cast<std::shared_ptr<EventState>*>(opaque); }
+void FreeOpaque(void* opaque) { delete static_cast<std::shared_ptr<EventRouter>*>(opaque); }
 
 std::string UniqueName(const std::string& prefix) {
   static std::atomic<unsigned> counter{0};
@@ -240,11 +266,14 @@ uint64_t FileSize(const fs::path& p) {
 
 class LibvirtHypervisor final : public Hypervisor {
  public:
-  LibvirtHypervisor(std::string uri, virConnectPtr conn) : uri_(std::move(uri)), conn_(conn) {}
+  LibvirtHypervisor(std::string uri, virConnectPtr conn, std::shared_ptr<EventRouter> events, int callback_id)
+      : uri_(std::move(uri)), conn_(conn), events_(std::move(events)), callback_id_(callback_id) {}
   LibvirtHypervisor(const LibvirtHypervisor&) = delete;
   LibvirtHypervisor& operator=(const LibvirtHypervisor&) = delete;
   ~LibvirtHypervisor() override {
-    if (conn_ != nullptr) virConnectClose(conn_);
+    if (conn_ == nullptr) return;
+    virConnectDomainEventDeregisterAny(conn_, callback_id_);
+    virConnectClose(conn_);
   }
   std::string Uri() const override { return uri_; }
 
@@ -264,6 +293,8 @@ class LibvirtHypervisor final : public Hypervisor {
  private:
   std::string uri_;
   virConnectPtr conn_;
+  std::shared_ptr<EventRouter> events_;  // lifecycle events of every domain we boot
+  int callback_id_ = -1;
 };
 
 Result<BootResult> LibvirtHypervisor::Boot(const BootRequest& req) {
@@ -314,19 +345,15 @@ Result<BootResult> LibvirtHypervisor::Boot(const BootRequest& req) {
   if (!xml) return std::unexpected(xml.error());
   spdlog::debug("domain {}:\n{}", spec.name, *xml);
 
-  // Events for every domain, filtered by name: registering before the domain
-  // exists means no event can be missed.
+  // Registered before the domain exists, so no event can be missed.
   auto events = std::make_shared<EventState>();
   events->name = spec.name;
-  int callback_id = virConnectDomainEventRegisterAny(
-      conn_, nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(OnLifecycle),
-      new std::shared_ptr<EventState>(events), FreeOpaque);
-  if (callback_id < 0) return Fail("libvirt event registration: {}", LastLibvirtError());
-  struct Deregister {
-    virConnectPtr conn;
-    int id;
-    ~Deregister() { virConnectDomainEventDeregisterAny(conn, id); }
-  } deregister{conn_, callback_id};
+  events_->Add(events);
+  struct Unroute {
+    EventRouter& router;
+    std::string name;
+    ~Unroute() { router.Remove(name); }
+  } unroute{*events_, spec.name};
 
   BootResult result;
   result.domain_name = spec.name;
@@ -470,12 +497,17 @@ std::string DefaultConnectUri(const fs::path& state_dir) {
 Status PrepareEmbeddedRoot(const fs::path& root) {
   // What ARCHITECTURE.md measured: run QEMU as root, no mount namespace, and
   // chardev files written by QEMU itself (the embedded driver has no virtlogd).
+  // QEMU runs as root, so there is no owner to remember: without
+  // remember_owner = 0 libvirt keeps owners in trusted.libvirt.* xattrs on
+  // the kernel and initramfs and warns "Invalid XATTR timestamp" on every
+  // boot after a host reboot.
   static constexpr std::string_view kQemuConf =
       "# Written by rfl-lab for libvirt's embedded QEMU driver.\n"
       "user = \"root\"\n"
       "group = \"root\"\n"
       "namespaces = []\n"
-      "stdio_handler = \"file\"\n";
+      "stdio_handler = \"file\"\n"
+      "remember_owner = 0\n";
   fs::path conf = root / "etc" / "qemu.conf";
   if (auto existing = ReadFile(conf); existing && *existing == kQemuConf) return {};
   if (auto s = EnsureDir(conf.parent_path()); !s) return s;
@@ -512,7 +544,17 @@ Result<std::unique_ptr<Hypervisor>> OpenLibvirt(const std::string& uri) {
                            : "";
     return Fail("cannot open libvirt connection {}: {}{}", uri, error, hint);
   }
-  return std::unique_ptr<Hypervisor>(new LibvirtHypervisor(uri, conn));
+  // One lifecycle callback for the connection (see EventRouter).
+  auto router = std::make_shared<EventRouter>();
+  int callback_id = virConnectDomainEventRegisterAny(conn, nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                                     VIR_DOMAIN_EVENT_CALLBACK(OnLifecycle),
+                                                     new std::shared_ptr<EventRouter>(router), FreeOpaque);
+  if (callback_id < 0) {
+    std::string error = LastLibvirtError();
+    virConnectClose(conn);
+    return Fail("libvirt event registration on {}: {}", uri, error);
+  }
+  return std::unique_ptr<Hypervisor>(new LibvirtHypervisor(uri, conn, std::move(router), callback_id));
 }
 
 }  // namespace rfl::vm

@@ -148,7 +148,16 @@ double BootsPerMinute(rfl::vm::Hypervisor& hv, const Setup& s, int parallel, int
         req.on_agent_line = [&](std::string_view l, Seconds at) { agent.OnChannelLine(l, at); };
         req.on_console_line = [&](std::string_view l, Seconds at) { agent.OnConsoleLine(l, at); };
         auto b = hv.Boot(req);
-        if (b && b->end == rfl::vm::EndReason::kGuestStopped && agent.done_at()) ++ok;
+        if (b && b->end == rfl::vm::EndReason::kGuestStopped && agent.done_at()) {
+          ++ok;
+        } else {
+          std::cerr << fmt::format("boot {}: {} ({}), {} agent bytes, {} console bytes, hello {}, done {}\n",
+                                   req.console_path.filename().string(),
+                                   b ? std::string(rfl::vm::EndReasonName(b->end)) : b.error().message,
+                                   b ? b->end_detail : "", b ? b->agent_bytes.size() : 0,
+                                   b ? b->console_bytes : 0, agent.hello_at() ? "yes" : "no",
+                                   agent.done_at() ? "yes" : "no");
+        }
       }
     });
   }
@@ -163,7 +172,7 @@ double BootsPerMinute(rfl::vm::Hypervisor& hv, const Setup& s, int parallel, int
 int main(int argc, char** argv) {
   const char* env = std::getenv("RFL_LAB_TEST_KERNEL");
   fs::path kernel = argc > 1 ? argv[1] : env ? env : "";
-  int rounds = argc > 2 ? std::atoi(argv[2]) : 3;
+  int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
   if (kernel.empty() || !fs::exists(kernel)) {
     std::cerr << "usage: bench_boot_overhead KERNEL [ROUNDS] (or set RFL_LAB_TEST_KERNEL)\n";
     return 2;
@@ -178,6 +187,11 @@ int main(int argc, char** argv) {
   auto hv = rfl::vm::OpenLibvirt(rfl::vm::DefaultConnectUri(s.work));
   if (!hv) return std::cerr << hv.error().message << "\n", 3;
 
+  // The first boot of a process pays for libvirt probing QEMU's capabilities
+  // (once per connection, ~3 s here): a start-up cost of `rfl-lab run`, not a
+  // per-boot overhead, so it is shown and not counted.
+  std::cout << fmt::format("first lab boot (libvirt probes QEMU once per process): {:.3f} s to agent hello, not counted\n",
+                           LabToHello(**hv, s, "warmup"));
   std::vector<double> lab, bare;
   for (int i = 0; i < rounds; ++i) {  // interleaved, so drift hits both
     double b = BareToHello(s, fmt::format("bare{}", i));

@@ -42,6 +42,7 @@ TEST(EmbeddedRoot, WritesTheQemuConfTheEmbeddedDriverNeeds) {
   EXPECT_NE(conf->find("group = \"root\""), std::string::npos);
   EXPECT_NE(conf->find("namespaces = []"), std::string::npos);
   EXPECT_NE(conf->find("stdio_handler = \"file\""), std::string::npos);
+  EXPECT_NE(conf->find("remember_owner = 0"), std::string::npos) << "no xattrs, no XATTR timestamp warnings";
   EXPECT_TRUE(PrepareEmbeddedRoot(root)) << "idempotent";
   std::filesystem::remove_all(root);
 }
