@@ -79,7 +79,21 @@ Result<std::string> BuildDomainXml(const DomainSpec& spec) {
     model.append_attribute("fallback").set_value("forbid");
     model.text().set(std::string(p.cpu_model).c_str());
   }
-  domain.append_child("clock").append_attribute("offset").set_value("utc");
+  pugi::xml_node clock = domain.append_child("clock");
+  if (spec.icount) {
+    // icount: the guest's RTC starts at a fixed date and runs on guest time
+    // (-rtc base=2020-01-01,clock=vm). On the host's clock the kernel's
+    // CMOS read at boot waits for the update-in-progress bit a different
+    // number of instructions each boot, and later boots fell into one of two
+    // timings (binder round trip 24.5 or 22.2 us in an A/A run).
+    clock.append_attribute("offset").set_value("absolute");
+    clock.append_attribute("start").set_value(kIcountRtcStart);
+    pugi::xml_node rtc = clock.append_child("timer");
+    rtc.append_attribute("name").set_value("rtc");
+    rtc.append_attribute("track").set_value("guest");
+  } else {
+    clock.append_attribute("offset").set_value("utc");
+  }
   // The guest's own end (power-off, restart, crash) ends the boot.
   Text(domain, "on_poweroff", "destroy");
   Text(domain, "on_reboot", "destroy");

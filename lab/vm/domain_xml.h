@@ -34,6 +34,9 @@ struct DomainSpec {
 
 // The QEMU arguments icount timing adds (one place, shared with the docs).
 inline constexpr const char* kIcountArgs[] = {"-icount", "shift=0,align=off,sleep=off"};
+// With icount the guest RTC starts here (2020-01-01T00:00:00Z) and follows
+// guest time, so nothing in a boot depends on the host's clock.
+inline constexpr const char* kIcountRtcStart = "1577836800";
 
 [[nodiscard]] Result<std::string> BuildDomainXml(const DomainSpec& spec);
 

@@ -82,6 +82,26 @@ TEST(DomainXml, IcountGoesThroughQemuCommandlinePassthrough) {
   EXPECT_EQ(args, (std::vector<std::string>{"-icount", "shift=0,align=off,sleep=off"}));
 }
 
+// icount: nothing in the guest may follow the host's clock, the RTC included.
+TEST(DomainXml, IcountStartsTheRtcAtAFixedDateOnGuestTime) {
+  DomainSpec s = Spec();
+  s.icount = true;
+  auto doc = Parse(*BuildDomainXml(s));
+  auto clock = doc.child("domain").child("clock");
+  EXPECT_STREQ(clock.attribute("offset").value(), "absolute");
+  EXPECT_STREQ(clock.attribute("start").value(), "1577836800");
+  auto rtc = clock.find_child_by_attribute("timer", "name", "rtc");
+  ASSERT_TRUE(rtc);
+  EXPECT_STREQ(rtc.attribute("track").value(), "guest");
+}
+
+TEST(DomainXml, WallTimingKeepsTheHostsDate) {
+  auto doc = Parse(*BuildDomainXml(Spec()));
+  auto clock = doc.child("domain").child("clock");
+  EXPECT_STREQ(clock.attribute("offset").value(), "utc");
+  EXPECT_FALSE(clock.child("timer"));
+}
+
 TEST(DomainXml, WallTimingHasNoPassthrough) {
   auto doc = Parse(*BuildDomainXml(Spec()));
   EXPECT_FALSE(doc.child("domain").child("qemu:commandline"));
