@@ -36,14 +36,18 @@ struct Outcome {
   static Outcome Skipped(std::string reason) { return {Status::kSkipped, std::move(reason), {}}; }
 };
 
+// The line the agent writes to /dev/kmsg as it starts (PID 1, after /dev is
+// mounted); its printk timestamp is the agent's start on the kernel's clock.
+inline constexpr std::string_view kKmsgStartMark = "rfl-agent: start";
+
 // What the agent knew before the workload started.
 struct AgentContext {
   double agent_start_s = 0;  // CLOCK_BOOTTIME at the top of main()
 };
 
-// Sends the CLOCK_MONOTONIC resolution (clock_resolution, seconds) and warns
-// when it is too coarse for per-operation latencies (a kernel without
-// high-resolution timers or a fine clocksource: 4 ms jiffies on tinyconfig).
+// Sends the smallest step CLOCK_MONOTONIC is seen to take (clock_resolution,
+// seconds) and warns when it is too coarse for per-operation latencies (a
+// jiffies clocksource: 4 ms steps).
 void ReportClockResolution(Reporter& r);
 
 Outcome RunBoot(const BootParams& p, const AgentContext& ctx, Reporter& r);
