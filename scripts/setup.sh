@@ -27,8 +27,9 @@ packages=(
   opensbi qemu-utils libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
   # exporters and reports
   prometheus prometheus-pushgateway docker-compose chromium
-  # VM integration tests: a busybox initramfs around a distribution kernel
-  busybox-static
+  # VM integration tests: a busybox initramfs around a distribution kernel,
+  # and the headers to build the crash module (oops, warning, hang) for it
+  busybox-static linux-headers-amd64
   python3 python3-scipy python3-jsonschema python3-yaml
 )
 

@@ -17,6 +17,14 @@ fi
 # The KTAP parser's unit tests read the kunit_tool logs in the kernel source
 # (tools/testing/kunit/test_data); every kernel test builds from it too.
 build/rfl-lab source fetch debian:linux-source-7.3
+# With the crash module the same tests provoke real oops, warning and hang boots.
+if [ -n "${RFL_LAB_TEST_KERNEL:-}" ] && [ -z "${RFL_LAB_TEST_CRASH_MODULE:-}" ]; then
+  if module=$(scripts/test-crash-module.sh "$RFL_LAB_TEST_KERNEL"); then
+    export RFL_LAB_TEST_CRASH_MODULE="$module"
+  else
+    echo "test.sh: no crash module; the oops, warning and hang boot tests will say they skipped" >&2
+  fi
+fi
 # Unit tests first: they fail in seconds when something basic is broken.
 ctest --test-dir build -L unit --output-on-failure
 ctest --test-dir build -LE unit --output-on-failure --timeout 3600

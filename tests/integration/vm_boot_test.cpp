@@ -5,8 +5,9 @@
 // Needs: RFL_LAB_TEST_KERNEL = an x86_64 bzImage with ttyS0, an initramfs
 // and /proc (Debian's linux-image-amd64 vmlinuz works), /bin/busybox
 // (busybox-static). Optional: RFL_LAB_TEST_CRASH_MODULE = rfl_crash.ko built
-// for that kernel (tests/fixtures/consoles/capture/) for oops, warning and
-// hang boots. Without them the tests skip and say why.
+// for that kernel (tests/fixtures/consoles/capture/; scripts/test.sh builds it
+// with scripts/test-crash-module.sh) for oops, warning and hang boots.
+// Without them the tests skip and say why.
 #include <archive.h>
 #include <archive_entry.h>
 #include <gtest/gtest.h>
