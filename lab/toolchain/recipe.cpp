@@ -49,6 +49,9 @@ Result<Recipe> ParseRecipe(const std::string& text, const fs::path& path) {
     auto packages = StringList(root["packages"], "packages", path);
     if (!packages) return Fail(packages.error());
     r.packages = *packages;
+    auto apt_options = StringList(root["apt_options"], "apt_options", path);
+    if (!apt_options) return Fail(apt_options.error());
+    r.apt_options = *apt_options;
     if (const auto& pin = root["pin"]) {
       if (!pin.IsMap() || !pin["suite"])
         return FailAs(Error::Kind::kInput, "{}: 'pin' needs 'suite' and 'packages'", path.string());
@@ -88,6 +91,7 @@ std::string Recipe::ContentHash() const {
   for (const auto& s : extra_suites) h.Add("extra").Add(s);
   for (const auto& p : pin_packages) h.Add("pin").Add(p);
   for (const auto& p : packages) h.Add("pkg").Add(p);
+  for (const auto& o : apt_options) h.Add("aptopt").Add(o);  // none: the hash is what it was
   return h.Short();
 }
 

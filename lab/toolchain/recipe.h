@@ -22,6 +22,9 @@ struct Recipe {
   std::string pin_suite;                  // packages below come from this suite
   std::vector<std::string> pin_packages;  // apt globs: rustc, libstd-rust-*
   std::vector<std::string> packages;
+  // apt.conf options for making the rootfs, e.g. `Acquire::Check-Valid-Until
+  // "false"` for a suite whose mirrored Release file is past its date.
+  std::vector<std::string> apt_options;
   std::filesystem::path path;             // the file it came from
 
   // The sources.list lines (one per suite, main only).

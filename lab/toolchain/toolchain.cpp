@@ -244,6 +244,7 @@ Result<Toolchain> Provision(const fs::path& cache_dir, const fs::path& data_dir,
   Command cmd;
   cmd.argv = {"mmdebstrap", "--variant=apt", "--aptopt=Acquire::Retries \"5\"",
               fmt::format("--include={}", fmt::join(recipe->packages, ","))};
+  for (const auto& o : recipe->apt_options) cmd.argv.push_back("--aptopt=" + o);
   if (!prefs.empty()) {
     cmd.argv.push_back("--setup-hook=mkdir -p \"$1\"/etc/apt/preferences.d");
     cmd.argv.push_back(fmt::format("--setup-hook=copy-in {} /etc/apt/preferences.d", (tmp / "prefs" / "rfl-lab").string()));

@@ -57,6 +57,20 @@ TEST(Recipe, ContentHashChangesWithThePackageList) {
   EXPECT_EQ(a->ContentHash(), b.ContentHash());
 }
 
+// forky's mirrored Release file was past its Valid-Until date here; the
+// recipe says so, and only a recipe with apt options hashes them.
+TEST(Recipe, AptOptionsReachTheHashOnlyWhenGiven) {
+  auto forky = FindRecipe(kData, "rustc-1.97");
+  ASSERT_TRUE(forky.has_value());
+  EXPECT_EQ(forky->apt_options, (std::vector<std::string>{"Acquire::Check-Valid-Until \"false\""}));
+  auto without = *forky;
+  without.apt_options.clear();
+  EXPECT_NE(forky->ContentHash(), without.ContentHash());
+  auto trixie = FindRecipe(kData, "rustc-1.85");
+  ASSERT_TRUE(trixie.has_value());
+  EXPECT_TRUE(trixie->apt_options.empty());
+}
+
 TEST(Recipe, ErrorsNameTheFileAndKey) {
   auto r = ParseRecipe("name: x\npackages: [a]\n", "x.yaml");
   ASSERT_FALSE(r.has_value());
