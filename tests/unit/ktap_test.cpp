@@ -216,6 +216,44 @@ TEST_F(KunitToolData, KernelPanicEndsTheOutputAsCrashed) {
   EXPECT_EQ(r.main.subtests[0].name, "kunit-resource-test");
 }
 
+// Real KTAP from a lab-built kernel: the whole serial console of one boot of
+// scenarios/rust-doctests.yaml's baseline (7.3.4, rustc 1.96.1, KUNIT +
+// RUST_KERNEL_DOCTESTS + the Rust KUnit suites) under QEMU TCG with icount,
+// kernel messages and printk timestamps included. The agent read the same
+// run from debugfs: 397 passed, 1 skipped (tests/fixtures/agent/README.md).
+TEST(Ktap, CapturedRustKunitConsoleOfALabKernel) {
+  std::ifstream in(fs::path(RFL_LAB_FIXTURES_DIR) / "agent" / "ktap-rust-kunit-x86_64-7.3-console.log");
+  ASSERT_TRUE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  KtapResult r = ParseKtap(text.str());
+  ASSERT_TRUE(r.found);
+  EXPECT_TRUE(r.ktap);
+  EXPECT_EQ(r.version, 1);
+  EXPECT_TRUE(r.errors.empty()) << r.errors.front();
+  EXPECT_EQ(r.main.expected_count, 10);
+  std::vector<std::string> suites;
+  for (const auto& t : r.main.subtests) {
+    suites.push_back(t.name);
+    EXPECT_EQ(t.status, KtapStatus::kPass) << t.name;
+  }
+  EXPECT_EQ(suites, (std::vector<std::string>{"rust_kernel_fmt", "rust_kernel_str", "rust_kernel_kunit",
+                                              "rust_kernel_bitmap", "rust_kernel_bitfield", "rust_kvec",
+                                              "rust_allocator", "rust_spinlock_irq_condvar", "rust_atomics",
+                                              "rust_doctests_kernel"}));
+  EXPECT_EQ(r.counts.passed, 397);
+  EXPECT_EQ(r.counts.skipped, 1);
+  EXPECT_EQ(r.counts.failed + r.counts.crashed, 0);
+  auto cases = LeafCases(r);
+  EXPECT_EQ(cases.size(), 398u);
+  auto skipped = std::find_if(cases.begin(), cases.end(), [](const KtapCase& c) { return c.status == KtapStatus::kSkip; });
+  ASSERT_NE(skipped, cases.end());
+  EXPECT_EQ(skipped->suite, "rust_kernel_kunit");
+  EXPECT_EQ(skipped->name, "rust_test_kunit_always_disabled_test");
+  size_t doctests = std::count_if(cases.begin(), cases.end(), [](const KtapCase& c) { return c.suite == "rust_doctests_kernel"; });
+  EXPECT_GT(doctests, 300u);
+}
+
 // Hand-written KTAP v1 in the layout the kernel prints today (indented
 // subtests with their own version lines, parameterized tests, directives).
 TEST(Ktap, NestedKtapV1WithParameterizedCasesAndDirectives) {
