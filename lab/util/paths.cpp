@@ -2,6 +2,9 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <unistd.h>
+
+#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -66,8 +69,12 @@ Status WriteFileAtomic(const fs::path& path, std::string_view content) {
   if (path.has_parent_path()) {
     if (auto st = EnsureDir(path.parent_path()); !st) return st;
   }
+  // A temporary name of its own per writer: two boots of one run (threads)
+  // or two rfl-lab processes may write the same file (the cached base
+  // initramfs) at once; a shared ".tmp" let one rename the other's file away.
+  static std::atomic<unsigned> counter{0};
   fs::path tmp = path;
-  tmp += ".tmp";
+  tmp += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return Fail("cannot write {}: {}", tmp.string(), std::strerror(errno));
