@@ -1,5 +1,3 @@
-#include <time.h>
-
 #include <algorithm>
 
 #include "images/agent/system.h"
@@ -27,12 +25,6 @@ void Reporter::AddLog(std::string level, std::string message) {
 }
 
 namespace {
-
-double MonotonicSeconds() {
-  timespec t{};
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
 
 // The smallest step CLOCK_MONOTONIC is seen to take, over a few steps (at
 // most ~100 ms of spinning). clock_getres() is not it: it reports the tick
