@@ -46,6 +46,14 @@ std::expected<T, std::string> Integer(const json& obj, const char* key, T fallba
   return static_cast<T>(v);
 }
 
+// The optional "sched" key of binder and block: "other" (default) or "fifo".
+std::expected<std::string, std::string> Sched(const json& obj) {
+  auto it = obj.find("sched");
+  if (it == obj.end()) return std::string("other");
+  if (!it->is_string() || (*it != "other" && *it != "fifo")) return Err("'sched' must be \"other\" or \"fifo\"");
+  return it->get<std::string>();
+}
+
 #define TRY_ASSIGN(dst, expr)                        \
   do {                                               \
     auto tmp_ = (expr);                              \
@@ -66,7 +74,7 @@ std::expected<WorkloadParams, std::string> ParseParams(std::string_view name, co
     return r;
   }
   if (name == "binder") {
-    if (auto ok = OnlyKeys(p, {"payloads", "iterations", "warmup"}); !ok) return Err(ok.error());
+    if (auto ok = OnlyKeys(p, {"payloads", "iterations", "warmup", "sched"}); !ok) return Err(ok.error());
     BinderParams b;
     if (auto it = p.find("payloads"); it != p.end()) {
       if (!it->is_array() || it->empty()) return Err("'payloads' must be a non-empty list of byte counts");
@@ -80,10 +88,11 @@ std::expected<WorkloadParams, std::string> ParseParams(std::string_view name, co
     }
     TRY_ASSIGN(b.iterations, Integer<int>(p, "iterations", b.iterations, 1, 10'000'000));
     TRY_ASSIGN(b.warmup, Integer<int>(p, "warmup", b.warmup, 0, 10'000'000));
+    TRY_ASSIGN(b.sched, Sched(p));
     return b;
   }
   if (name == "block") {
-    if (auto ok = OnlyKeys(p, {"devices", "pattern", "block_size", "ios", "size_mib"}); !ok) {
+    if (auto ok = OnlyKeys(p, {"devices", "pattern", "block_size", "ios", "size_mib", "sched"}); !ok) {
       return Err(ok.error());
     }
     BlockParams b;
@@ -101,6 +110,7 @@ std::expected<WorkloadParams, std::string> ParseParams(std::string_view name, co
     if ((b.block_size & (b.block_size - 1)) != 0) return Err("'block_size' must be a power of two");
     TRY_ASSIGN(b.ios, Integer<int>(p, "ios", b.ios, 1, 100'000'000));
     TRY_ASSIGN(b.size_mib, Integer<uint64_t>(p, "size_mib", b.size_mib, 1, 1 << 20));
+    TRY_ASSIGN(b.sched, Sched(p));
     return b;
   }
   if (name == "kunit") {
@@ -124,11 +134,11 @@ struct ParamsToJson {
   json operator()(const BootParams&) const { return json::object(); }
   json operator()(const RustSamplesParams& r) const { return {{"expect", r.expect}}; }
   json operator()(const BinderParams& b) const {
-    return {{"payloads", b.payloads}, {"iterations", b.iterations}, {"warmup", b.warmup}};
+    return {{"payloads", b.payloads}, {"iterations", b.iterations}, {"warmup", b.warmup}, {"sched", b.sched}};
   }
   json operator()(const BlockParams& b) const {
     return {{"devices", b.devices}, {"pattern", b.pattern}, {"block_size", b.block_size},
-            {"ios", b.ios}, {"size_mib", b.size_mib}};
+            {"ios", b.ios}, {"size_mib", b.size_mib}, {"sched", b.sched}};
   }
   json operator()(const KunitParams& k) const { return {{"suites", k.suites}}; }
   json operator()(const CommandParams& c) const {

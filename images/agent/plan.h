@@ -33,6 +33,9 @@ struct BinderParams {
   std::vector<uint64_t> payloads{0, 4096, 65535, 65536, 65537};
   int iterations = 2000;
   int warmup = 100;
+  // Scheduling policy of the client and server: "other" (SCHED_OTHER, as
+  // binderThroughputTest) or "fifo" (SCHED_FIFO, as schd-dbg -fifo).
+  std::string sched = "other";
 };
 
 struct BlockParams {
@@ -41,6 +44,7 @@ struct BlockParams {
   uint32_t block_size = 4096;
   int ios = 20000;
   uint64_t size_mib = 1024;  // device capacity to create
+  std::string sched = "other";  // "other" | "fifo", as for binder
 };
 
 struct KunitParams {

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -164,6 +165,15 @@ bool WriteAll(int fd, const char* data, size_t size, double timeout_s) {
     poll(&p, 1, static_cast<int>(left * 1000) + 1);
   }
   return true;
+}
+
+std::string SetSchedPolicy(const std::string& sched) {
+  if (sched == "other") return {};
+  if (sched != "fifo") return "unknown scheduling policy '" + sched + "'";
+  sched_param sp{};
+  sp.sched_priority = 50;
+  if (sched_setscheduler(0, SCHED_FIFO, &sp) != 0) return "SCHED_FIFO: " + ErrnoText();
+  return {};
 }
 
 }  // namespace rfl::agent

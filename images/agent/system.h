@@ -40,6 +40,11 @@ struct KmsgRecord {
 // Everything currently in the kernel log buffer (non-blocking read).
 std::vector<KmsgRecord> ReadKmsg();
 
+// The calling process's scheduling policy for a workload: "other" leaves
+// SCHED_OTHER; "fifo" switches to SCHED_FIFO priority 50, inherited by the
+// children it forks. "" on success, else the error.
+std::string SetSchedPolicy(const std::string& sched);
+
 // Writes all of `data` to fd, waiting at most `timeout_s` for it to become
 // writable each time it would block. False on error or timeout.
 bool WriteAll(int fd, const char* data, size_t size, double timeout_s);

@@ -12,7 +12,7 @@ TEST(AgentPlan, FullPlanParsesWithDefaultsFilledIn) {
     {"name":"boot","timeout_s":10,"params":{}},
     {"name":"rust-samples"},
     {"name":"binder","timeout_s":120,"params":{"payloads":[0,4096],"iterations":500}},
-    {"name":"block","params":{"devices":["rnull"],"pattern":"read","block_size":512,"ios":100}},
+    {"name":"block","params":{"devices":["rnull"],"pattern":"read","block_size":512,"ios":100,"sched":"fifo"}},
     {"name":"kunit","params":{"suites":["rust_*"]}},
     {"name":"command","timeout_s":1,"params":{"argv":["/init","--stall","60"]}}]})");
   ASSERT_TRUE(plan.has_value()) << plan.error();
@@ -24,10 +24,12 @@ TEST(AgentPlan, FullPlanParsesWithDefaultsFilledIn) {
   EXPECT_EQ(b.payloads, (std::vector<uint64_t>{0, 4096}));
   EXPECT_EQ(b.iterations, 500);
   EXPECT_EQ(b.warmup, 100);
+  EXPECT_EQ(b.sched, "other");
   const auto& blk = std::get<BlockParams>(plan->workloads[3].params);
   EXPECT_EQ(blk.devices, std::vector<std::string>{"rnull"});
   EXPECT_EQ(blk.pattern, "read");
   EXPECT_EQ(blk.block_size, 512u);
+  EXPECT_EQ(blk.sched, "fifo");
   EXPECT_EQ(std::get<KunitParams>(plan->workloads[4].params).suites, std::vector<std::string>{"rust_*"});
   EXPECT_EQ(std::get<CommandParams>(plan->workloads[5].params).argv.size(), 3u);
 }
@@ -56,6 +58,8 @@ TEST(AgentPlan, ErrorsNameTheWorkloadAndField) {
             "plan: workloads[0] (binder): unknown key 'iteration'"},
            {R"({"version":1,"workloads":[{"name":"block","params":{"pattern":"write"}}]})",
             "plan: workloads[0] (block): 'pattern' must be \"randread\" or \"read\""},
+           {R"({"version":1,"workloads":[{"name":"binder","params":{"sched":"rr"}}]})",
+            "plan: workloads[0] (binder): 'sched' must be \"other\" or \"fifo\""},
            {R"({"version":1,"workloads":[{"name":"block","params":{"block_size":3000}}]})",
             "plan: workloads[0] (block): 'block_size' must be a power of two"},
            {R"({"version":1,"workloads":[{"name":"command","params":{}}]})",

@@ -151,6 +151,8 @@ Outcome RunBinder(const BinderParams& p, Reporter& r) {
   if (path.empty()) {
     return Outcome::Skipped("no binder device (/dev/binderfs/binder): kernel without ANDROID_BINDER_IPC[_RUST]?");
   }
+  // Before the fork: the server inherits the policy.
+  if (auto err = SetSchedPolicy(p.sched); !err.empty()) return Outcome::Failed(err);
   int ready[2];
   if (pipe2(ready, O_CLOEXEC) != 0) return Outcome::Failed("pipe: " + ErrnoText());
   pid_t server = fork();

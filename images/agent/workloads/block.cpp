@@ -150,6 +150,7 @@ std::string Measure(const std::string& device, const std::string& node, const Bl
 
 Outcome RunBlock(const BlockParams& p, Reporter& r) {
   ReportClockResolution(r);
+  if (auto err = SetSchedPolicy(p.sched); !err.empty()) return Outcome::Failed(err);
   std::vector<std::string> failures, skips, measured;
   for (const auto& device : p.devices) {
     Device d = device == "rnull" ? CreateRnull(p) : CreateNullBlk(p);
