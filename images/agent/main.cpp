@@ -247,6 +247,15 @@ int Stall(const char* seconds) {
 }
 
 int Pid1(double agent_start) {
+  // A mark in the kernel log, so the boot workload can time the agent's start
+  // with the printk clock, the clock of "Run /init as init process". First
+  // thing, through the initramfs's own /dev/kmsg node: the mounts below are
+  // not part of the agent's start.
+  if (int kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC); kmsg >= 0) {
+    std::string mark = std::string(kKmsgStartMark) + "\n";
+    (void)!write(kmsg, mark.data(), mark.size());
+    close(kmsg);
+  }
   signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> setup_errors;
   auto mount = [&](const char* src, const char* dir, const char* type) {
@@ -255,13 +264,6 @@ int Pid1(double agent_start) {
   mount("proc", "/proc", "proc");
   mount("sysfs", "/sys", "sysfs");
   mount("devtmpfs", "/dev", "devtmpfs");
-  // A mark in the kernel log, so the boot workload can time the agent's start
-  // with the printk clock, the clock of "Run /init as init process".
-  if (int kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC); kmsg >= 0) {
-    std::string mark = std::string(kKmsgStartMark) + "\n";
-    (void)!write(kmsg, mark.data(), mark.size());
-    close(kmsg);
-  }
   g_console_fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
   mount("debugfs", "/sys/kernel/debug", "debugfs");
   mount("configfs", "/sys/kernel/config", "configfs");
