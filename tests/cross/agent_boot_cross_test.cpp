@@ -1,9 +1,11 @@
-// The agent as PID 1 of a lab-built arm64 kernel under qemu-system-aarch64
-// (TCG, -M virt -cpu max): the same records as on x86_64.
+// The agent as PID 1 of a lab-built foreign-arch kernel under TCG: arm64 on
+// qemu-system-aarch64 (-M virt -cpu max), riscv64 on qemu-system-riscv64
+// (-M virt, OpenSBI). The same records as on x86_64.
 //
-// Kernel: the quickstart baseline for arm64 (rfl::test::QuickstartKernel,
-// VIRTIO_MMIO + VIRTIO_CONSOLE), built on first use; RFL_LAB_TEST_KERNEL_ARM64
-// names another Image instead.
+// Kernel: the quickstart baseline for the arch (rfl::test::QuickstartKernel,
+// VIRTIO_MMIO + VIRTIO_CONSOLE), built on first use;
+// RFL_LAB_TEST_KERNEL_ARM64 / RFL_LAB_TEST_KERNEL_RISCV64 name another Image
+// instead.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -17,12 +19,25 @@ namespace {
 
 namespace fs = std::filesystem;
 
-TEST(AgentBootCross, Arm64RustKernelRunsBinderBlockAndSamples) {
+struct CrossArch {
+  scenario::Arch arch;
+  const char* kernel_env;  // names a prebuilt Image instead of the lab's
+  const char* machine;     // uname -m in the guest
+};
+
+std::string ArchParamName(const ::testing::TestParamInfo<CrossArch>& info) {
+  return std::string(scenario::ArchName(info.param.arch));
+}
+
+class AgentBootCross : public ::testing::TestWithParam<CrossArch> {};
+
+TEST_P(AgentBootCross, RustKernelRunsBinderBlockAndSamples) {
+  const CrossArch& p = GetParam();
   fs::path kernel;
-  if (const char* k = std::getenv("RFL_LAB_TEST_KERNEL_ARM64"); k && *k) {
+  if (const char* k = std::getenv(p.kernel_env); k && *k) {
     kernel = k;
   } else {
-    auto artifact = rfl::test::QuickstartKernel(scenario::Arch::kArm64);
+    auto artifact = rfl::test::QuickstartKernel(p.arch);
     ASSERT_TRUE(artifact.has_value()) << artifact.error().message;
     kernel = artifact->image;
   }
@@ -33,9 +48,10 @@ TEST(AgentBootCross, Arm64RustKernelRunsBinderBlockAndSamples) {
     {"name":"block","timeout_s":300,"params":{"devices":["rnull","null_blk"],"ios":3000}}]})");
   ASSERT_TRUE(plan.has_value()) << plan.error();
   testing::QemuBootOptions o;
-  o.arch = scenario::Arch::kArm64;
+  o.arch = p.arch;
   o.kernel = kernel;
-  o.work_dir = fs::temp_directory_path() / ("rfl-agent-boot-" + std::to_string(getpid())) / "arm64";
+  o.work_dir = fs::temp_directory_path() / ("rfl-agent-boot-" + std::to_string(getpid())) /
+               std::string(scenario::ArchName(p.arch));
   o.cache_dir = o.work_dir / "cache";
   o.timeout = std::chrono::seconds(600);
   auto run = testing::BootWithAgent(o, *plan);
@@ -51,7 +67,7 @@ TEST(AgentBootCross, Arm64RustKernelRunsBinderBlockAndSamples) {
   EXPECT_TRUE(run->qemu_exited);
   auto hello = run->All<Hello>();
   ASSERT_EQ(hello.size(), 1u) << run->console;
-  EXPECT_EQ(hello[0].machine, "aarch64");
+  EXPECT_EQ(hello[0].machine, p.machine);
   for (const char* w : {"boot", "rust-samples", "binder", "block"}) {
     auto r = run->ResultOf(w);
     ASSERT_TRUE(r.has_value()) << w;
@@ -67,6 +83,12 @@ TEST(AgentBootCross, Arm64RustKernelRunsBinderBlockAndSamples) {
   EXPECT_EQ(binder_samples, 3);
   EXPECT_EQ(run->All<Done>().size(), 1u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Arches, AgentBootCross,
+                         ::testing::Values(CrossArch{scenario::Arch::kArm64, "RFL_LAB_TEST_KERNEL_ARM64", "aarch64"},
+                                           CrossArch{scenario::Arch::kRiscv64, "RFL_LAB_TEST_KERNEL_RISCV64",
+                                                     "riscv64"}),
+                         ArchParamName);
 
 }  // namespace
 }  // namespace rfl::agent

@@ -24,7 +24,7 @@ Result<scenario::BuildSpec> QuickstartBuildSpec(scenario::Arch arch, const std::
   auto end = t.find('\n', pos + 1);
   t.replace(pos, end - pos, fmt::format("\narches: [{}]", scenario::ArchName(arch)));
   auto loaded = scenario::ParseScenario(file.string(), t, file.parent_path(), scenario::Catalog::FromDataDir(data));
-  if (!loaded.scenario) return Fail("{} does not load", file.string());
+  if (!loaded.scenario) return Fail("{} does not load:\n{}", file.string(), loaded.diagnostics.Render());
   auto plan = scenario::ExpandPlan(*loaded.scenario, 1);
   if (!plan) return Fail(plan.error());
   for (const auto& b : plan->builds) {
