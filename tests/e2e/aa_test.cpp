@@ -8,9 +8,11 @@
 // 24.1 or 24.5 us; rnull 11.4 or 11.6 us per read) because the scheduler's
 // state decides the path a wakeup takes, and those metrics stayed
 // inconclusive; under SCHED_FIFO 12 boots gave the same binder p50 to the
-// nanosecond and rnull within 0.3 % (docs/statistics.md). What is left
-// without a no-change: the two host-clock metrics (never a verdict under
-// icount) and boot/init_to_agent (390 or 550 us, before any workload runs).
+// nanosecond and rnull within 0.3 % (docs/statistics.md). boot/init_to_agent
+// is 315 us in most boots and 470 us in about one in four, so with 5 boots a
+// side it can stay inconclusive; with repeat: {min: 5, max: 20} it settled
+// at no-change after 19 boots a side (measured; 8 min, too long for every CI
+// run). The two host-clock metrics never get a verdict under icount.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -50,7 +52,7 @@ thresholds: {noise: 1%, alpha: 0.05}
 allowed_warnings: ["enqueued on deprecated workqueue"]
 )";
 
-TEST(AaRun, IdenticalBuildsInIcountModeShowNoRegressionAndNoImprovement) {
+TEST(AaRun, IdenticalBuildsInIcountModeShowNoChangeForEveryWorkloadMetric) {
   fs::path dir = fs::temp_directory_path() / "rfl-lab-e2e-aa";
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -85,10 +87,11 @@ TEST(AaRun, IdenticalBuildsInIcountModeShowNoRegressionAndNoImprovement) {
                 std::string(results::VerdictName(d.stats.verdict)).c_str(), d.stats.reason.c_str());
     EXPECT_NE(d.stats.verdict, results::Verdict::kRegression) << d.key.Text() << ": " << d.stats.reason;
     EXPECT_NE(d.stats.verdict, results::Verdict::kImprovement) << d.key.Text() << ": " << d.stats.reason;
-    if (d.key.workload == "binder" || d.key.workload == "block") {
+    if (d.key.workload == "binder" || d.key.workload == "block" || d.key.metric == "run_init" ||
+        d.key.metric == "agent_start") {
       EXPECT_EQ(d.stats.verdict, results::Verdict::kNoChange) << d.key.Text() << ": " << d.stats.reason;
-      ++workload_metrics;
     }
+    if (d.key.workload == "binder" || d.key.workload == "block") ++workload_metrics;
   }
   std::printf("A/A: %d metrics compared:", compared);
   for (const auto& [v, n] : verdicts) std::printf(" %s %d", v.c_str(), n);
@@ -97,8 +100,7 @@ TEST(AaRun, IdenticalBuildsInIcountModeShowNoRegressionAndNoImprovement) {
   EXPECT_GE(workload_metrics, 18) << "binder and block metrics for both payloads and devices";
   EXPECT_TRUE(analysis.findings.regressions.empty());
   EXPECT_TRUE(analysis.findings.failed_boots.empty());
-  // Only the host-clock metrics and init_to_agent may stay inconclusive.
-  EXPECT_GE(verdicts["no-change"], compared - 3);
+  EXPECT_GE(verdicts["no-change"], compared - 3) << "all but the two host-clock metrics and init_to_agent";
 }
 
 }  // namespace
