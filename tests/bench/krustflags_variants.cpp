@@ -6,7 +6,7 @@
 // off on both sides, so the figure is the shared tree's alone (with ccache a
 // fresh tree recompiles little C either way). The shared tree's first build is
 // itself a full build of variant 1 in a fresh tree, so it also counts as
-// independent build 1: 3 full builds and 2 Rust-only rebuilds, ~40 min on 2
+// independent build 1: 3 full builds and 2 Rust-only rebuilds, ~55 min on 2
 // idle cores.
 #include <filesystem>
 #include <iostream>
