@@ -46,11 +46,14 @@ std::expected<T, std::string> Integer(const json& obj, const char* key, T fallba
   return static_cast<T>(v);
 }
 
-// The optional "sched" key of binder and block: "other" (default) or "fifo".
-std::expected<std::string, std::string> Sched(const json& obj) {
-  auto it = obj.find("sched");
-  if (it == obj.end()) return std::string("other");
-  if (!it->is_string() || (*it != "other" && *it != "fifo")) return Err("'sched' must be \"other\" or \"fifo\"");
+// An optional string key with two allowed values; `fallback` when absent.
+std::expected<std::string, std::string> OneOf(const json& obj, const char* key, const std::string& fallback,
+                                              const char* a, const char* b) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return fallback;
+  if (!it->is_string() || (*it != a && *it != b)) {
+    return Err(std::string("'") + key + "' must be \"" + a + "\" or \"" + b + "\"");
+  }
   return it->get<std::string>();
 }
 
@@ -88,7 +91,7 @@ std::expected<WorkloadParams, std::string> ParseParams(std::string_view name, co
     }
     TRY_ASSIGN(b.iterations, Integer<int>(p, "iterations", b.iterations, 1, 10'000'000));
     TRY_ASSIGN(b.warmup, Integer<int>(p, "warmup", b.warmup, 0, 10'000'000));
-    TRY_ASSIGN(b.sched, Sched(p));
+    TRY_ASSIGN(b.sched, OneOf(p, "sched", b.sched, "other", "fifo"));
     return b;
   }
   if (name == "block") {
@@ -100,17 +103,12 @@ std::expected<WorkloadParams, std::string> ParseParams(std::string_view name, co
     for (const auto& d : b.devices) {
       if (d != "rnull" && d != "null_blk") return Err("unknown block device '" + d + "' (rnull, null_blk)");
     }
-    if (auto it = p.find("pattern"); it != p.end()) {
-      if (!it->is_string() || (*it != "randread" && *it != "read")) {
-        return Err("'pattern' must be \"randread\" or \"read\"");
-      }
-      b.pattern = it->get<std::string>();
-    }
+    TRY_ASSIGN(b.pattern, OneOf(p, "pattern", b.pattern, "randread", "read"));
     TRY_ASSIGN(b.block_size, Integer<uint32_t>(p, "block_size", b.block_size, 512, 65536));
     if ((b.block_size & (b.block_size - 1)) != 0) return Err("'block_size' must be a power of two");
     TRY_ASSIGN(b.ios, Integer<int>(p, "ios", b.ios, 1, 100'000'000));
     TRY_ASSIGN(b.size_mib, Integer<uint64_t>(p, "size_mib", b.size_mib, 1, 1 << 20));
-    TRY_ASSIGN(b.sched, Sched(p));
+    TRY_ASSIGN(b.sched, OneOf(p, "sched", b.sched, "other", "fifo"));
     return b;
   }
   if (name == "kunit") {
