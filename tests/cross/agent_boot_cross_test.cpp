@@ -12,6 +12,7 @@
 #include <set>
 
 #include "images/agent/testing/qemu_boot.h"
+#include "tests/support/arch_param.h"
 #include "tests/support/test_kernel.h"
 
 namespace rfl::agent {
@@ -24,10 +25,6 @@ struct CrossArch {
   const char* kernel_env;  // names a prebuilt Image instead of the lab's
   const char* machine;     // uname -m in the guest
 };
-
-std::string ArchParamName(const ::testing::TestParamInfo<CrossArch>& info) {
-  return std::string(scenario::ArchName(info.param.arch));
-}
 
 class AgentBootCross : public ::testing::TestWithParam<CrossArch> {};
 
@@ -88,7 +85,7 @@ INSTANTIATE_TEST_SUITE_P(Arches, AgentBootCross,
                          ::testing::Values(CrossArch{scenario::Arch::kArm64, "RFL_LAB_TEST_KERNEL_ARM64", "aarch64"},
                                            CrossArch{scenario::Arch::kRiscv64, "RFL_LAB_TEST_KERNEL_RISCV64",
                                                      "riscv64"}),
-                         ArchParamName);
+                         rfl::test::ArchParamName<CrossArch>);
 
 }  // namespace
 }  // namespace rfl::agent

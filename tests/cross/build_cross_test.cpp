@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "lab/util/paths.h"
+#include "tests/support/arch_param.h"
 #include "tests/support/test_kernel.h"
 
 namespace rfl {
@@ -17,10 +18,6 @@ struct CrossArch {
   std::string magic;
   std::vector<std::string> symbols;  // the arch's console and the Rust drivers
 };
-
-std::string ArchParamName(const ::testing::TestParamInfo<CrossArch>& info) {
-  return std::string(scenario::ArchName(info.param.arch));
-}
 
 class BuildCross : public ::testing::TestWithParam<CrossArch> {};
 
@@ -57,7 +54,7 @@ INSTANTIATE_TEST_SUITE_P(
                       CrossArch{scenario::Arch::kRiscv64, "Image", 56, std::string("RSC\x05", 4),
                                 {"CONFIG_RISCV=y", "CONFIG_SERIAL_8250_CONSOLE=y", "CONFIG_FPU=y",
                                  "CONFIG_RISCV_ISA_FALLBACK=y"}}),
-    ArchParamName);
+    test::ArchParamName<CrossArch>);
 
 }  // namespace
 }  // namespace rfl

@@ -87,11 +87,11 @@ TEST(AaRun, IdenticalBuildsInIcountModeShowNoChangeForEveryWorkloadMetric) {
                 std::string(results::VerdictName(d.stats.verdict)).c_str(), d.stats.reason.c_str());
     EXPECT_NE(d.stats.verdict, results::Verdict::kRegression) << d.key.Text() << ": " << d.stats.reason;
     EXPECT_NE(d.stats.verdict, results::Verdict::kImprovement) << d.key.Text() << ": " << d.stats.reason;
-    if (d.key.workload == "binder" || d.key.workload == "block" || d.key.metric == "run_init" ||
-        d.key.metric == "agent_start") {
+    const bool workload = d.key.workload == "binder" || d.key.workload == "block";
+    if (workload || d.key.metric == "run_init" || d.key.metric == "agent_start") {
       EXPECT_EQ(d.stats.verdict, results::Verdict::kNoChange) << d.key.Text() << ": " << d.stats.reason;
     }
-    if (d.key.workload == "binder" || d.key.workload == "block") ++workload_metrics;
+    if (workload) ++workload_metrics;
   }
   std::printf("A/A: %d metrics compared:", compared);
   for (const auto& [v, n] : verdicts) std::printf(" %s %d", v.c_str(), n);
