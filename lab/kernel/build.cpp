@@ -15,6 +15,7 @@
 #include "lab/kernel/kbuild.h"
 #include "lab/kernel/kconfig.h"
 #include "lab/kernel/progress.h"
+#include "lab/scenario/kconfig_value.h"
 #include "lab/kernel/source.h"
 #include "lab/toolchain/file_lock.h"
 #include "lab/toolchain/toolchain.h"
@@ -225,6 +226,35 @@ Result<BuildOutcome> BuildOutcomeFromJson(const json& j) {
   }
 }
 
+namespace {
+
+// The validator refuses these already; the build checks again, before it
+// touches anything, because make would run what a Kconfig string holds
+// (scenario/kconfig_value.h): fragments, a base .config file, the variant's
+// symbols.
+Status CheckKconfigInputsSafe(const BuildSpec& spec) {
+  std::string unsafe;
+  auto check_file = [&](const fs::path& f) -> Status {
+    auto text = ReadFile(f);
+    if (!text) return Fail(text.error());
+    unsafe += scenario::DescribeUnsafeConfigLines(scenario::UnsafeConfigLines(*text), f.string());
+    return {};
+  };
+  for (const auto& f : spec.fragments) {
+    if (auto st = check_file(f); !st) return st;
+  }
+  if (spec.config != "tinyconfig" && spec.config != "defconfig" && spec.config != "allnoconfig") {
+    if (auto st = check_file(spec.config); !st) return st;
+  }
+  unsafe += scenario::DescribeUnsafeConfigLines(scenario::UnsafeConfigLines(RenderRequests(MergeRequests({}, spec.kconfig))),
+                                                "the variant's kconfig");
+  if (unsafe.empty()) return {};
+  return FailAs(Error::Kind::kInput, "refusing to build {}: Kconfig values kbuild would run or interpret:\n{}",
+                fmt::join(spec.variants, ", "), unsafe);
+}
+
+}  // namespace
+
 fs::path TreeDir(const fs::path& cache_dir, const BuildSpec& spec) { return cache_dir / "trees" / spec.tree_key; }
 
 Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx) {
@@ -240,6 +270,8 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
                           ? ctx.label
                           : fmt::format("{} {} {}", fmt::join(spec.variants, ","), arch_name, spec.toolchain);
   int jobs = ctx.jobs > 0 ? ctx.jobs : std::max(1u, std::thread::hardware_concurrency());
+
+  if (auto st = CheckKconfigInputsSafe(spec); !st) return Fail(st.error());
 
   // Inputs: toolchain and source (both cached once made).
   auto tc = toolchain::Provision(ctx.cache_dir, ctx.data_dir, spec.toolchain, runner);

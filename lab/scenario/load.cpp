@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "lab/scenario/kconfig_value.h"
 #include "lab/scenario/rustflags.h"
 #include "lab/util/paths.h"
 
@@ -369,6 +370,7 @@ class Validator {
                    const YAML::Node& workloads_node);
   std::optional<fs::path> ExistingPath(const YAML::Node& n, const std::string& p, bool want_dir,
                                        std::string_view what);
+  bool SafeConfigFile(const YAML::Node& n, const fs::path& path, const std::string& shown, std::string_view what);
 
   Diagnostics& d_;
   fs::path base_dir_;
@@ -390,6 +392,37 @@ std::optional<fs::path> Validator::ExistingPath(const YAML::Node& n, const std::
     return std::nullopt;
   }
   return fs::absolute(path);
+}
+
+// Kconfig text from a file (a fragment or a base .config) reaches kbuild as
+// it is: refuse values make or a shell would interpret (kconfig_value.h).
+bool Validator::SafeConfigFile(const YAML::Node& n, const fs::path& path, const std::string& shown,
+                               std::string_view what) {
+  constexpr std::uintmax_t kMaxConfigBytes = 16u << 20;
+  std::error_code ec;
+  auto size = fs::file_size(path, ec);
+  if (ec || size > kMaxConfigBytes) {
+    Err(n, fmt::format("{} '{}' is {}", what, shown, ec ? "unreadable" : "larger than 16 MiB"));
+    return false;
+  }
+  auto text = ReadFile(path);
+  if (!text) {
+    Err(n, fmt::format("cannot read {} '{}': {}", what, shown, text.error().message));
+    return false;
+  }
+  auto unsafe = UnsafeConfigLines(*text);
+  if (unsafe.empty()) return true;
+  constexpr size_t kShown = 5;
+  std::string lines;
+  for (size_t i = 0; i < unsafe.size() && i < kShown; ++i) {
+    lines += fmt::format("\n  {}:{}:{}: CONFIG_{}: {}", shown, unsafe[i].line, unsafe[i].col,
+                         unsafe[i].symbol, unsafe[i].reason);
+  }
+  if (unsafe.size() > kShown) lines += fmt::format("\n  … and {} more", unsafe.size() - kShown);
+  Err(n, fmt::format("{} '{}' has {} value(s) kbuild would run or interpret:{}", what, shown,
+                     unsafe.size(), lines),
+      std::string(kKconfigStringHint));
+  return false;
 }
 
 void Validator::Name(const YAML::Node& n, Scenario& s) {
@@ -474,6 +507,7 @@ void Validator::Fragments(const YAML::Node& n, Scenario& s) {
       }
       resolved = catalog_.kconfig_dir / (*v + ".config");
     }
+    if (!SafeConfigFile(item, resolved, *v, "Kconfig fragment")) return;
     if (std::find(s.kernel.fragments.begin(), s.kernel.fragments.end(), resolved) != s.kernel.fragments.end()) {
       Err(item, fmt::format("fragment '{}' is listed twice", *v));
       return;
@@ -502,7 +536,8 @@ void Validator::Kernel(const YAML::Node& n, Scenario& s) {
       if (*v == "tinyconfig" || *v == "defconfig") {
         s.kernel.config = *v;
       } else if (v->find('/') != std::string::npos || v->find('.') != std::string::npos) {
-        if (auto p = ExistingPath(c, *v, false, "kernel config")) s.kernel.config = p->string();
+        auto p = ExistingPath(c, *v, false, "kernel config");
+        if (p && SafeConfigFile(c, *p, *v, "kernel config")) s.kernel.config = p->string();
       } else {
         Err(c, fmt::format("unknown base config '{}'", *v),
             SuggestHint(*v, {"tinyconfig", "defconfig"}) + " (or a path to a .config file)");
@@ -615,8 +650,8 @@ void Validator::Kconfig(const YAML::Node& n, std::map<std::string, std::string>&
     bool quoted = val.Tag() == "!";
     static const std::regex number(R"(-?[0-9]+|0x[0-9a-fA-F]+)");
     if (quoted) {
-      if (value.find_first_of("\"\\\n\r") != std::string::npos) {
-        Err(val, fmt::format("the string value of {} contains a quote, backslash or newline", sym));
+      if (auto why = UnsafeKconfigStringReason(value); !why.empty()) {
+        Err(val, fmt::format("the string value of {} is refused: {}", sym, why), std::string(kKconfigStringHint));
         continue;
       }
       value = "\"" + value + "\"";

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -82,6 +83,39 @@ TEST(Cli, VersionAndUnknownSubcommand) {
   EXPECT_NE(v.output.find("rfl-lab 0."), std::string::npos);
   auto bad = RunLab({"bulid"});
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
+}
+
+// A scenario from someone else must never run code in a build: the Kconfig
+// string below would make usr/Makefile's recipe create a file in the build
+// tree (tried on 7.3.4). `rfl-lab build` refuses it at its line before it
+// provisions, fetches or builds anything.
+TEST(Cli, KconfigStringThatWouldRunACommandNeverReachesABuild) {
+  fs::path dir = fs::temp_directory_path() / "rfl-lab-e2e-kconfig-injection";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::path marker = dir / "pwned";
+  fs::path scenario = dir / "hostile.yaml";
+  {
+    std::ofstream f(scenario);
+    f << "name: hostile\n"
+         "kernel: {source: debian:linux-source-7.3, fragments: [rust]}\n"
+         "toolchains: [rustc-1.96]\n"
+         "arches: [x86_64]\n"
+         "variants:\n"
+         "  baseline:\n"
+         "    kconfig: {INITRAMFS_SOURCE: \"$(shell touch "
+      << marker.string() << " /out/pwned)\"}\n";
+  }
+  auto r = RunLab({"--cache-dir", (dir / "cache").string(), "--state-dir", (dir / "state").string(), "build",
+                   scenario.string()});
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("hostile.yaml:7:33: error: the string value of INITRAMFS_SOURCE is refused: '$' would be "
+                          "expanded by make"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(fs::exists(marker));
+  EXPECT_FALSE(fs::exists(dir / "cache" / "trees")) << "a build tree was made";
+  EXPECT_FALSE(fs::exists(dir / "cache" / "toolchains")) << "a toolchain was provisioned";
 }
 
 }  // namespace
