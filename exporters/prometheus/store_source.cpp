@@ -11,7 +11,6 @@
 namespace rfl::exporters {
 namespace {
 
-using results::BootOutcome;
 using results::BuildOutcome;
 
 using CellKey = std::tuple<std::string, std::string, std::string, std::string>;
@@ -64,7 +63,7 @@ std::map<CellKey, Snapshot> CellSnapshots(const results::RunData& run, const res
 
     const results::BuildRecord* build = c.build_key.empty() ? nullptr : FindBuild(run, c.build_key);
     snap.Set("rfl_lab_variant_info",
-             With(labels, {std::string(results::ExpectationName(c.expect)), build ? build->rustc_version : "",
+             With(labels, {std::string(ExpectName(c.expect)), build ? build->rustc_version : "",
                            build ? FlagsDigest(build->effective_flags) : ""}),
              1);
     if (c.build) {
@@ -85,8 +84,8 @@ std::map<CellKey, Snapshot> CellSnapshots(const results::RunData& run, const res
       }
     }
     if (c.boots > 0) {
-      for (auto o : results::AllBootOutcomes()) {
-        std::string name(results::BootOutcomeName(o));
+      for (auto o : AllBootOutcomes()) {
+        std::string name(BootOutcomeName(o));
         auto it = c.outcomes.find(name);
         snap.Set("rfl_lab_boots", With(labels, {name}), it == c.outcomes.end() ? 0 : it->second);
       }

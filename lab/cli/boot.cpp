@@ -67,15 +67,15 @@ std::string Ms(const std::optional<vm::Seconds>& s) {
 
 int Run(const BootOptions& o, CliContext& ctx) {
   LabDirs dirs = ctx.Dirs();
-  std::optional<scenario::Arch> arch = o.arch.empty() ? vm::HostArch() : scenario::ParseArch(o.arch);
+  std::optional<Arch> arch = o.arch.empty() ? vm::HostArch() : ParseArch(o.arch);
   if (!arch) {
-    std::cerr << fmt::format("rfl-lab boot: unknown arch '{}' (one of {})\n", o.arch, fmt::join(scenario::KnownArchNames(), ", "));
+    std::cerr << fmt::format("rfl-lab boot: unknown arch '{}' (one of {})\n", o.arch, fmt::join(KnownArchNames(), ", "));
     return kExitBadInput;
   }
-  scenario::Accel accel_req;
-  if (o.accel == "auto") accel_req = scenario::Accel::kAuto;
-  else if (o.accel == "kvm") accel_req = scenario::Accel::kKvm;
-  else if (o.accel == "tcg") accel_req = scenario::Accel::kTcg;
+  Accel accel_req;
+  if (o.accel == "auto") accel_req = Accel::kAuto;
+  else if (o.accel == "kvm") accel_req = Accel::kKvm;
+  else if (o.accel == "tcg") accel_req = Accel::kTcg;
   else {
     std::cerr << fmt::format("rfl-lab boot: --accel must be auto, kvm or tcg, not '{}'\n", o.accel);
     return kExitBadInput;
@@ -84,7 +84,7 @@ int Run(const BootOptions& o, CliContext& ctx) {
     std::cerr << fmt::format("rfl-lab boot: --timing must be wall or icount, not '{}'\n", o.timing);
     return kExitBadInput;
   }
-  scenario::Timing timing = o.timing == "wall" ? scenario::Timing::kWall : scenario::Timing::kIcount;
+  Timing timing = o.timing == "wall" ? Timing::kWall : Timing::kIcount;
 
   std::string uri = o.connect.value_or(vm::DefaultConnectUri(dirs.state));
   auto hv = vm::OpenLibvirt(uri);
@@ -158,7 +158,7 @@ int Run(const BootOptions& o, CliContext& ctx) {
   req.on_console_line = [&](std::string_view line, vm::Seconds at) { agent.OnConsoleLine(line, at); };
 
   if (!o.json) {
-    std::cout << fmt::format("booting {} ({}, {}, {} timing) — console {}\n", o.kernel, scenario::ArchName(*arch),
+    std::cout << fmt::format("booting {} ({}, {}, {} timing) — console {}\n", o.kernel, ArchName(*arch),
                              vm::ResolvedAccelName(accel->accel), o.timing, req.console_path.string());
   }
   auto booted = (*hv)->Boot(req);
@@ -193,7 +193,7 @@ int Run(const BootOptions& o, CliContext& ctx) {
       }
     }
     auto opt_s = [](const std::optional<vm::Seconds>& s) { return s ? nlohmann::json(s->count()) : nlohmann::json(nullptr); };
-    nlohmann::json j = {{"class", vm::OutcomeName(c.outcome)}, {"reason", c.reason}, {"evidence_line", c.line},
+    nlohmann::json j = {{"class", BootOutcomeName(c.outcome)}, {"reason", c.reason}, {"evidence_line", c.line},
                         {"excerpt", c.excerpt}, {"end", vm::EndReasonName(booted->end)}, {"end_detail", booted->end_detail},
                         {"accel", vm::ResolvedAccelName(accel->accel)}, {"accel_reason", accel->reason},
                         {"console", booted->console_path.string()}, {"domain", booted->domain_name},
@@ -224,12 +224,12 @@ int Run(const BootOptions& o, CliContext& ctx) {
         }
       }
     }
-    std::cout << fmt::format("outcome: {} — {}\n", vm::OutcomeName(c.outcome), c.reason);
-    if (c.outcome != vm::Outcome::kPassed && !c.excerpt.empty()) {
+    std::cout << fmt::format("outcome: {} — {}\n", BootOutcomeName(c.outcome), c.reason);
+    if (c.outcome != BootOutcome::kPassed && !c.excerpt.empty()) {
       std::cout << fmt::format("--- console around line {} ---\n{}", c.line, c.excerpt);
     }
   }
-  return c.outcome == vm::Outcome::kPassed ? kExitOk : kExitFindings;
+  return c.outcome == BootOutcome::kPassed ? kExitOk : kExitFindings;
 }
 
 }  // namespace

@@ -37,11 +37,11 @@ bool Selected(const scenario::BuildSpec& b, const BuildOpts& o) {
   bool variant_ok = o.variants.empty() || std::any_of(b.variants.begin(), b.variants.end(), [&](const std::string& v) {
                       return has(o.variants, v);
                     });
-  return variant_ok && has(o.arches, std::string(scenario::ArchName(b.arch))) && has(o.toolchains, b.toolchain);
+  return variant_ok && has(o.arches, std::string(ArchName(b.arch))) && has(o.toolchains, b.toolchain);
 }
 
 void PrintOutcome(const scenario::BuildSpec& b, const kernel::BuildOutcome& r, bool expected) {
-  std::string what = fmt::format("{} {} {} ({})", fmt::join(b.variants, ","), scenario::ArchName(b.arch), b.toolchain,
+  std::string what = fmt::format("{} {} {} ({})", fmt::join(b.variants, ","), ArchName(b.arch), b.toolchain,
                                  b.source.Label());
   if (r.artifact) {
     const auto& a = *r.artifact;
@@ -110,7 +110,7 @@ void RegisterBuildCommand(CLI::App& app, CliContext& ctx) {
       bc.data_dir = dirs.data;
       bc.jobs = o->jobs;
       bc.force = o->force;
-      bc.label = fmt::format("{}/{} {} {} ({}/{})", s.name, fmt::join(b.variants, ","), scenario::ArchName(b.arch),
+      bc.label = fmt::format("{}/{} {} {} ({}/{})", s.name, fmt::join(b.variants, ","), ArchName(b.arch),
                              b.toolchain, i + 1, selected.size());
       auto r = kernel::BuildKernel(b, bc);
       if (!r) {
@@ -118,13 +118,13 @@ void RegisterBuildCommand(CLI::App& app, CliContext& ctx) {
         ctx.exit_code = r.error().kind == Error::Kind::kCancelled ? kExitInterrupted : kExitLabFailure;
         return;
       }
-      bool expect_failure = b.expect == scenario::Expect::kBuildFailure;
+      bool expect_failure = b.expect == Expect::kBuildFailure;
       bool as_expected = r->ok() != expect_failure;
       if (!as_expected) exit_code = std::max(exit_code, kExitFindings);
       if (o->json) {
         auto j = kernel::ToJson(*r);
         j["variants"] = b.variants;
-        j["expect"] = scenario::ExpectName(b.expect);
+        j["expect"] = ExpectName(b.expect);
         j["as_expected"] = as_expected;
         all.push_back(j);
       } else {

@@ -18,12 +18,12 @@ namespace {
 nlohmann::json ToJson(const vm::Classification& c, const std::string& file) {
   nlohmann::json findings = nlohmann::json::array();
   for (const auto& f : c.findings) {
-    nlohmann::json j = {{"class", vm::OutcomeName(f.outcome)}, {"line", f.line}, {"title", f.title}};
+    nlohmann::json j = {{"class", BootOutcomeName(f.outcome)}, {"line", f.line}, {"title", f.title}};
     if (f.excused) j["excused_by"] = f.excused_by;
     findings.push_back(std::move(j));
   }
   return {{"file", file},
-          {"class", vm::OutcomeName(c.outcome)},
+          {"class", BootOutcomeName(c.outcome)},
           {"reason", c.reason},
           {"line", c.line},
           {"excerpt", c.excerpt},
@@ -58,7 +58,7 @@ void RegisterClassifyCommand(CLI::App& app, CliContext& ctx) {
     if (opt->json) {
       std::cout << ToJson(c, opt->file).dump(2) << "\n";
     } else {
-      std::cout << fmt::format("{}: {}\n", vm::OutcomeName(c.outcome), c.reason);
+      std::cout << fmt::format("{}: {}\n", BootOutcomeName(c.outcome), c.reason);
       for (const auto& note : c.notes) std::cout << fmt::format("note: {}\n", note);
       if (!c.excerpt.empty()) {
         std::cout << fmt::format("--- {} (around line {}) ---\n{}", opt->file, c.line, c.excerpt);
@@ -69,7 +69,7 @@ void RegisterClassifyCommand(CLI::App& app, CliContext& ctx) {
       }
       if (others > 0) std::cout << fmt::format("({} other report line(s); --json lists them)\n", others);
     }
-    ctx.exit_code = c.outcome == vm::Outcome::kPassed ? kExitOk : kExitFindings;
+    ctx.exit_code = c.outcome == BootOutcome::kPassed ? kExitOk : kExitFindings;
   });
 }
 

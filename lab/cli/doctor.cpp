@@ -70,14 +70,14 @@ void RegisterDoctorCommand(CLI::App& app, CliContext& ctx) {
 
     // QEMU per architecture: the host's own arch is required, others are warnings.
     auto host = vm::HostArch();
-    for (auto arch : {scenario::Arch::kX86_64, scenario::Arch::kArm64, scenario::Arch::kRiscv64}) {
+    for (auto arch : {Arch::kX86_64, Arch::kArm64, Arch::kRiscv64}) {
       const auto& p = vm::ProfileFor(arch);
-      std::string what = fmt::format("qemu {}", scenario::ArchName(arch));
+      std::string what = fmt::format("qemu {}", ArchName(arch));
       auto bin = FindProgram(p.emulator);
       if (!bin) {
         r.Line(host == arch ? Level::kFail : Level::kWarn, what,
                fmt::format("{} not on PATH: {} kernels cannot boot (Debian: qemu-system-{})", p.emulator,
-                           scenario::ArchName(arch), arch == scenario::Arch::kX86_64 ? "x86" : arch == scenario::Arch::kArm64 ? "arm" : "misc"));
+                           ArchName(arch), arch == Arch::kX86_64 ? "x86" : arch == Arch::kArm64 ? "arm" : "misc"));
         continue;
       }
       Command c{.argv = {bin->string(), "--version"}, .timeout = std::chrono::seconds(10)};
@@ -109,9 +109,9 @@ void RegisterDoctorCommand(CLI::App& app, CliContext& ctx) {
       if (written) written = WriteFileAtomic(image, vm::ProbeGuestImage());
       if (!written) {
         r.Line(Level::kFail, "libvirt guest", written.error().message);
-      } else if (host == scenario::Arch::kX86_64) {
+      } else if (host == Arch::kX86_64) {
         vm::BootRequest req;
-        req.arch = scenario::Arch::kX86_64;
+        req.arch = Arch::kX86_64;
         req.kernel = image;
         req.memory_bytes = 64ull << 20;
         req.accel = vm::ResolvedAccel::kTcg;

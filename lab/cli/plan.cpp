@@ -17,8 +17,8 @@ namespace {
 void PrintTable(const scenario::Plan& plan, const std::map<std::string, std::string>& cached) {
   const auto& s = *plan.scenario;
   std::cout << fmt::format("scenario {} — baseline '{}', {} boot(s) per variant, timing {}, accel {}\n\n", s.name,
-                           s.baseline, s.repeat.min, scenario::TimingName(s.boot.timing),
-                           scenario::AccelName(s.boot.accel));
+                           s.baseline, s.repeat.min, TimingName(s.boot.timing),
+                           AccelName(s.boot.accel));
   std::cout << fmt::format("{:<3} {:<16} {:<9} {:<8} {:<11} {:<10} {:<24} {}\n", "#", "build", "arch", "kernel",
                            "toolchain", "cache", "variants", "changes");
   int i = 0;
@@ -27,11 +27,11 @@ void PrintTable(const scenario::Plan& plan, const std::map<std::string, std::str
     std::string changes;
     for (const auto& f : b.rustflags) changes += (changes.empty() ? "" : " ") + f;
     for (const auto& [k, v] : b.kconfig) changes += fmt::format("{}{}={}", changes.empty() ? "" : " ", k, v);
-    if (b.expect == scenario::Expect::kBuildFailure) changes += "  (expect build failure)";
+    if (b.expect == Expect::kBuildFailure) changes += "  (expect build failure)";
     std::string tree_note = b.tree_key == last_tree ? " ↳ same tree" : "";
     last_tree = b.tree_key;
     std::cout << fmt::format("{:<3} {:<16} {:<9} {:<8} {:<11} {:<10} {:<24} {}{}\n", ++i, b.key,
-                             scenario::ArchName(b.arch), b.source.Label(), b.toolchain,
+                             ArchName(b.arch), b.source.Label(), b.toolchain,
                              cached.count(b.key) ? "cached" : "to build",
                              fmt::format("{}", fmt::join(b.variants, ",")), changes.empty() ? "-" : changes,
                              tree_note);

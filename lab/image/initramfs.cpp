@@ -19,11 +19,11 @@ namespace {
 // Bump when the base layout changes, so cached bases are rebuilt.
 constexpr std::string_view kBaseLayoutVersion = "base-v1";
 
-std::string_view AgentArchDir(scenario::Arch arch) {
+std::string_view AgentArchDir(Arch arch) {
   switch (arch) {
-    case scenario::Arch::kX86_64: return "x86_64";
-    case scenario::Arch::kArm64: return "arm64";
-    case scenario::Arch::kRiscv64: return "riscv64";
+    case Arch::kX86_64: return "x86_64";
+    case Arch::kArm64: return "arm64";
+    case Arch::kRiscv64: return "riscv64";
   }
   return "x86_64";
 }
@@ -97,7 +97,7 @@ class CpioWriter {
 
 }  // namespace
 
-std::filesystem::path AgentBinary(scenario::Arch arch) {
+std::filesystem::path AgentBinary(Arch arch) {
   std::filesystem::path dir = build_info::kAgentDir;
   if (const char* env = std::getenv("RFL_LAB_AGENT_DIR"); env && *env) dir = env;
   return dir / AgentArchDir(arch) / "rfl-agent";
@@ -163,7 +163,7 @@ Result<std::filesystem::path> BuildInitramfsWithAgent(const std::filesystem::pat
   return out;
 }
 
-Result<std::filesystem::path> BuildInitramfs(scenario::Arch arch, const agent::Plan& plan,
+Result<std::filesystem::path> BuildInitramfs(Arch arch, const agent::Plan& plan,
                                              const std::filesystem::path& cache_dir,
                                              const std::filesystem::path& out) {
   return BuildInitramfsWithAgent(AgentBinary(arch), plan, cache_dir, out);

@@ -20,7 +20,7 @@ namespace rfl::image {
 
 // The static agent for `arch`: $RFL_LAB_AGENT_DIR/<arch>/rfl-agent, else the
 // build tree's agent/<arch>/rfl-agent (target `agents`).
-std::filesystem::path AgentBinary(scenario::Arch arch);
+std::filesystem::path AgentBinary(Arch arch);
 
 // The agent plan for one boot from the scenario's workloads; parameters are
 // validated with the agent's own parser (docs/agent-protocol.md). Fails with
@@ -37,7 +37,7 @@ std::filesystem::path AgentBinary(scenario::Arch arch);
 [[nodiscard]] Result<std::string> PlanArchive(const agent::Plan& plan);
 
 // Writes `out` = base archive for arch's agent + plan archive; returns `out`.
-[[nodiscard]] Result<std::filesystem::path> BuildInitramfs(scenario::Arch arch, const agent::Plan& plan,
+[[nodiscard]] Result<std::filesystem::path> BuildInitramfs(Arch arch, const agent::Plan& plan,
                                                            const std::filesystem::path& cache_dir,
                                                            const std::filesystem::path& out);
 

@@ -17,11 +17,12 @@
 #include "lab/kernel/progress.h"
 #include "lab/scenario/kconfig_value.h"
 #include "lab/kernel/source.h"
-#include "lab/toolchain/file_lock.h"
+#include "lab/util/file_lock.h"
 #include "lab/toolchain/toolchain.h"
 #include "lab/util/cancel.h"
 #include "lab/util/hash.h"
 #include "lab/util/paths.h"
+#include "lab/util/temp_dir.h"
 
 namespace rfl::kernel {
 namespace fs = std::filesystem;
@@ -145,10 +146,10 @@ Status CopyInto(const fs::path& from, const fs::path& to) {
 // Written to a temporary dir and renamed, like an artifact.
 void SaveCachedFailure(const fs::path& art_dir, const BuildOutcome& o, const std::string& recipe) {
   fs::path dir = FailureDir(art_dir);
-  fs::path tmp = dir.string() + fmt::format(".tmp-{}", ::getpid());
+  auto work = TempDir::Create(dir.parent_path(), dir.filename().string() + ".tmp-");
+  if (!work) return;
+  const fs::path tmp = work->path();
   std::error_code ec;
-  fs::remove_all(tmp, ec);
-  if (!EnsureDir(tmp)) return;
   BuildOutcome stored = o;
   stored.failure->log = dir / "build.log";
   bool ok = (!fs::exists(o.failure->log) || CopyInto(o.failure->log, tmp / "build.log").has_value()) &&
@@ -162,7 +163,6 @@ void SaveCachedFailure(const fs::path& art_dir, const BuildOutcome& o, const std
     fs::rename(tmp, dir, ec);
   }
   if (!ok || ec) spdlog::warn("cannot cache the build failure in {}", dir.string());
-  fs::remove_all(tmp, ec);
 }
 
 }  // namespace
@@ -265,7 +265,7 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
   ProcessRunner& runner = ctx.runner ? *ctx.runner : DefaultRunner();
   std::ostream& out = ctx.progress ? *ctx.progress : std::cerr;
   bool tty = ctx.progress_tty.value_or(ctx.progress == nullptr && ::isatty(STDERR_FILENO));
-  std::string arch_name(scenario::ArchName(spec.arch));
+  std::string arch_name(ArchName(spec.arch));
   std::string label = !ctx.label.empty()
                           ? ctx.label
                           : fmt::format("{} {} {}", fmt::join(spec.variants, ","), arch_name, spec.toolchain);
@@ -497,16 +497,9 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
   if (!vml) return Fail(vml.error());
   a.vmlinux_sizes = *vml;
 
-  fs::path tmp = ArtifactsDir(ctx.cache_dir) / fmt::format(".tmp-{}-{}", a.key, ::getpid());
-  fs::remove_all(tmp, ec);
-  if (auto st = EnsureDir(tmp); !st) return Fail(st.error());
-  struct Cleanup {
-    fs::path p;
-    ~Cleanup() {
-      std::error_code e;
-      if (!p.empty()) fs::remove_all(p, e);
-    }
-  } cleanup{tmp};
+  auto work = TempDir::Create(ArtifactsDir(ctx.cache_dir), fmt::format(".tmp-{}-", a.key));
+  if (!work) return Fail(work.error());
+  const fs::path tmp = work->path();
   const std::pair<fs::path, std::string> files[] = {
       {tree / ImagePathInTree(spec.arch), std::string(ImageTarget(spec.arch))},
       {tree / "vmlinux", "vmlinux"},
@@ -534,7 +527,6 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
   fs::remove_all(FailureDir(art_dir), ec);
   fs::rename(tmp, art_dir, ec);
   if (ec) return Fail("cannot rename {} to {}: {}", tmp.string(), art_dir.string(), ec.message());
-  cleanup.p.clear();
 
   state.durations[spec.key] = build_seconds;
   // A no-op rebuild says nothing about how long a real change takes.

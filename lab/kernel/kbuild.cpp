@@ -5,7 +5,6 @@
 
 namespace rfl::kernel {
 
-using scenario::Arch;
 
 std::string_view KbuildArch(Arch arch) {
   switch (arch) {

@@ -13,13 +13,13 @@
 namespace rfl::kernel {
 
 // kbuild's ARCH= value: x86_64, arm64, riscv.
-std::string_view KbuildArch(scenario::Arch arch);
+std::string_view KbuildArch(Arch arch);
 // The arch/ subdirectory: x86, arm64, riscv.
-std::string_view SrcArch(scenario::Arch arch);
+std::string_view SrcArch(Arch arch);
 // The boot image target and its path in the tree:
 // bzImage → arch/x86/boot/bzImage, Image → arch/arm64/boot/Image, arch/riscv/boot/Image.
-std::string_view ImageTarget(scenario::Arch arch);
-std::filesystem::path ImagePathInTree(scenario::Arch arch);
+std::string_view ImageTarget(Arch arch);
+std::filesystem::path ImagePathInTree(Arch arch);
 
 // Environment for reproducible builds (KBUILD_BUILD_TIMESTAMP, …).
 std::map<std::string, std::string> ReproducibleEnv();
@@ -27,7 +27,7 @@ std::map<std::string, std::string> ReproducibleEnv();
 struct MakeInvocation {
   std::filesystem::path source;  // as seen by the command (inside the toolchain)
   std::filesystem::path tree;    // O=, as seen by the command
-  scenario::Arch arch = scenario::Arch::kX86_64;
+  Arch arch = Arch::kX86_64;
   int jobs = 1;
   std::vector<std::string> rustflags;  // KRUSTFLAGS, joined by spaces
   std::vector<std::string> targets;    // tinyconfig | olddefconfig | vmlinux bzImage | rustavailable

@@ -10,10 +10,11 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include "lab/toolchain/file_lock.h"
+#include "lab/util/file_lock.h"
 #include "lab/util/cancel.h"
 #include "lab/util/hash.h"
 #include "lab/util/paths.h"
+#include "lab/util/temp_dir.h"
 
 namespace rfl::kernel {
 namespace fs = std::filesystem;
@@ -116,14 +117,6 @@ Result<SourceTree> Commit(const fs::path& work, const fs::path& top, const fs::p
   return SourceTree{final_dir / "tree", id, *version};
 }
 
-struct TempDir {
-  fs::path p;
-  ~TempDir() {
-    std::error_code ec;
-    if (!p.empty()) fs::remove_all(p, ec);
-  }
-};
-
 Result<SourceTree> PrepareDebian(const KernelSource& source, const fs::path& cache_dir, const fs::path& final_dir,
                                  ProcessRunner& runner) {
   fs::path apt = cache_dir / "sources" / "apt";
@@ -159,11 +152,11 @@ Result<SourceTree> PrepareDebian(const KernelSource& source, const fs::path& cac
   spdlog::info("source {}: apt-get update ({})", source.spec, fmt::join(DebianSourceSuites(), ", "));
   if (auto r = RunWithRetry(runner, update, 3, "apt-get update"); !r) return Fail(r.error());
 
-  fs::path work = cache_dir / "sources" / fmt::format(".tmp-{}-{}", source.value, ::getpid());
+  auto cleanup = TempDir::Create(cache_dir / "sources", fmt::format(".tmp-{}-", source.value));
+  if (!cleanup) return Fail(cleanup.error());
+  const fs::path work = cleanup->path();
   std::error_code ec;
-  fs::remove_all(work, ec);
   if (auto st = EnsureDir(work / "deb"); !st) return Fail(st.error());
-  TempDir cleanup{work};
 
   Command download;
   download.argv = {"apt-get"};
@@ -215,7 +208,6 @@ Result<SourceTree> PrepareDebian(const KernelSource& source, const fs::path& cac
   auto top = FindKernelTop(work / "unpack");
   if (!top) return Fail("{}: no kernel tree (Makefile + Kconfig) in the tarball", source.value);
   auto tree = Commit(work, *top, final_dir, fmt::format("debian:{}={}", source.value, pkg_version));
-  if (tree) cleanup.p.clear();
   return tree;
 }
 
@@ -223,11 +215,11 @@ Result<SourceTree> PrepareTarball(const KernelSource& source, const fs::path& ca
                                   ProcessRunner& runner) {
   auto sha = Sha256File(source.value);
   if (!sha) return Fail(sha.error());
-  fs::path work = cache_dir / "sources" / fmt::format(".tmp-tarball-{}", ::getpid());
+  auto cleanup = TempDir::Create(cache_dir / "sources", ".tmp-tarball-");
+  if (!cleanup) return Fail(cleanup.error());
+  const fs::path work = cleanup->path();
   std::error_code ec;
-  fs::remove_all(work, ec);
   if (auto st = EnsureDir(work / "unpack"); !st) return Fail(st.error());
-  TempDir cleanup{work};
   Command untar;
   untar.argv = {"tar", "-xf", source.value, "-C", (work / "unpack").string()};
   untar.timeout = std::chrono::minutes(20);
@@ -237,7 +229,6 @@ Result<SourceTree> PrepareTarball(const KernelSource& source, const fs::path& ca
   auto top = FindKernelTop(work / "unpack");
   if (!top) return Fail("{}: no kernel tree (Makefile + Kconfig) in the tarball", source.value);
   auto tree = Commit(work, *top, final_dir, "tarball:" + *sha);
-  if (tree) cleanup.p.clear();
   return tree;
 }
 

@@ -79,15 +79,14 @@ Result<BootJobOutput> RunBootJob(vm::Hypervisor& hv, const BootJob& job) {
   results::BootRecord& rec = out.record;
   rec.build_key = job.build_key;
   rec.variant = job.variant;
-  rec.arch = std::string(scenario::ArchName(job.arch));
+  rec.arch = std::string(ArchName(job.arch));
   rec.toolchain = job.toolchain;
   rec.kernel = job.kernel_label;
   rec.repetition = job.repetition;
   rec.attempt = job.attempt;
   rec.accel = std::string(vm::ResolvedAccelName(job.accel));
-  rec.timing = std::string(scenario::TimingName(job.boot.timing));
-  rec.outcome = results::ParseBootOutcome(vm::OutcomeName(out.classification.outcome))
-                    .value_or(results::BootOutcome::kAgentLost);
+  rec.timing = std::string(TimingName(job.boot.timing));
+  rec.outcome = out.classification.outcome;
   rec.evidence = out.classification.reason;
   if (!out.classification.excerpt.empty()) rec.evidence += "\n" + out.classification.excerpt;
   rec.console_path = booted->console_path.string();

@@ -23,7 +23,7 @@ struct BootJob {
   std::string variant;
   std::string toolchain;
   std::string kernel_label;
-  scenario::Arch arch = scenario::Arch::kX86_64;
+  Arch arch = Arch::kX86_64;
   int repetition = 0;
   int attempt = 0;
   std::filesystem::path kernel_image;

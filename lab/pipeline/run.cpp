@@ -31,9 +31,7 @@
 
 namespace rfl::pipeline {
 namespace fs = std::filesystem;
-using scenario::Arch;
 using scenario::BuildSpec;
-using scenario::Expect;
 
 int ParallelBootSlots(uint64_t guest_memory_bytes) {
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -66,7 +64,7 @@ results::RunInfo MakeRunInfo(const scenario::Scenario& s) {
   info.scenario_hash = Sha256Hex(s.text);
   info.lab_version = build_info::kVersion;
   info.host = HostName();
-  info.timing = std::string(scenario::TimingName(s.boot.timing));
+  info.timing = std::string(TimingName(s.boot.timing));
   info.baseline = s.baseline;
   info.noise = s.thresholds.noise;
   info.alpha = s.thresholds.alpha;
@@ -75,9 +73,7 @@ results::RunInfo MakeRunInfo(const scenario::Scenario& s) {
   for (const auto& v : s.variants) {
     results::VariantInfo vi;
     vi.name = v.name;
-    vi.expect = v.expect == Expect::kPass           ? results::Expectation::kPass
-                : v.expect == Expect::kBuildFailure ? results::Expectation::kBuildFailure
-                                                    : results::Expectation::kBootFailure;
+    vi.expect = v.expect;
     vi.rustflags = v.rustflags;
     vi.kconfig = v.kconfig;
     info.variants.push_back(std::move(vi));
@@ -90,7 +86,7 @@ results::BuildRecord MakeBuildRecord(const BuildSpec& spec, const kernel::BuildO
   results::BuildRecord r;
   r.key = spec.key;
   r.variants = spec.variants;
-  r.arch = std::string(scenario::ArchName(spec.arch));
+  r.arch = std::string(ArchName(spec.arch));
   r.toolchain = spec.toolchain;
   r.kernel = spec.source.Label();
   r.duration_seconds = o.seconds;
@@ -193,7 +189,7 @@ Result<vm::ResolvedAccel> Orchestrator::AccelFor(Arch arch) {
   if (auto it = accel_.find(arch); it != accel_.end()) return it->second;
   auto d = vm::ResolveAccel(hv_, arch, s_.boot.accel, s_.boot.timing, o_.dirs.state);
   if (!d) return std::unexpected(d.error());
-  Log(fmt::format("accel {}: {} ({})", scenario::ArchName(arch), vm::ResolvedAccelName(d->accel), d->reason));
+  Log(fmt::format("accel {}: {} ({})", ArchName(arch), vm::ResolvedAccelName(d->accel), d->reason));
   accel_[arch] = d->accel;
   return d->accel;
 }
@@ -275,7 +271,7 @@ void Orchestrator::DoBoot(const BootTask& t) {
   const scenario::Variant* variant = s_.FindVariant(t.variant);
   for (int attempt = 0; attempt < 2 && !CancelRequested(); ++attempt) {
     BootJob job;
-    job.boot_id = fmt::format("{}-{}-{}-{}-r{}-a{}", t.variant, scenario::ArchName(b.arch), b.toolchain,
+    job.boot_id = fmt::format("{}-{}-{}-{}-r{}-a{}", t.variant, ArchName(b.arch), b.toolchain,
                               b.source.Label(), t.repetition, attempt);
     job.build_key = b.key;
     job.variant = t.variant;
@@ -312,7 +308,7 @@ void Orchestrator::DoBoot(const BootTask& t) {
       id = *rec;
     }
     (void)id;
-    bool passed = out->record.outcome == results::BootOutcome::kPassed;
+    bool passed = out->record.outcome == BootOutcome::kPassed;
     bool expected_failure = variant && variant->expect == Expect::kBootFailure;
     int done;
     {
@@ -320,8 +316,8 @@ void Orchestrator::DoBoot(const BootTask& t) {
       done = ++boots_done_;
     }
     Log(fmt::format("[boot {}/{}] {}#{} {} {} {}{}: {} ({:.1f} s, {} samples){}", done, boots_total_, t.variant,
-                    t.repetition, scenario::ArchName(b.arch), b.toolchain, b.source.Label(),
-                    attempt ? " retry" : "", results::BootOutcomeName(out->record.outcome),
+                    t.repetition, ArchName(b.arch), b.toolchain, b.source.Label(),
+                    attempt ? " retry" : "", BootOutcomeName(out->record.outcome),
                     out->vm_result.total.count(), out->record.samples.size(),
                     passed ? "" : " — " + out->classification.reason));
     // Retry once a failure nobody expected; keep both attempts.
@@ -334,7 +330,7 @@ RunOutcome Orchestrator::Run(const scenario::Plan& plan,
                              const std::set<std::string>& recorded_builds) {
   RunOutcome result;
   result.run_id = run_id_;
-  const bool icount = s_.boot.timing == scenario::Timing::kIcount;
+  const bool icount = s_.boot.timing == Timing::kIcount;
   // icount: as many VMs as cores and memory allow (or --parallel N, capped
   // the same way); wall: one, alone.
   const int fit = ParallelBootSlots(s_.boot.memory_bytes);
@@ -367,13 +363,13 @@ RunOutcome Orchestrator::Run(const scenario::Plan& plan,
     if (CancelRequested()) break;
     ++index;
     Log(fmt::format("[build {}/{}] {} {} {} {} ({})", index, plan.builds.size(), fmt::join(spec.variants, ","),
-                    scenario::ArchName(spec.arch), spec.toolchain, spec.source.Label(), spec.key));
+                    ArchName(spec.arch), spec.toolchain, spec.source.Label(), spec.key));
     kernel::BuildContext ctx;
     ctx.cache_dir = o_.dirs.cache;
     ctx.data_dir = o_.dirs.data;
     ctx.jobs = o_.jobs;
     ctx.progress = &out_;
-    ctx.label = fmt::format("{}/{} {}", s_.name, fmt::join(spec.variants, ","), scenario::ArchName(spec.arch));
+    ctx.label = fmt::format("{}/{} {}", s_.name, fmt::join(spec.variants, ","), ArchName(spec.arch));
     auto built = kernel::BuildKernel(spec, ctx);
     if (!built) {
       if (built.error().kind == Error::Kind::kCancelled || CancelRequested()) break;
@@ -472,7 +468,7 @@ Result<RunOutcome> RunScenario(const scenario::Scenario& s, const RunOptions& o)
     for (const auto& b : data->boots) {
       auto k = std::make_tuple(b.build_key, b.variant, b.repetition);
       attempts[k]++;
-      if (b.outcome == results::BootOutcome::kPassed) passed.insert(k);
+      if (b.outcome == BootOutcome::kPassed) passed.insert(k);
     }
     for (const auto& [k, n] : attempts) {
       const auto* v = s.FindVariant(std::get<1>(k));

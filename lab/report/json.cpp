@@ -50,7 +50,7 @@ json ReportJson(const RunAnalysis& a) {
     json variants = json::array();
     for (const auto& v : r.info.variants) {
       variants.push_back({{"name", v.name},
-                          {"expect", ExpectationName(v.expect)},
+                          {"expect", ExpectName(v.expect)},
                           {"rustflags", v.rustflags},
                           {"kconfig", v.kconfig}});
     }
@@ -84,7 +84,7 @@ json ReportJson(const RunAnalysis& a) {
                                {"toolchain", c.toolchain},
                                {"kernel", c.kernel},
                                {"variant", c.variant},
-                               {"expect", ExpectationName(c.expect)},
+                               {"expect", ExpectName(c.expect)},
                                {"status", c.Status()},
                                {"build", build},
                                {"boots", c.boots},

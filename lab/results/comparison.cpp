@@ -28,9 +28,9 @@ std::vector<const BootRecord*> FinalAttempts(const RunData& run) {
   return out;
 }
 
-Expectation ExpectOf(const RunData& run, const std::string& variant) {
+Expect ExpectOf(const RunData& run, const std::string& variant) {
   const VariantInfo* v = run.FindVariant(variant);
-  return v ? v->expect : Expectation::kPass;
+  return v ? v->expect : Expect::kPass;
 }
 
 std::string CellText(const std::string& arch, const std::string& toolchain, const std::string& kernel,
@@ -97,24 +97,24 @@ MetricDelta MakeDelta(const MetricKey& key, const std::string& variant, std::str
 void AddRunFindings(const RunData& run, Findings& f) {
   for (const auto& b : run.builds) {
     for (const auto& variant : b.variants) {
-      Expectation e = ExpectOf(run, variant);
+      Expect e = ExpectOf(run, variant);
       std::string cell = CellText(b.arch, b.toolchain, b.kernel, variant);
-      if (b.outcome == BuildOutcome::kFailed && e != Expectation::kBuildFailure) {
+      if (b.outcome == BuildOutcome::kFailed && e != Expect::kBuildFailure) {
         f.unexpected_build_failures.push_back(
             fmt::format("{}: build failed ({})", cell, b.failure_class.empty() ? "unclassified" : b.failure_class));
-      } else if (BuildSucceeded(b.outcome) && e == Expectation::kBuildFailure) {
+      } else if (BuildSucceeded(b.outcome) && e == Expect::kBuildFailure) {
         f.unexpected_build_failures.push_back(fmt::format("{}: built, but the scenario expects a build failure", cell));
       }
     }
   }
   for (const BootRecord* b : FinalAttempts(run)) {
-    Expectation e = ExpectOf(run, b->variant);
+    Expect e = ExpectOf(run, b->variant);
     std::string cell = CellText(b->arch, b->toolchain, b->kernel, b->variant);
     if (b->outcome == BootOutcome::kBuildFailed) continue;  // counted with the build
-    if (b->outcome != BootOutcome::kPassed && e != Expectation::kBootFailure) {
+    if (b->outcome != BootOutcome::kPassed && e != Expect::kBootFailure) {
       f.failed_boots.push_back(fmt::format("{} rep {}: {}{}", cell, b->repetition, BootOutcomeName(b->outcome),
                                            b->attempt > 0 ? " (after a retry)" : ""));
-    } else if (b->outcome == BootOutcome::kPassed && e == Expectation::kBootFailure) {
+    } else if (b->outcome == BootOutcome::kPassed && e == Expect::kBootFailure) {
       f.failed_boots.push_back(
           fmt::format("{} rep {}: passed, but the scenario expects a boot failure", cell, b->repetition));
     }
@@ -181,12 +181,12 @@ std::string MetricKey::Text() const {
 
 std::string OutcomeCell::Status() const {
   if (build && !BuildSucceeded(*build)) {
-    return (*build == BuildOutcome::kExpectedFailure || expect == Expectation::kBuildFailure) ? "expected-failure"
+    return (*build == BuildOutcome::kExpectedFailure || expect == Expect::kBuildFailure) ? "expected-failure"
                                                                                                 : "build-failed";
   }
   if (boots == 0) return build ? "built" : "not-run";
-  if (passed == boots) return expect == Expectation::kBootFailure ? "unexpected-pass" : "passed";
-  return expect == Expectation::kBootFailure ? "expected-failure" : "failed";
+  if (passed == boots) return expect == Expect::kBootFailure ? "unexpected-pass" : "passed";
+  return expect == Expect::kBootFailure ? "expected-failure" : "failed";
 }
 
 std::vector<std::string> Findings::All() const {
@@ -346,7 +346,7 @@ RepetitionAdvice NeedMoreRepetitions(const RunData& run, int min, int max) {
   std::map<CellKey, std::set<int>> reps;
   for (const auto& c : OutcomeMatrix(run)) {
     if (c.build && !BuildSucceeded(*c.build)) continue;
-    if (c.expect != Expectation::kPass) continue;
+    if (c.expect != Expect::kPass) continue;
     reps[{c.arch, c.toolchain, c.kernel, c.variant}];
   }
   for (const BootRecord* b : FinalAttempts(run)) {

@@ -50,7 +50,7 @@ struct OutcomeCell {
   std::string toolchain;
   std::string kernel;
   std::string variant;
-  Expectation expect = Expectation::kPass;
+  Expect expect = Expect::kPass;
   std::optional<BuildOutcome> build;  // nullopt: no build recorded
   std::string build_key;
   std::string failure_class;

@@ -37,45 +37,12 @@ constexpr std::array<std::pair<BuildOutcome, std::string_view>, 4> kBuildOutcome
     {BuildOutcome::kExpectedFailure, "expected-failure"},
 }};
 
-constexpr std::array<std::pair<BootOutcome, std::string_view>, 11> kBootOutcome{{
-    {BootOutcome::kPassed, "passed"},
-    {BootOutcome::kBuildFailed, "build-failed"},
-    {BootOutcome::kBootTimeout, "boot-timeout"},
-    {BootOutcome::kKernelPanic, "kernel-panic"},
-    {BootOutcome::kOops, "oops"},
-    {BootOutcome::kRustPanic, "rust-panic"},
-    {BootOutcome::kWarning, "warning"},
-    {BootOutcome::kHang, "hang"},
-    {BootOutcome::kInitFailed, "init-failed"},
-    {BootOutcome::kWorkloadFailed, "workload-failed"},
-    {BootOutcome::kAgentLost, "agent-lost"},
-}};
-
-constexpr std::array<std::pair<Expectation, std::string_view>, 3> kExpectation{{
-    {Expectation::kPass, "pass"},
-    {Expectation::kBuildFailure, "build-failure"},
-    {Expectation::kBootFailure, "boot-failure"},
-}};
-
 }  // namespace
 
 std::string_view RunStatusName(RunStatus s) { return NameOf(kRunStatus, s); }
 std::optional<RunStatus> ParseRunStatus(std::string_view s) { return Parse(kRunStatus, s); }
 std::string_view BuildOutcomeName(BuildOutcome o) { return NameOf(kBuildOutcome, o); }
 std::optional<BuildOutcome> ParseBuildOutcome(std::string_view s) { return Parse(kBuildOutcome, s); }
-std::string_view BootOutcomeName(BootOutcome o) { return NameOf(kBootOutcome, o); }
-std::optional<BootOutcome> ParseBootOutcome(std::string_view s) { return Parse(kBootOutcome, s); }
-std::string_view ExpectationName(Expectation e) { return NameOf(kExpectation, e); }
-std::optional<Expectation> ParseExpectation(std::string_view s) { return Parse(kExpectation, s); }
-
-const std::vector<BootOutcome>& AllBootOutcomes() {
-  static const std::vector<BootOutcome> all = [] {
-    std::vector<BootOutcome> v;
-    for (const auto& [value, name] : kBootOutcome) v.push_back(value);
-    return v;
-  }();
-  return all;
-}
 
 const VariantInfo* RunData::FindVariant(std::string_view name) const {
   for (const auto& v : run.info.variants) {

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lab/core/outcome.h"
+
 namespace rfl::results {
 
 enum class RunStatus { kRunning, kCompleted, kInterrupted, kFailed };
@@ -23,34 +25,9 @@ inline bool BuildSucceeded(BuildOutcome o) {
   return o == BuildOutcome::kBuilt || o == BuildOutcome::kCacheHit;
 }
 
-// How a boot ended; never just pass/fail. "warning" means a console warning
-// that no allowed-warning pattern matched.
-enum class BootOutcome {
-  kPassed,
-  kBuildFailed,
-  kBootTimeout,
-  kKernelPanic,
-  kOops,
-  kRustPanic,
-  kWarning,
-  kHang,
-  kInitFailed,
-  kWorkloadFailed,
-  kAgentLost,
-};
-std::string_view BootOutcomeName(BootOutcome o);  // "passed", "boot-timeout", "rust-panic", …
-std::optional<BootOutcome> ParseBootOutcome(std::string_view s);
-const std::vector<BootOutcome>& AllBootOutcomes();
-
-// What a variant is expected to do (scenario `expect`), kept with the run so
-// gating knows a failed build was wanted.
-enum class Expectation { kPass, kBuildFailure, kBootFailure };
-std::string_view ExpectationName(Expectation e);  // "pass", "build-failure", "boot-failure"
-std::optional<Expectation> ParseExpectation(std::string_view s);
-
 struct VariantInfo {
   std::string name;
-  Expectation expect = Expectation::kPass;
+  Expect expect = Expect::kPass;
   std::vector<std::string> rustflags;
   std::map<std::string, std::string> kconfig;
 };

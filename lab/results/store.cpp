@@ -295,7 +295,7 @@ class SqliteStore final : public Store {
       auto vs = Prepare(
           "INSERT INTO variants (run_id, position, name, expect, rustflags, kconfig) VALUES (?,?,?,?,?,?)");
       if (!vs) return std::unexpected(vs.error());
-      (*vs)->Bind(1, run_id).Bind(2, position++).Bind(3, v.name).Bind(4, ExpectationName(v.expect));
+      (*vs)->Bind(1, run_id).Bind(2, position++).Bind(3, v.name).Bind(4, ExpectName(v.expect));
       (*vs)->Bind(5, json(v.rustflags).dump()).Bind(6, ToJson(v.kconfig).dump());
       if (auto r = (*vs)->Run(); !r) return std::unexpected(r.error().Wrap("recording variant " + v.name));
     }
@@ -489,7 +489,7 @@ class SqliteStore final : public Store {
         auto& s = **st;
         VariantInfo v;
         v.name = s.Text(0);
-        v.expect = ParseExpectation(s.Text(1)).value_or(Expectation::kPass);
+        v.expect = ParseExpect(s.Text(1)).value_or(Expect::kPass);
         v.rustflags = StringListFromJson(s.Text(2));
         v.kconfig = StringMapFromJson(s.Text(3));
         data.run.info.variants.push_back(std::move(v));

@@ -25,11 +25,11 @@ Result<int64_t> WriteSyntheticRun(Store& store, const SyntheticOptions& o) {
   info.baseline = "base";
   info.repeat_min = o.repetitions;
   info.repeat_max = o.repetitions;
-  info.variants = {{"base", Expectation::kPass, {}, {}},
-                   {"same", Expectation::kPass, {}, {}},
-                   {"slow", Expectation::kPass, {"-Zfunction-return=thunk-extern"}, {{"MITIGATION_RETHUNK", "y"}}},
-                   {"thunk", Expectation::kBuildFailure, {"-Zfunction-return=thunk-extern"}, {}},
-                   {"panicky", Expectation::kPass, {"-Cpanic=abort"}, {}}};
+  info.variants = {{"base", Expect::kPass, {}, {}},
+                   {"same", Expect::kPass, {}, {}},
+                   {"slow", Expect::kPass, {"-Zfunction-return=thunk-extern"}, {{"MITIGATION_RETHUNK", "y"}}},
+                   {"thunk", Expect::kBuildFailure, {"-Zfunction-return=thunk-extern"}, {}},
+                   {"panicky", Expect::kPass, {"-Cpanic=abort"}, {}}};
   auto run = store.BeginRun(info);
   if (!run) return run;
 

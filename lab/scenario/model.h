@@ -12,12 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
-namespace rfl::scenario {
+#include "lab/core/arch.h"
+#include "lab/core/boot_mode.h"
+#include "lab/core/outcome.h"
 
-enum class Arch { kX86_64, kArm64, kRiscv64 };
-std::string_view ArchName(Arch a);                 // "x86_64", "arm64", "riscv64"
-std::optional<Arch> ParseArch(std::string_view s);
-const std::vector<std::string>& KnownArchNames();
+namespace rfl::scenario {
 
 // Where the kernel source comes from.
 struct KernelSource {
@@ -38,10 +37,6 @@ struct KernelSpec {
   std::vector<std::string> fragment_names;  // as written
 };
 
-// What a variant is expected to do; anything else is a finding.
-enum class Expect { kPass, kBuildFailure, kBootFailure };
-std::string_view ExpectName(Expect e);
-
 struct Variant {
   std::string name;
   std::vector<std::string> rustflags;               // each a single safe rustc flag
@@ -49,11 +44,6 @@ struct Variant {
   Expect expect = Expect::kPass;
   std::vector<std::string> allowed_warnings;        // regexes, added to the scenario's
 };
-
-enum class Accel { kAuto, kKvm, kTcg };
-enum class Timing { kIcount, kWall };
-std::string_view AccelName(Accel a);
-std::string_view TimingName(Timing t);
 
 struct BootSettings {
   Accel accel = Accel::kAuto;

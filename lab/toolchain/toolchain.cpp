@@ -8,7 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include "lab/toolchain/file_lock.h"
+#include "lab/util/file_lock.h"
 #include "lab/util/cancel.h"
 #include "lab/util/hash.h"
 #include "lab/util/paths.h"

@@ -15,8 +15,6 @@
 
 namespace rfl::vm {
 namespace fs = std::filesystem;
-using scenario::Accel;
-using scenario::Arch;
 
 std::string ProbeGuestImage() {
   // Loaded by QEMU's multiboot loader at 1 MiB (a.out kludge: flag bit 16,
@@ -116,7 +114,7 @@ Result<KvmProbe> ProbeKvm(Hypervisor& hv, const fs::path& state_dir, bool use_ca
   req.kernel = image;
   req.memory_bytes = 64ull << 20;
   req.accel = ResolvedAccel::kKvm;
-  req.timing = scenario::Timing::kWall;
+  req.timing = Timing::kWall;
   req.timeout = kKvmProbeTimeout;
   req.silence_timeout = std::chrono::milliseconds(0);
   req.console_path = dir / "kvm-probe.console";
@@ -148,18 +146,18 @@ Result<KvmProbe> ProbeKvm(Hypervisor& hv, const fs::path& state_dir, bool use_ca
   return probe;
 }
 
-Result<AccelDecision> ResolveAccel(Hypervisor& hv, Arch arch, Accel requested, scenario::Timing timing,
+Result<AccelDecision> ResolveAccel(Hypervisor& hv, Arch arch, Accel requested, Timing timing,
                                    const fs::path& state_dir) {
-  bool icount = timing == scenario::Timing::kIcount;
+  bool icount = timing == Timing::kIcount;
   if (requested == Accel::kTcg) return AccelDecision{ResolvedAccel::kTcg, "tcg requested"};
   if (requested == Accel::kKvm && icount) {
     return FailAs(Error::Kind::kInput, "accel: kvm cannot be combined with timing: icount (icount is a TCG mode)");
   }
   if (HostArch() != arch) {
     if (requested == Accel::kKvm) {
-      return FailAs(Error::Kind::kInput, "accel: kvm for {} on a different host architecture", scenario::ArchName(arch));
+      return FailAs(Error::Kind::kInput, "accel: kvm for {} on a different host architecture", ArchName(arch));
     }
-    return AccelDecision{ResolvedAccel::kTcg, fmt::format("{} is a foreign architecture here", scenario::ArchName(arch))};
+    return AccelDecision{ResolvedAccel::kTcg, fmt::format("{} is a foreign architecture here", ArchName(arch))};
   }
   if (icount) return AccelDecision{ResolvedAccel::kTcg, "timing: icount runs under TCG"};
   auto probe = ProbeKvm(hv, state_dir);

@@ -46,7 +46,7 @@ std::string ProbeGuestImage();
 // auto: foreign arch → TCG; icount timing → TCG (icount is a TCG feature);
 // no usable /dev/kvm → TCG; else the probe decides. kvm: an error when icount
 // is asked for or the probe fails. tcg: TCG.
-[[nodiscard]] Result<AccelDecision> ResolveAccel(Hypervisor& hv, scenario::Arch arch, scenario::Accel requested,
-                                                 scenario::Timing timing, const std::filesystem::path& state_dir);
+[[nodiscard]] Result<AccelDecision> ResolveAccel(Hypervisor& hv, Arch arch, Accel requested,
+                                                 Timing timing, const std::filesystem::path& state_dir);
 
 }  // namespace rfl::vm

@@ -7,7 +7,6 @@
 
 namespace rfl::vm {
 namespace fs = std::filesystem;
-using scenario::Arch;
 
 const ArchProfile& ProfileFor(Arch arch) {
   static const std::array<ArchProfile, 3> kProfiles = {{

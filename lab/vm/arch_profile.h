@@ -12,7 +12,7 @@
 namespace rfl::vm {
 
 struct ArchProfile {
-  scenario::Arch arch;
+  Arch arch;
   std::string_view libvirt_arch;  // <type arch=…>: x86_64, aarch64, riscv64
   std::string_view emulator;      // qemu-system-… (looked up on PATH)
   std::string_view machine;       // q35, virt
@@ -22,10 +22,10 @@ struct ArchProfile {
   bool needs_firmware = false;    // riscv64: OpenSBI as -bios
 };
 
-const ArchProfile& ProfileFor(scenario::Arch arch);
+const ArchProfile& ProfileFor(Arch arch);
 
 // The architecture this lab runs on, when it is one the lab knows.
-std::optional<scenario::Arch> HostArch();
+std::optional<Arch> HostArch();
 
 // OpenSBI for riscv64 virt: Debian's opensbi package, else the copy in
 // qemu-system-data. nullopt when neither is installed.

@@ -22,7 +22,7 @@ enum class ResolvedAccel { kKvm, kTcg };
 std::string_view ResolvedAccelName(ResolvedAccel a);  // "kvm", "tcg"
 
 struct BootRequest {
-  scenario::Arch arch = scenario::Arch::kX86_64;
+  Arch arch = Arch::kX86_64;
   std::filesystem::path kernel;
   std::optional<std::filesystem::path> initrd;
   // Kernel command-line words, joined with spaces. The arch's console=
@@ -31,7 +31,7 @@ struct BootRequest {
   uint64_t memory_bytes = 512ull << 20;
   int cpus = 1;
   ResolvedAccel accel = ResolvedAccel::kTcg;
-  scenario::Timing timing = scenario::Timing::kWall;
+  Timing timing = Timing::kWall;
   // The whole boot, start to the guest's own end.
   std::chrono::milliseconds timeout{std::chrono::seconds(120)};
   // Kill early when, after the guest's first output, neither the console nor

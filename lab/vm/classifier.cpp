@@ -11,23 +11,9 @@ namespace rfl::vm {
 
 namespace {
 
-constexpr std::array<std::pair<Outcome, std::string_view>, 11> kNames = {{
-    {Outcome::kPassed, "passed"},
-    {Outcome::kBuildFailed, "build-failed"},
-    {Outcome::kBootTimeout, "boot-timeout"},
-    {Outcome::kKernelPanic, "kernel-panic"},
-    {Outcome::kOops, "oops"},
-    {Outcome::kRustPanic, "rust-panic"},
-    {Outcome::kWarning, "warning"},
-    {Outcome::kHang, "hang"},
-    {Outcome::kInitFailed, "init-failed"},
-    {Outcome::kWorkloadFailed, "workload-failed"},
-    {Outcome::kAgentLost, "agent-lost"},
-}};
-
 // Console-derived classes, strongest first (see the header's precedence).
-constexpr std::array<Outcome, 5> kCrashPrecedence = {Outcome::kRustPanic, Outcome::kOops, Outcome::kHang,
-                                                     Outcome::kInitFailed, Outcome::kKernelPanic};
+constexpr std::array<BootOutcome, 5> kCrashPrecedence = {BootOutcome::kRustPanic, BootOutcome::kOops, BootOutcome::kHang,
+                                                     BootOutcome::kInitFailed, BootOutcome::kKernelPanic};
 
 constexpr size_t kContextBefore = 3;
 constexpr size_t kContextAfter = 8;
@@ -179,29 +165,6 @@ std::pair<size_t, std::string> Tail(const std::vector<Line>& lines) {
 
 }  // namespace
 
-std::string_view OutcomeName(Outcome o) {
-  for (const auto& [outcome, name] : kNames) {
-    if (outcome == o) return name;
-  }
-  return "unknown";
-}
-
-std::optional<Outcome> ParseOutcome(std::string_view name) {
-  for (const auto& [outcome, n] : kNames) {
-    if (n == name) return outcome;
-  }
-  return std::nullopt;
-}
-
-const std::vector<Outcome>& AllOutcomes() {
-  static const std::vector<Outcome> all = [] {
-    std::vector<Outcome> v;
-    for (const auto& entry : kNames) v.push_back(entry.first);
-    return v;
-  }();
-  return all;
-}
-
 Classification Classify(const ClassifyInput& input) {
   Classification c;
   std::vector<Line> lines = SplitLines(input.console);
@@ -215,7 +178,7 @@ Classification Classify(const ClassifyInput& input) {
     }
   }
 
-  auto add = [&](Outcome o, size_t i, std::string_view title) {
+  auto add = [&](BootOutcome o, size_t i, std::string_view title) {
     if (c.findings.size() < kMaxFindings) c.findings.push_back(Finding{o, i + 1, std::string(title)});
   };
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -223,13 +186,13 @@ Classification Classify(const ClassifyInput& input) {
     std::string_view t = l.text;
     if (t.empty() || t.starts_with("---[ end ")) continue;
     if (IsRustPanic(l)) {
-      add(Outcome::kRustPanic, i, t);
+      add(BootOutcome::kRustPanic, i, t);
     } else if (IsHang(t)) {
-      add(Outcome::kHang, i, t);
+      add(BootOutcome::kHang, i, t);
     } else if (IsOops(t)) {
-      add(Outcome::kOops, i, t);
+      add(BootOutcome::kOops, i, t);
     } else if (Contains(t, kPanicPrefix)) {
-      add(IsInitFailurePanic(t) ? Outcome::kInitFailed : Outcome::kKernelPanic, i, t);
+      add(IsInitFailurePanic(t) ? BootOutcome::kInitFailed : BootOutcome::kKernelPanic, i, t);
     } else if (t.starts_with("WARNING:")) {
       // The report text: from its "cut here" marker (if within a few lines)
       // through the line after WARNING:, so a regex can match the message
@@ -246,7 +209,7 @@ Classification Classify(const ClassifyInput& input) {
         report.append(lines[j].text);
         report += '\n';
       }
-      Finding f{Outcome::kWarning, i + 1, std::string(t)};
+      Finding f{BootOutcome::kWarning, i + 1, std::string(t)};
       for (const auto& [pattern, re] : allowed) {
         if (std::regex_search(report, re)) {
           f.excused = true;
@@ -256,11 +219,11 @@ Classification Classify(const ClassifyInput& input) {
       }
       if (c.findings.size() < kMaxFindings) c.findings.push_back(std::move(f));
     } else if (Contains(t, "[ cut here ]") && !TitledReportFollows(lines, i)) {
-      add(Outcome::kOops, i, t);
+      add(BootOutcome::kOops, i, t);
     }
   }
 
-  auto first_of = [&](Outcome o) -> const Finding* {
+  auto first_of = [&](BootOutcome o) -> const Finding* {
     for (const auto& f : c.findings) {
       if (f.outcome == o && !f.excused) return &f;
     }
@@ -273,7 +236,7 @@ Classification Classify(const ClassifyInput& input) {
     c.reason = std::move(reason);
     return c;
   };
-  auto decide_tail = [&](Outcome o, std::string reason) {
+  auto decide_tail = [&](BootOutcome o, std::string reason) {
     c.outcome = o;
     std::tie(c.line, c.excerpt) = Tail(lines);
     c.reason = std::move(reason);
@@ -281,18 +244,18 @@ Classification Classify(const ClassifyInput& input) {
   };
 
   if (input.build_failed) {
-    c.outcome = Outcome::kBuildFailed;
+    c.outcome = BootOutcome::kBuildFailed;
     c.reason = input.build_detail.empty() ? "the kernel did not build" : input.build_detail;
     return c;
   }
-  for (Outcome o : kCrashPrecedence) {
+  for (BootOutcome o : kCrashPrecedence) {
     if (const Finding* f = first_of(o)) {
       std::string what;
       switch (o) {
-        case Outcome::kRustPanic: what = "Rust panic"; break;
-        case Outcome::kOops: what = "kernel Oops/BUG report"; break;
-        case Outcome::kHang: what = "kernel hang report"; break;
-        case Outcome::kInitFailed: what = "init failed"; break;
+        case BootOutcome::kRustPanic: what = "Rust panic"; break;
+        case BootOutcome::kOops: what = "kernel Oops/BUG report"; break;
+        case BootOutcome::kHang: what = "kernel hang report"; break;
+        case BootOutcome::kInitFailed: what = "init failed"; break;
         default: what = "kernel panic"; break;
       }
       return decide_from(*f, fmt::format("{} at console line {}: {}", what, f->line, f->title));
@@ -305,31 +268,31 @@ Classification Classify(const ClassifyInput& input) {
     if (agent_expected) {
       agent_state = !input.agent->hello_seen ? "; the agent never said hello" : "; the agent said hello but never reported done";
     }
-    return decide_tail(Outcome::kBootTimeout,
+    return decide_tail(BootOutcome::kBootTimeout,
                        fmt::format("the guest did not finish ({}){}; no kernel report on the console", detail, agent_state));
   }
   if (input.end == EndReason::kCrashed) {
-    return decide_tail(Outcome::kKernelPanic,
+    return decide_tail(BootOutcome::kKernelPanic,
                        fmt::format("the hypervisor reported a guest crash ({}) with no report on the console",
                                    input.end_detail.empty() ? "crashed" : input.end_detail));
   }
   if (agent_expected) {
     if (!input.agent->hello_seen) {
-      return decide_tail(Outcome::kAgentLost, "the guest stopped before the agent said hello");
+      return decide_tail(BootOutcome::kAgentLost, "the guest stopped before the agent said hello");
     }
     if (!input.agent->done_seen) {
-      return decide_tail(Outcome::kAgentLost, "the agent said hello but stopped before reporting done");
+      return decide_tail(BootOutcome::kAgentLost, "the agent said hello but stopped before reporting done");
     }
     if (!input.agent->failed_workloads.empty()) {
-      c.outcome = Outcome::kWorkloadFailed;
+      c.outcome = BootOutcome::kWorkloadFailed;
       c.reason = fmt::format("workload(s) failed: {}", fmt::join(input.agent->failed_workloads, ", "));
       return c;
     }
   }
-  if (const Finding* f = first_of(Outcome::kWarning)) {
+  if (const Finding* f = first_of(BootOutcome::kWarning)) {
     return decide_from(*f, fmt::format("kernel warning at console line {}: {}", f->line, f->title));
   }
-  c.outcome = Outcome::kPassed;
+  c.outcome = BootOutcome::kPassed;
   size_t excused = static_cast<size_t>(std::count_if(c.findings.begin(), c.findings.end(), [](const Finding& f) { return f.excused; }));
   c.reason = fmt::format("{}no kernel report in {} console line(s){}",
                          agent_expected ? "the agent reported done; " : "", lines.size(),

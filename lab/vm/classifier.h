@@ -1,5 +1,5 @@
 #pragma once
-// Outcome classifier: one class per boot, with the console excerpt that
+// BootOutcome classifier: one class per boot, with the console excerpt that
 // proves it. Three signals combine (see docs/outcomes.md):
 //
 //   1. console patterns — kernel reports found line by line (Rust panic,
@@ -22,28 +22,10 @@
 #include <string_view>
 #include <vector>
 
+#include "lab/core/outcome.h"
 #include "lab/vm/boot.h"
 
 namespace rfl::vm {
-
-enum class Outcome {
-  kPassed,
-  kBuildFailed,
-  kBootTimeout,
-  kKernelPanic,
-  kOops,
-  kRustPanic,
-  kWarning,
-  kHang,
-  kInitFailed,
-  kWorkloadFailed,
-  kAgentLost,
-};
-// passed, build-failed, boot-timeout, kernel-panic, oops, rust-panic,
-// warning, hang, init-failed, workload-failed, agent-lost
-std::string_view OutcomeName(Outcome o);
-std::optional<Outcome> ParseOutcome(std::string_view name);
-const std::vector<Outcome>& AllOutcomes();
 
 // What the agent's records said (built by the caller from decoded records).
 struct AgentSummary {
@@ -67,7 +49,7 @@ struct ClassifyInput {
 
 // One kernel report found in the console.
 struct Finding {
-  Outcome outcome;
+  BootOutcome outcome;
   size_t line = 0;    // 1-based line of the report's first line
   std::string title;  // the report's key line, timestamps stripped
   bool excused = false;  // warnings: matched an allowed regex
@@ -75,7 +57,7 @@ struct Finding {
 };
 
 struct Classification {
-  Outcome outcome = Outcome::kPassed;
+  BootOutcome outcome = BootOutcome::kPassed;
   std::string reason;   // one sentence: why this class
   size_t line = 0;      // 1-based console line of the evidence, 0 if none
   std::string excerpt;  // console lines around the evidence, verbatim

@@ -28,6 +28,7 @@
 #include "lab/util/cancel.h"
 #include "lab/util/log.h"
 #include "lab/util/paths.h"
+#include "lab/util/temp_dir.h"
 #include "lab/util/process.h"
 #include "lab/vm/arch_profile.h"
 #include "lab/vm/domain_xml.h"
@@ -82,32 +83,6 @@ std::string PercentEncode(std::string_view s) {
   }
   return out;
 }
-
-// A private directory for one boot's unix socket. /tmp, not the state dir:
-// a socket path must fit in 108 bytes.
-class TempDir {
- public:
-  static Result<TempDir> Create() {
-    std::string tmpl = (fs::temp_directory_path() / "rfl-vm-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) return Fail("mkdtemp {}: {}", tmpl, std::strerror(errno));
-    TempDir d;
-    d.path_ = tmpl;
-    return d;
-  }
-  TempDir() = default;
-  TempDir(TempDir&& o) noexcept : path_(std::exchange(o.path_, {})) {}
-  TempDir& operator=(TempDir&&) = delete;
-  ~TempDir() {
-    if (!path_.empty()) {
-      std::error_code ec;
-      fs::remove_all(path_, ec);
-    }
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // Owns a running transient domain: destroyed and freed on every exit path.
 class DomainHandle {
@@ -306,7 +281,7 @@ Result<BootResult> LibvirtHypervisor::Boot(const BootRequest& req) {
   spec.name = UniqueName(req.name_prefix);
   spec.profile = &profile;
   auto emulator = FindProgram(profile.emulator);
-  if (!emulator) return Fail("{} not found on PATH (install qemu-system for {})", profile.emulator, scenario::ArchName(req.arch));
+  if (!emulator) return Fail("{} not found on PATH (install qemu-system for {})", profile.emulator, ArchName(req.arch));
   spec.emulator = fs::absolute(*emulator);
   std::error_code ec;
   if (!fs::is_regular_file(req.kernel, ec)) return FailAs(Error::Kind::kNotFound, "kernel image {} not found", req.kernel.string());
@@ -319,7 +294,7 @@ Result<BootResult> LibvirtHypervisor::Boot(const BootRequest& req) {
   spec.memory_bytes = req.memory_bytes;
   spec.cpus = req.cpus;
   spec.accel = req.accel;
-  spec.icount = req.timing == scenario::Timing::kIcount;
+  spec.icount = req.timing == Timing::kIcount;
   if (req.console_path.empty()) return FailAs(Error::Kind::kInput, "no console path for the boot");
   spec.console_path = fs::absolute(req.console_path);
   if (auto s = EnsureDir(spec.console_path.parent_path()); !s) return std::unexpected(s.error());
@@ -329,7 +304,9 @@ Result<BootResult> LibvirtHypervisor::Boot(const BootRequest& req) {
     if (!spec.firmware) return Fail("no OpenSBI firmware for riscv64 (install opensbi or qemu-system-data)");
   }
 
-  auto tmp = TempDir::Create();
+  // A private directory for the boot's unix socket. /tmp, not the state dir:
+  // a socket path must fit in 108 bytes.
+  auto tmp = TempDir::Create(fs::temp_directory_path(), "rfl-vm-", fs::perms::owner_all);
   if (!tmp) return std::unexpected(tmp.error());
   asio::io_context io;
   std::unique_ptr<AgentChannel> agent;

@@ -50,9 +50,9 @@ struct Setup {
   fs::path work;
 };
 
-rfl::vm::BootRequest LabRequest(const Setup& s, const std::string& tag, rfl::scenario::Timing timing) {
+rfl::vm::BootRequest LabRequest(const Setup& s, const std::string& tag, rfl::Timing timing) {
   rfl::vm::BootRequest r;
-  r.arch = rfl::scenario::Arch::kX86_64;
+  r.arch = rfl::Arch::kX86_64;
   r.kernel = s.kernel;
   r.initrd = s.initrd;
   r.cmdline = {"panic=-1"};
@@ -65,7 +65,7 @@ rfl::vm::BootRequest LabRequest(const Setup& s, const std::string& tag, rfl::sce
 
 // Lab: Boot() start → hello. Returns seconds, or -1 when no hello came.
 double LabToHello(rfl::vm::Hypervisor& hv, const Setup& s, const std::string& tag) {
-  auto req = LabRequest(s, tag, rfl::scenario::Timing::kWall);
+  auto req = LabRequest(s, tag, rfl::Timing::kWall);
   rfl::vm::AgentStream agent;
   req.on_agent_line = [&](std::string_view l, Seconds at) { agent.OnChannelLine(l, at); };
   req.on_console_line = [&](std::string_view l, Seconds at) { agent.OnConsoleLine(l, at); };
@@ -143,7 +143,7 @@ double BootsPerMinute(rfl::vm::Hypervisor& hv, const Setup& s, int parallel, int
   for (int t = 0; t < parallel; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < count; ++i) {
-        auto req = LabRequest(s, fmt::format("par{}-{}-{}", parallel, t, i), rfl::scenario::Timing::kIcount);
+        auto req = LabRequest(s, fmt::format("par{}-{}-{}", parallel, t, i), rfl::Timing::kIcount);
         rfl::vm::AgentStream agent;
         req.on_agent_line = [&](std::string_view l, Seconds at) { agent.OnChannelLine(l, at); };
         req.on_console_line = [&](std::string_view l, Seconds at) { agent.OnConsoleLine(l, at); };
@@ -181,7 +181,7 @@ int main(int argc, char** argv) {
   fs::create_directories(s.work);
   auto plan = rfl::image::MakeAgentPlan({rfl::scenario::Workload{.name = "boot"}}, "bench");
   if (!plan) return std::cerr << plan.error().message << "\n", 3;
-  auto initrd = rfl::image::BuildInitramfs(rfl::scenario::Arch::kX86_64, *plan, s.work, s.work / "initramfs.cpio.gz");
+  auto initrd = rfl::image::BuildInitramfs(rfl::Arch::kX86_64, *plan, s.work, s.work / "initramfs.cpio.gz");
   if (!initrd) return std::cerr << initrd.error().message << "\n", 3;
   s.initrd = *initrd;
   auto hv = rfl::vm::OpenLibvirt(rfl::vm::DefaultConnectUri(s.work));

@@ -14,7 +14,7 @@ int main() {
   auto plan = rfl::agent::ParsePlan(R"({"version":1,"boot_id":"bench","workloads":[
     {"name":"boot"},{"name":"rust-samples"},{"name":"binder"},{"name":"block"}]})");
   if (!plan) return 1;
-  for (auto arch : {rfl::scenario::Arch::kX86_64, rfl::scenario::Arch::kArm64, rfl::scenario::Arch::kRiscv64}) {
+  for (auto arch : {rfl::Arch::kX86_64, rfl::Arch::kArm64, rfl::Arch::kRiscv64}) {
     fs::path agent = rfl::image::AgentBinary(arch);
     if (!fs::exists(agent)) {
       std::printf("%s: no agent (build target 'agents')\n", agent.c_str());

@@ -57,7 +57,7 @@ std::optional<double> Build(const scenario::BuildSpec& spec, const std::string& 
 }  // namespace
 
 int main() {
-  auto base = test::QuickstartBuildSpec(scenario::Arch::kX86_64, "baseline");
+  auto base = test::QuickstartBuildSpec(Arch::kX86_64, "baseline");
   if (!base) {
     std::cerr << base.error().message << "\n";
     return 3;

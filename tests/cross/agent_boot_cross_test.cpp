@@ -21,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct CrossArch {
-  scenario::Arch arch;
+  Arch arch;
   const char* kernel_env;  // names a prebuilt Image instead of the lab's
   const char* machine;     // uname -m in the guest
 };
@@ -48,7 +48,7 @@ TEST_P(AgentBootCross, RustKernelRunsBinderBlockAndSamples) {
   o.arch = p.arch;
   o.kernel = kernel;
   o.work_dir = fs::temp_directory_path() / ("rfl-agent-boot-" + std::to_string(getpid())) /
-               std::string(scenario::ArchName(p.arch));
+               std::string(ArchName(p.arch));
   o.cache_dir = o.work_dir / "cache";
   o.timeout = std::chrono::seconds(600);
   auto run = testing::BootWithAgent(o, *plan);
@@ -82,8 +82,8 @@ TEST_P(AgentBootCross, RustKernelRunsBinderBlockAndSamples) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Arches, AgentBootCross,
-                         ::testing::Values(CrossArch{scenario::Arch::kArm64, "RFL_LAB_TEST_KERNEL_ARM64", "aarch64"},
-                                           CrossArch{scenario::Arch::kRiscv64, "RFL_LAB_TEST_KERNEL_RISCV64",
+                         ::testing::Values(CrossArch{Arch::kArm64, "RFL_LAB_TEST_KERNEL_ARM64", "aarch64"},
+                                           CrossArch{Arch::kRiscv64, "RFL_LAB_TEST_KERNEL_RISCV64",
                                                      "riscv64"}),
                          rfl::test::ArchParamName<CrossArch>);
 

@@ -12,7 +12,7 @@ namespace rfl {
 namespace {
 
 struct CrossArch {
-  scenario::Arch arch;
+  Arch arch;
   std::string image;                 // file name under arch/<dir>/boot/
   size_t magic_offset;               // where the boot image header keeps its magic
   std::string magic;
@@ -25,7 +25,7 @@ TEST_P(BuildCross, QuickstartKernelBuildsWithRustAndABootableImage) {
   const CrossArch& p = GetParam();
   auto a = test::QuickstartKernel(p.arch);
   ASSERT_TRUE(a.has_value()) << a.error().message;
-  EXPECT_EQ(a->arch, scenario::ArchName(p.arch));
+  EXPECT_EQ(a->arch, ArchName(p.arch));
   EXPECT_EQ(a->image.filename(), p.image);
   std::ifstream in(a->image, std::ios::binary);
   char header[64] = {};
@@ -49,9 +49,9 @@ TEST_P(BuildCross, QuickstartKernelBuildsWithRustAndABootableImage) {
 // keeps "RSC\x05" there (Documentation/arch/riscv/boot-image-header.rst).
 INSTANTIATE_TEST_SUITE_P(
     Arches, BuildCross,
-    ::testing::Values(CrossArch{scenario::Arch::kArm64, "Image", 56, std::string("ARM\x64", 4),
+    ::testing::Values(CrossArch{Arch::kArm64, "Image", 56, std::string("ARM\x64", 4),
                                 {"CONFIG_ARM64=y", "CONFIG_SERIAL_AMBA_PL011_CONSOLE=y"}},
-                      CrossArch{scenario::Arch::kRiscv64, "Image", 56, std::string("RSC\x05", 4),
+                      CrossArch{Arch::kRiscv64, "Image", 56, std::string("RSC\x05", 4),
                                 {"CONFIG_RISCV=y", "CONFIG_SERIAL_8250_CONSOLE=y", "CONFIG_FPU=y",
                                  "CONFIG_RISCV_ISA_FALLBACK=y"}}),
     test::ArchParamName<CrossArch>);

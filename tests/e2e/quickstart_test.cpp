@@ -59,9 +59,9 @@ TEST(Quickstart, EveryVariantEndsAsExpectedWithSamplesAndDeltas) {
   std::map<std::string, std::set<std::string>> workloads_of;  // variant → workloads with samples
   std::map<std::string, int> passed;
   for (const auto& boot : run->boots) {
-    EXPECT_EQ(boot.outcome, results::BootOutcome::kPassed) << boot.variant << "#" << boot.repetition << "\n"
+    EXPECT_EQ(boot.outcome, BootOutcome::kPassed) << boot.variant << "#" << boot.repetition << "\n"
                                                            << boot.evidence;
-    if (boot.outcome == results::BootOutcome::kPassed) passed[boot.variant]++;
+    if (boot.outcome == BootOutcome::kPassed) passed[boot.variant]++;
     for (const auto& s : boot.samples) workloads_of[boot.variant].insert(s.workload);
   }
   for (const char* v : {"baseline", "ibt-rust", "c-binder"}) {

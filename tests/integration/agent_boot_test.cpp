@@ -22,7 +22,7 @@ using testing::BootWithAgent;
 using testing::QemuBootOptions;
 using testing::QemuBootRun;
 
-Result<fs::path> TestKernel(scenario::Arch arch, const char* env) {
+Result<fs::path> TestKernel(Arch arch, const char* env) {
   if (const char* k = std::getenv(env); k && *k) return fs::path(k);
   auto artifact = rfl::test::QuickstartKernel(arch);
   if (!artifact) return std::unexpected(artifact.error());
@@ -97,10 +97,10 @@ void ExpectFullRun(const QemuBootRun& run) {
 }
 
 TEST(AgentBoot, X86RustKernelRunsEveryWorkloadOverTheVirtioPort) {
-  auto kernel = TestKernel(scenario::Arch::kX86_64, "RFL_LAB_TEST_KERNEL_X86_64");
+  auto kernel = TestKernel(Arch::kX86_64, "RFL_LAB_TEST_KERNEL_X86_64");
   ASSERT_TRUE(kernel.has_value()) << kernel.error().message;
   QemuBootOptions o;
-  o.arch = scenario::Arch::kX86_64;
+  o.arch = Arch::kX86_64;
   o.kernel = *kernel;
   o.work_dir = WorkDir("x86-full");
   o.cache_dir = o.work_dir / "cache";
@@ -112,7 +112,7 @@ TEST(AgentBoot, X86RustKernelRunsEveryWorkloadOverTheVirtioPort) {
 // No virtio-serial device: the records come over the console (this test also
 // passes on kernels without virtio drivers, e.g. a stock distribution kernel).
 TEST(AgentBoot, StalledWorkloadIsKilledReportedFailedAndTheGuestStillEndsOverTheConsole) {
-  auto kernel = TestKernel(scenario::Arch::kX86_64, "RFL_LAB_TEST_KERNEL_X86_64");
+  auto kernel = TestKernel(Arch::kX86_64, "RFL_LAB_TEST_KERNEL_X86_64");
   ASSERT_TRUE(kernel.has_value()) << kernel.error().message;
   auto plan = ParsePlan(R"({"version":1,"boot_id":"stall","workloads":[
     {"name":"command","timeout_s":1,"params":{"argv":["/init","--stall","600"]}},

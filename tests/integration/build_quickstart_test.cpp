@@ -18,7 +18,6 @@ namespace rfl {
 namespace {
 
 using kernel::BuildOutcome;
-using scenario::Arch;
 
 bool Has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
 
@@ -128,7 +127,7 @@ TEST(BuildQuickstart, BaselineThenKrustflagsVariantRebuildsOnlyRustAndRerunIsCac
 TEST(BuildQuickstart, ReturnThunksWithoutRethunkFailToLinkAndSaySo) {
   auto spec = test::QuickstartBuildSpec(Arch::kX86_64, "rethunk-without-thunk");
   ASSERT_TRUE(spec.has_value()) << spec.error().message;
-  ASSERT_EQ(spec->expect, scenario::Expect::kBuildFailure);
+  ASSERT_EQ(spec->expect, Expect::kBuildFailure);
   auto r = Build(*spec, false);
   ASSERT_TRUE(r.has_value()) << r.error().message;
   ASSERT_EQ(r->status, BuildOutcome::Status::kFailed);

@@ -90,7 +90,7 @@ struct SyntheticShape {
 inline results::BootRecord MakeBoot(const SyntheticShape& shape, const std::string& arch,
                                     const std::string& toolchain, const std::string& variant,
                                     const std::string& build_key, int repetition, int attempt,
-                                    results::BootOutcome outcome, Jitter& jitter, double started) {
+                                    BootOutcome outcome, Jitter& jitter, double started) {
   results::BootRecord b;
   b.build_key = build_key;
   b.variant = variant;
@@ -105,7 +105,7 @@ inline results::BootRecord MakeBoot(const SyntheticShape& shape, const std::stri
   b.started_unix = started;
   b.ended_unix = started + jitter.Near(3.2, 0.05);
   b.console_path = fmt::format("consoles/{}-{}-{}.log", variant, repetition, attempt);
-  if (outcome != results::BootOutcome::kPassed) {
+  if (outcome != BootOutcome::kPassed) {
     b.evidence = "rust_kernel: panicked at rust/kernel/sync/arc.rs:123:9";
     return b;
   }
@@ -163,7 +163,7 @@ inline int64_t WriteSyntheticRun(results::Store& store, const SyntheticShape& sh
     if (v == "ibt-rust") vi.rustflags = {"-Zcf-protection=branch"};
     if (v == "rethunk-without-thunk") {
       vi.rustflags = {"-Zfunction-return=thunk-extern"};
-      vi.expect = results::Expectation::kBuildFailure;
+      vi.expect = Expect::kBuildFailure;
     }
     if (v == "c-binder") vi.kconfig = {{"ANDROID_BINDER_IPC_RUST", "n"}, {"ANDROID_BINDER_IPC", "y"}};
     info.variants.push_back(vi);
@@ -210,12 +210,12 @@ inline int64_t WriteSyntheticRun(results::Store& store, const SyntheticShape& sh
           // c-binder times out once and passes on the retry.
           bool retried = variant == "c-binder" && rep == 1;
           if (fails || retried) {
-            auto outcome = fails ? results::BootOutcome::kRustPanic : results::BootOutcome::kBootTimeout;
+            auto outcome = fails ? BootOutcome::kRustPanic : BootOutcome::kBootTimeout;
             auto r = store.RecordBoot(*run_id, MakeBoot(shape, arch, toolchain, variant, build.key, rep, 0, outcome,
                                                         jitter, clock += 5));
             EXPECT_TRUE(r) << r.error().message;
           }
-          auto outcome = fails ? results::BootOutcome::kRustPanic : results::BootOutcome::kPassed;
+          auto outcome = fails ? BootOutcome::kRustPanic : BootOutcome::kPassed;
           auto r = store.RecordBoot(*run_id, MakeBoot(shape, arch, toolchain, variant, build.key, rep,
                                                       fails || retried ? 1 : 0, outcome, jitter, clock += 5));
           EXPECT_TRUE(r) << r.error().message;

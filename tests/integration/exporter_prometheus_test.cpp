@@ -202,8 +202,8 @@ TEST_F(ExporterPrometheus, ValuesEqualTheNewestCompletedRunInTheStore) {
   std::map<std::map<std::string, std::string>, std::vector<double>> seconds;
   for (const auto& [key, b] : last_attempt) {
     auto labels = cell(b->arch, b->toolchain, b->kernel, b->variant);
-    outcomes[{labels, std::string(results::BootOutcomeName(b->outcome))}]++;
-    if (b->outcome != results::BootOutcome::kPassed) continue;
+    outcomes[{labels, std::string(BootOutcomeName(b->outcome))}]++;
+    if (b->outcome != BootOutcome::kPassed) continue;
     for (const auto& s : b->samples) {
       if (s.unit != "seconds") continue;
       auto l = labels;

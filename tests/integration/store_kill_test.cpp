@@ -34,7 +34,7 @@ constexpr int kSamplesPerBoot = 40;
   RunInfo info;
   info.scenario_name = "kill-test";
   info.baseline = "base";
-  info.variants = {{"base", Expectation::kPass, {}, {}}};
+  info.variants = {{"base", Expect::kPass, {}, {}}};
   auto run = (*store)->BeginRun(info);
   if (!run) _exit(4);
   for (int i = 0;; ++i) {

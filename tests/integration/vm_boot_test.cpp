@@ -87,7 +87,7 @@ class VmBoot : public ::testing::Test {
 
   BootRequest Request(const std::string& what, std::chrono::seconds timeout = 90s) {
     BootRequest r;
-    r.arch = scenario::Arch::kX86_64;
+    r.arch = Arch::kX86_64;
     r.kernel = *kernel_;
     r.initrd = state_ / "initrd.cpio.gz";
     r.cmdline = {"rfl_what=" + what, "panic=-1"};
@@ -120,21 +120,21 @@ TEST_F(VmBoot, CleanBootStopsByItselfAndPasses) {
   ASSERT_TRUE(b->first_console_byte.has_value());
   EXPECT_LT(*b->first_console_byte, b->total);
   auto c = ClassifyBoot(*b);
-  EXPECT_EQ(OutcomeName(c.outcome), "passed") << c.reason;
+  EXPECT_EQ(BootOutcomeName(c.outcome), "passed") << c.reason;
 }
 
 TEST_F(VmBoot, InitExitingIsInitFailed) {
   auto b = hv_->Boot(Request("exitinit"));
   ASSERT_TRUE(b) << b.error().message;
   EXPECT_EQ(EndReasonName(b->end), "guest-stopped") << b->end_detail;
-  EXPECT_EQ(OutcomeName(ClassifyBoot(*b).outcome), "init-failed");
+  EXPECT_EQ(BootOutcomeName(ClassifyBoot(*b).outcome), "init-failed");
 }
 
 TEST_F(VmBoot, SysrqCrashIsKernelPanic) {
   auto b = hv_->Boot(Request("sysrqcrash"));
   ASSERT_TRUE(b) << b.error().message;
   auto c = ClassifyBoot(*b);
-  EXPECT_EQ(OutcomeName(c.outcome), "kernel-panic") << c.reason;
+  EXPECT_EQ(BootOutcomeName(c.outcome), "kernel-panic") << c.reason;
 }
 
 TEST_F(VmBoot, DeadlineDestroysTheGuestAndIsBootTimeout) {
@@ -145,7 +145,7 @@ TEST_F(VmBoot, DeadlineDestroysTheGuestAndIsBootTimeout) {
   EXPECT_EQ(EndReasonName(b->end), "timeout");
   EXPECT_GE(b->total.count(), 12.0);
   EXPECT_LT(b->total.count(), 20.0);
-  EXPECT_EQ(OutcomeName(ClassifyBoot(*b).outcome), "boot-timeout");
+  EXPECT_EQ(BootOutcomeName(ClassifyBoot(*b).outcome), "boot-timeout");
 }
 
 TEST_F(VmBoot, SilentGuestIsKilledEarly) {
@@ -156,7 +156,7 @@ TEST_F(VmBoot, SilentGuestIsKilledEarly) {
   EXPECT_EQ(EndReasonName(b->end), "silent");
   EXPECT_LT(b->total.count(), 60.0);
   std::string console;
-  EXPECT_EQ(OutcomeName(ClassifyBoot(*b, &console).outcome), "boot-timeout");
+  EXPECT_EQ(BootOutcomeName(ClassifyBoot(*b, &console).outcome), "boot-timeout");
   EXPECT_NE(console.find("going quiet"), std::string::npos) << "killed only after it went quiet";
 }
 
@@ -174,7 +174,7 @@ TEST_F(VmBoot, HostilePathAndCommandLineReachTheGuestUnchanged) {
   auto c = ClassifyBoot(*b, &console);
   EXPECT_NE(console.find("rfl_what=ok panic=-1 rfl.hostile=<&'\">"), std::string::npos)
       << "the kernel's own echo of its command line";
-  EXPECT_EQ(OutcomeName(c.outcome), "passed");
+  EXPECT_EQ(BootOutcomeName(c.outcome), "passed");
 }
 
 // /proc/<pid>/cmdline of every process whose command line contains `needle`.
@@ -193,7 +193,7 @@ std::vector<std::string> ProcessesMentioning(const std::string& needle) {
 
 TEST_F(VmBoot, IcountTimingReachesQemu) {
   auto req = Request("ok");
-  req.timing = scenario::Timing::kIcount;
+  req.timing = Timing::kIcount;
   // One vCPU: with two, this kernel stops at "Bringing up secondary CPUs"
   // under -icount sleep=off (QEMU 7.2).
   req.cpus = 1;
@@ -205,7 +205,7 @@ TEST_F(VmBoot, IcountTimingReachesQemu) {
   ASSERT_TRUE(b) << b.error().message;
   ASSERT_FALSE(seen.empty()) << "no QEMU with -icount while the guest printed";
   EXPECT_NE(seen[0].find("-icount"), std::string::npos);
-  EXPECT_EQ(OutcomeName(ClassifyBoot(*b).outcome), "passed");
+  EXPECT_EQ(BootOutcomeName(ClassifyBoot(*b).outcome), "passed");
 }
 
 TEST_F(VmBoot, CancelDestroysTheGuest) {
@@ -230,7 +230,7 @@ TEST_F(VmBoot, OopsFromAModuleIsOops) {
   auto b = hv_->Boot(Request("nullderef"));
   ASSERT_TRUE(b) << b.error().message;
   auto c = ClassifyBoot(*b);
-  EXPECT_EQ(OutcomeName(c.outcome), "oops") << c.reason;
+  EXPECT_EQ(BootOutcomeName(c.outcome), "oops") << c.reason;
 }
 
 TEST_F(VmBoot, WarningFromAModuleIsWarning) {
@@ -238,7 +238,7 @@ TEST_F(VmBoot, WarningFromAModuleIsWarning) {
   auto b = hv_->Boot(Request("warn"));
   ASSERT_TRUE(b) << b.error().message;
   auto c = ClassifyBoot(*b);
-  EXPECT_EQ(OutcomeName(c.outcome), "warning") << c.reason;
+  EXPECT_EQ(BootOutcomeName(c.outcome), "warning") << c.reason;
 }
 
 TEST_F(VmBoot, SoftLockupIsHang) {
@@ -247,7 +247,7 @@ TEST_F(VmBoot, SoftLockupIsHang) {
   auto b = hv_->Boot(req);
   ASSERT_TRUE(b) << b.error().message;
   auto c = ClassifyBoot(*b);
-  EXPECT_EQ(OutcomeName(c.outcome), "hang") << c.reason;
+  EXPECT_EQ(BootOutcomeName(c.outcome), "hang") << c.reason;
 }
 
 // The rfl-lab binary booting a silent guest gets SIGINT: it must exit with

@@ -11,7 +11,7 @@ namespace rfl::test {
 
 template <typename P>
 std::string ArchParamName(const ::testing::TestParamInfo<P>& info) {
-  return std::string(scenario::ArchName(info.param.arch));
+  return std::string(ArchName(info.param.arch));
 }
 
 }  // namespace rfl::test

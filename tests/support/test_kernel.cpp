@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 
 fs::path TestCacheDir() { return ResolveLabDirs(std::nullopt, std::nullopt).cache; }
 
-Result<scenario::BuildSpec> QuickstartBuildSpec(scenario::Arch arch, const std::string& variant) {
+Result<scenario::BuildSpec> QuickstartBuildSpec(Arch arch, const std::string& variant) {
   fs::path data = DataDir();
   fs::path file = data / "scenarios" / "quickstart.yaml";
   auto text = ReadFile(file);
@@ -22,7 +22,7 @@ Result<scenario::BuildSpec> QuickstartBuildSpec(scenario::Arch arch, const std::
   auto pos = t.find("\narches:");
   if (pos == std::string::npos) return Fail("{}: no 'arches:' line", file.string());
   auto end = t.find('\n', pos + 1);
-  t.replace(pos, end - pos, fmt::format("\narches: [{}]", scenario::ArchName(arch)));
+  t.replace(pos, end - pos, fmt::format("\narches: [{}]", ArchName(arch)));
   auto loaded = scenario::ParseScenario(file.string(), t, file.parent_path(), scenario::Catalog::FromDataDir(data));
   if (!loaded.scenario) return Fail("{} does not load:\n{}", file.string(), loaded.diagnostics.Render());
   auto plan = scenario::ExpandPlan(*loaded.scenario, 1);
@@ -35,7 +35,7 @@ Result<scenario::BuildSpec> QuickstartBuildSpec(scenario::Arch arch, const std::
   return Fail("quickstart has no variant '{}'", variant);
 }
 
-Result<kernel::Artifact> QuickstartKernel(scenario::Arch arch) {
+Result<kernel::Artifact> QuickstartKernel(Arch arch) {
   auto spec = QuickstartBuildSpec(arch);
   if (!spec) return Fail(spec.error());
   fs::path cache = TestCacheDir();
@@ -43,7 +43,7 @@ Result<kernel::Artifact> QuickstartKernel(scenario::Arch arch) {
   kernel::BuildContext ctx;
   ctx.cache_dir = cache;
   ctx.data_dir = DataDir();
-  ctx.label = fmt::format("test kernel quickstart/baseline {}", scenario::ArchName(arch));
+  ctx.label = fmt::format("test kernel quickstart/baseline {}", ArchName(arch));
   ctx.progress = &std::cerr;
   ctx.progress_tty = false;
   auto r = kernel::BuildKernel(*spec, ctx);

@@ -23,10 +23,10 @@ std::filesystem::path TestCacheDir();
 // The BuildSpec of a quickstart variant for `arch`, exactly as
 // `rfl-lab plan scenarios/quickstart.yaml` computes it (same keys, same
 // tree), with the scenario's arches replaced by `arch`.
-[[nodiscard]] Result<scenario::BuildSpec> QuickstartBuildSpec(scenario::Arch arch,
+[[nodiscard]] Result<scenario::BuildSpec> QuickstartBuildSpec(Arch arch,
                                                               const std::string& variant = "baseline");
 
 // The quickstart baseline kernel for `arch`, built if not cached.
-[[nodiscard]] Result<kernel::Artifact> QuickstartKernel(scenario::Arch arch);
+[[nodiscard]] Result<kernel::Artifact> QuickstartKernel(Arch arch);
 
 }  // namespace rfl::test

@@ -8,7 +8,7 @@
 namespace rfl::vm {
 namespace {
 
-DomainSpec Spec(scenario::Arch arch = scenario::Arch::kX86_64) {
+DomainSpec Spec(Arch arch = Arch::kX86_64) {
   DomainSpec s;
   s.name = "rfl-lab-test-1";
   s.profile = &ProfileFor(arch);
@@ -134,7 +134,7 @@ TEST(DomainXml, X86UsesQ35WithAcpi) {
 }
 
 TEST(DomainXml, Arm64UsesVirtWithCpuMax) {
-  auto doc = Parse(*BuildDomainXml(Spec(scenario::Arch::kArm64)));
+  auto doc = Parse(*BuildDomainXml(Spec(Arch::kArm64)));
   auto d = doc.child("domain");
   EXPECT_STREQ(d.child("os").child("type").attribute("arch").value(), "aarch64");
   EXPECT_STREQ(d.child("os").child("type").attribute("machine").value(), "virt");
@@ -142,7 +142,7 @@ TEST(DomainXml, Arm64UsesVirtWithCpuMax) {
 }
 
 TEST(DomainXml, Riscv64BootsThroughFirmware) {
-  DomainSpec s = Spec(scenario::Arch::kRiscv64);
+  DomainSpec s = Spec(Arch::kRiscv64);
   s.firmware = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin";
   auto doc = Parse(*BuildDomainXml(s));
   auto loader = doc.child("domain").child("os").child("loader");
@@ -162,9 +162,9 @@ TEST(DomainXml, MemoryAndCpus) {
 }
 
 TEST(DomainXml, CmdlineGetsTheArchConsoleUnlessOneIsGiven) {
-  EXPECT_EQ(JoinCmdline(ProfileFor(scenario::Arch::kArm64), {"quiet"}), "console=ttyAMA0 quiet");
-  EXPECT_EQ(JoinCmdline(ProfileFor(scenario::Arch::kX86_64), {"console=hvc0", "x"}), "console=hvc0 x");
-  EXPECT_EQ(JoinCmdline(ProfileFor(scenario::Arch::kRiscv64), {}), "console=ttyS0");
+  EXPECT_EQ(JoinCmdline(ProfileFor(Arch::kArm64), {"quiet"}), "console=ttyAMA0 quiet");
+  EXPECT_EQ(JoinCmdline(ProfileFor(Arch::kX86_64), {"console=hvc0", "x"}), "console=hvc0 x");
+  EXPECT_EQ(JoinCmdline(ProfileFor(Arch::kRiscv64), {}), "console=ttyS0");
 }
 
 }  // namespace

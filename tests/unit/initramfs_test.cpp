@@ -46,7 +46,7 @@ class InitramfsTest : public ::testing::Test {
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() / ("rfl-initramfs-test-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir_);
-    agent_ = AgentBinary(scenario::Arch::kX86_64);
+    agent_ = AgentBinary(Arch::kX86_64);
     ASSERT_TRUE(std::filesystem::exists(agent_)) << agent_ << " (built by the 'agents' target)";
     auto plan = agent::ParsePlan(R"({"version":1,"boot_id":"t","workloads":[{"name":"boot"}]})");
     ASSERT_TRUE(plan.has_value());

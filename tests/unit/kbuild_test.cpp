@@ -17,7 +17,7 @@ MakeInvocation Base() {
   MakeInvocation m;
   m.source = "/src";
   m.tree = "/build";
-  m.arch = scenario::Arch::kArm64;
+  m.arch = Arch::kArm64;
   m.jobs = 2;
   m.targets = {"vmlinux", "Image"};
   return m;

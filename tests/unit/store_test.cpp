@@ -39,8 +39,8 @@ RunInfo MakeRunInfo(const std::string& scenario = "quickstart") {
   info.alpha = 0.01;
   info.repeat_min = 5;
   info.repeat_max = 10;
-  info.variants = {{"base", Expectation::kPass, {}, {}},
-                   {"thunk", Expectation::kBuildFailure, {"-Zfunction-return=thunk-extern"}, {{"RUST", "y"}}}};
+  info.variants = {{"base", Expect::kPass, {}, {}},
+                   {"thunk", Expect::kBuildFailure, {"-Zfunction-return=thunk-extern"}, {{"RUST", "y"}}}};
   return info;
 }
 
@@ -103,7 +103,7 @@ TEST(Store, RoundTripsRunBuildsBootsAndSamples) {
   EXPECT_DOUBLE_EQ(data->run.info.noise, 0.02);
   EXPECT_EQ(data->run.info.repeat_max, 10);
   ASSERT_EQ(data->run.info.variants.size(), 2u);
-  EXPECT_EQ(data->run.info.variants[1].expect, Expectation::kBuildFailure);
+  EXPECT_EQ(data->run.info.variants[1].expect, Expect::kBuildFailure);
   EXPECT_EQ(data->run.info.variants[1].rustflags, std::vector<std::string>{"-Zfunction-return=thunk-extern"});
   EXPECT_EQ(data->run.info.variants[1].kconfig.at("RUST"), "y");
   ASSERT_EQ(data->builds.size(), 2u);

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "lab/toolchain/file_lock.h"
+#include "lab/util/file_lock.h"
 #include "lab/util/paths.h"
 
 namespace rfl::toolchain {

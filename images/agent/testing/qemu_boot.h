@@ -24,7 +24,7 @@
 namespace rfl::agent::testing {
 
 struct QemuBootOptions {
-  scenario::Arch arch = scenario::Arch::kX86_64;
+  Arch arch = Arch::kX86_64;
   std::filesystem::path kernel;
   std::filesystem::path work_dir;      // initramfs, socket
   std::filesystem::path cache_dir;     // base archives
@@ -64,16 +64,16 @@ inline std::vector<std::string> QemuArgv(const QemuBootOptions& o, const std::fi
   std::string console;
   std::string serial_bus = "virtio-serial-pci";
   switch (o.arch) {
-    case scenario::Arch::kX86_64:
+    case Arch::kX86_64:
       argv = {"qemu-system-x86_64", "-M", "q35", "-accel", "tcg"};
       console = "ttyS0";
       break;
-    case scenario::Arch::kArm64:
+    case Arch::kArm64:
       argv = {"qemu-system-aarch64", "-M", "virt", "-cpu", "max", "-accel", "tcg"};
       console = "ttyAMA0";
       serial_bus = "virtio-serial-device";
       break;
-    case scenario::Arch::kRiscv64:
+    case Arch::kRiscv64:
       argv = {"qemu-system-riscv64", "-M", "virt", "-accel", "tcg"};
       console = "ttyS0";
       serial_bus = "virtio-serial-device";

@@ -1,4 +1,4 @@
-#include "lab/toolchain/file_lock.h"
+#include "lab/util/file_lock.h"
 
 #include <cerrno>
 #include <cstring>
