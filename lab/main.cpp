@@ -4,7 +4,6 @@
 #include "lab/cli/context.h"
 #include "lab/util/build_info.h"
 #include "lab/util/cancel.h"
-#include "lab/util/exit_codes.h"
 #include "lab/util/log.h"
 
 int main(int argc, char** argv) {
@@ -24,11 +23,16 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", [&](int64_t) { ctx.verbosity = -1; }, "Only warnings and errors");
   app.parse_complete_callback([&] { rfl::ConfigureLogging(ctx.verbosity); });
   rfl::cli::RegisterCommands(app, ctx);
+  // Argument errors get the same prefix as every other error of the CLI.
+  app.failure_message([&ctx](const CLI::App*, const CLI::Error& e) {
+    return rfl::cli::MessagePrefix(ctx.command) + "error: " + e.what() + "\n" +
+           "run 'rfl-lab " + (ctx.command.empty() ? std::string() : ctx.command + " ") + "--help' for the options\n";
+  });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
-    return rc == 0 ? rfl::kExitOk : rfl::kExitBadInput;
+    return static_cast<int>(rc == 0 ? rfl::cli::ExitCode::kOk : rfl::cli::ExitCode::kBadInput);
   }
-  return ctx.exit_code;
+  return static_cast<int>(ctx.exit);
 }

@@ -15,7 +15,6 @@
 #include "lab/kernel/progress.h"
 #include "lab/scenario/plan.h"
 #include "lab/util/cancel.h"
-#include "lab/util/exit_codes.h"
 
 namespace rfl::cli {
 namespace {
@@ -80,28 +79,19 @@ void RegisterBuildCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_flag("--json", o->json, "Print the outcomes as JSON on stdout");
   cmd->callback([&ctx, o] {
     auto loaded = LoadScenarioForCli(o->file, ctx);
-    if (!loaded) {
-      ctx.exit_code = kExitBadInput;
-      return;
-    }
+    if (!loaded) return ctx.Raise(ExitCode::kBadInput);
     const auto& s = *(*loaded)->scenario;
     auto plan = scenario::ExpandPlan(s);
-    if (!plan) {
-      std::cerr << "error: " << plan.error().message << "\n";
-      ctx.exit_code = kExitLabFailure;
-      return;
-    }
+    if (!plan) return ctx.Fail(plan.error());
     auto dirs = ctx.Dirs();
     std::vector<const scenario::BuildSpec*> selected;
     for (const auto& b : plan->builds) {
       if (Selected(b, *o)) selected.push_back(&b);
     }
     if (selected.empty()) {
-      std::cerr << "error: no build of " << o->file << " matches the --variant/--arch/--toolchain selection\n";
-      ctx.exit_code = kExitBadInput;
-      return;
+      return ctx.Fail(ExitCode::kBadInput,
+                      fmt::format("no build of {} matches the --variant/--arch/--toolchain selection", o->file));
     }
-    int exit_code = kExitOk;
     nlohmann::json all = nlohmann::json::array();
     for (size_t i = 0; i < selected.size(); ++i) {
       const auto& b = *selected[i];
@@ -113,14 +103,10 @@ void RegisterBuildCommand(CLI::App& app, CliContext& ctx) {
       bc.label = fmt::format("{}/{} {} {} ({}/{})", s.name, fmt::join(b.variants, ","), ArchName(b.arch),
                              b.toolchain, i + 1, selected.size());
       auto r = kernel::BuildKernel(b, bc);
-      if (!r) {
-        std::cerr << "error: " << r.error().message << "\n";
-        ctx.exit_code = r.error().kind == Error::Kind::kCancelled ? kExitInterrupted : kExitLabFailure;
-        return;
-      }
+      if (!r) return ctx.Fail(r.error());
       bool expect_failure = b.expect == Expect::kBuildFailure;
       bool as_expected = r->ok() != expect_failure;
-      if (!as_expected) exit_code = std::max(exit_code, kExitFindings);
+      if (!as_expected) ctx.Raise(ExitCode::kFindings);
       if (o->json) {
         auto j = kernel::ToJson(*r);
         j["variants"] = b.variants;
@@ -130,13 +116,9 @@ void RegisterBuildCommand(CLI::App& app, CliContext& ctx) {
       } else {
         PrintOutcome(b, *r, expect_failure ? !r->ok() : true);
       }
-      if (CancelRequested()) {
-        ctx.exit_code = kExitInterrupted;
-        return;
-      }
+      if (CancelRequested()) return ctx.Fail(ExitCode::kInterrupted, "interrupted; finished builds are cached");
     }
     if (o->json) std::cout << all.dump(2) << "\n";
-    ctx.exit_code = exit_code;
   });
 }
 

@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "lab/cli/commands.h"
-#include "lab/util/exit_codes.h"
 #include "lab/util/paths.h"
 #include "lab/vm/classifier.h"
 
@@ -46,11 +45,7 @@ void RegisterClassifyCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--allow-warning", opt->allowed, "Regex excusing matching WARNING reports (repeatable)");
   cmd->callback([&ctx, opt] {
     auto text = ReadFile(opt->file);
-    if (!text) {
-      std::cerr << fmt::format("rfl-lab classify: {}\n", text.error().message);
-      ctx.exit_code = kExitBadInput;
-      return;
-    }
+    if (!text) return ctx.Fail(ExitCode::kBadInput, text.error().message);
     vm::ClassifyInput in;
     in.console = *text;
     in.allowed_warnings = opt->allowed;
@@ -69,7 +64,7 @@ void RegisterClassifyCommand(CLI::App& app, CliContext& ctx) {
       }
       if (others > 0) std::cout << fmt::format("({} other report line(s); --json lists them)\n", others);
     }
-    ctx.exit_code = c.outcome == BootOutcome::kPassed ? kExitOk : kExitFindings;
+    ctx.Raise(ExitCodeForFindings(c.outcome != BootOutcome::kPassed));
   });
 }
 

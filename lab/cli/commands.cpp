@@ -1,6 +1,19 @@
 #include "lab/cli/commands.h"
 
 namespace rfl::cli {
+namespace {
+
+// Every (sub)subcommand records its full name when the parser reaches it, so
+// messages say "rfl-lab toolchain provision: error: …".
+void NameCommands(CLI::App& app, CliContext& ctx, const std::string& prefix) {
+  for (CLI::App* sub : app.get_subcommands({})) {
+    std::string name = prefix.empty() ? sub->get_name() : prefix + " " + sub->get_name();
+    sub->preparse_callback([&ctx, name](size_t) { ctx.command = name; });
+    NameCommands(*sub, ctx, name);
+  }
+}
+
+}  // namespace
 
 // The pipeline's stages as subcommands, in pipeline order.
 void RegisterCommands(CLI::App& app, CliContext& ctx) {
@@ -18,6 +31,7 @@ void RegisterCommands(CLI::App& app, CliContext& ctx) {
   RegisterClassifyCommand(app, ctx);
   RegisterDoctorCommand(app, ctx);
   RegisterBootCommand(app, ctx);
+  NameCommands(app, ctx, "");
 }
 
 }  // namespace rfl::cli

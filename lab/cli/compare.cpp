@@ -11,7 +11,6 @@
 #include "lab/report/report.h"
 #include "lab/results/comparison.h"
 #include "lab/results/store.h"
-#include "lab/util/exit_codes.h"
 
 namespace rfl::cli {
 
@@ -29,10 +28,7 @@ void RegisterCompareCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("-o,--output", opt->output, "Write to FILE instead of stdout");
   cmd->add_option("--store", opt->store, "Results store (default <state dir>/results.sqlite3)");
   cmd->callback([&ctx, opt] {
-    auto fail = [&](const Error& e) {
-      std::cerr << fmt::format("rfl-lab: error: {}\n", e.message);
-      ctx.exit_code = e.kind == Error::Kind::kNotFound ? kExitBadInput : kExitLabFailure;
-    };
+    auto fail = [&](const Error& e) { ctx.Fail(e); };
     auto store = results::OpenSqliteStore(opt->store.empty() ? results::DefaultStorePath(ctx.Dirs().state)
                                                                : std::filesystem::path(opt->store));
     if (!store) return fail(store.error());
@@ -50,7 +46,7 @@ void RegisterCompareCommand(CLI::App& app, CliContext& ctx) {
         !s) {
       return fail(s.error());
     }
-    ctx.exit_code = results::GateExitCode(analysis.findings);
+    ctx.Raise(ExitCodeForFindings(analysis.findings.Any()));
   });
 }
 

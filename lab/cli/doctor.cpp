@@ -11,7 +11,6 @@
 #include <fmt/format.h>
 
 #include "lab/cli/commands.h"
-#include "lab/util/exit_codes.h"
 #include "lab/util/paths.h"
 #include "lab/util/process.h"
 #include "lab/vm/accel.h"
@@ -171,10 +170,9 @@ void RegisterDoctorCommand(CLI::App& app, CliContext& ctx) {
 
     if (r.failed) {
       std::cout << "verdict: the lab cannot work here (see FAIL lines)\n";
-      ctx.exit_code = kExitLabFailure;
+      ctx.Raise(ExitCode::kLabFailure);
     } else {
       std::cout << "verdict: the lab can work here\n";
-      ctx.exit_code = kExitOk;
     }
   });
 }

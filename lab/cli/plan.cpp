@@ -9,7 +9,6 @@
 #include "lab/kernel/artifact.h"
 #include "lab/scenario/plan.h"
 #include "lab/scenario/plan_json.h"
-#include "lab/util/exit_codes.h"
 
 namespace rfl::cli {
 namespace {
@@ -63,16 +62,9 @@ void RegisterPlanCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_flag("--json", o->json, "Print the plan as JSON");
   cmd->callback([&ctx, o] {
     auto loaded = LoadScenarioForCli(o->file, ctx);
-    if (!loaded) {
-      ctx.exit_code = kExitBadInput;
-      return;
-    }
+    if (!loaded) return ctx.Raise(ExitCode::kBadInput);
     auto plan = scenario::ExpandPlan(*(*loaded)->scenario);
-    if (!plan) {
-      std::cerr << "error: " << plan.error().message << "\n";
-      ctx.exit_code = kExitLabFailure;
-      return;
-    }
+    if (!plan) return ctx.Fail(plan.error());
     // Which builds are already in the cache (no download, no build).
     std::map<std::string, std::string> cached;
     const auto dirs = ctx.Dirs();
@@ -89,7 +81,6 @@ void RegisterPlanCommand(CLI::App& app, CliContext& ctx) {
     } else {
       PrintTable(*plan, cached);
     }
-    ctx.exit_code = kExitOk;
   });
 }
 

@@ -6,7 +6,6 @@
 #include "exporters/prometheus/export.h"
 #include "lab/cli/commands.h"
 #include "lab/results/store.h"
-#include "lab/util/exit_codes.h"
 
 namespace rfl::cli {
 
@@ -22,25 +21,13 @@ void RegisterPushCommand(CLI::App& app, CliContext& ctx) {
   cmd->callback([&ctx, gateway, run, store] {
     auto path = store->empty() ? results::DefaultStorePath(ctx.Dirs().state) : std::filesystem::path(*store);
     if (!std::filesystem::exists(path)) {
-      std::cerr << fmt::format("error: no results store at {}\n", path.string());
-      ctx.exit_code = kExitBadInput;
-      return;
+      return ctx.Fail(ExitCode::kBadInput, fmt::format("no results store at {}", path.string()));
     }
     auto opened = results::OpenSqliteStore(path);
-    if (!opened) {
-      std::cerr << fmt::format("error: {}\n", opened.error().message);
-      ctx.exit_code = kExitLabFailure;
-      return;
-    }
+    if (!opened) return ctx.Fail(opened.error());
     auto pushed = exporters::PushRun(**opened, *run, *gateway);
-    if (!pushed) {
-      std::cerr << fmt::format("error: {}\n", pushed.error().message);
-      auto kind = pushed.error().kind;
-      ctx.exit_code = kind == Error::Kind::kInput || kind == Error::Kind::kNotFound ? kExitBadInput : kExitLabFailure;
-      return;
-    }
+    if (!pushed) return ctx.Fail(pushed.error());
     std::cout << fmt::format("pushed scenario {} to {}\n", *pushed, *gateway);
-    ctx.exit_code = kExitOk;
   });
 }
 

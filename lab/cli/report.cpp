@@ -9,7 +9,6 @@
 #include "lab/report/report.h"
 #include "lab/results/comparison.h"
 #include "lab/results/store.h"
-#include "lab/util/exit_codes.h"
 #include "lab/util/paths.h"
 
 namespace rfl::cli {
@@ -23,11 +22,6 @@ struct ReportOptions {
   std::string store;
   bool gate = false;
 };
-
-int ErrorExit(const Error& e) {
-  std::cerr << fmt::format("rfl-lab: error: {}\n", e.message);
-  return e.kind == Error::Kind::kNotFound || e.kind == Error::Kind::kInput ? kExitBadInput : kExitLabFailure;
-}
 
 }  // namespace
 
@@ -44,28 +38,18 @@ void RegisterReportCommand(CLI::App& app, CliContext& ctx) {
   cmd->callback([&ctx, opt] {
     auto store = results::OpenSqliteStore(opt->store.empty() ? results::DefaultStorePath(ctx.Dirs().state)
                                                                : std::filesystem::path(opt->store));
-    if (!store) {
-      ctx.exit_code = ErrorExit(store.error());
-      return;
-    }
+    if (!store) return ctx.Fail(store.error());
     auto id = results::ResolveRun(**store, opt->run);
-    if (!id) {
-      ctx.exit_code = ErrorExit(id.error());
-      return;
-    }
+    if (!id) return ctx.Fail(id.error());
     auto data = (*store)->LoadRun(*id);
-    if (!data) {
-      ctx.exit_code = ErrorExit(data.error());
-      return;
-    }
+    if (!data) return ctx.Fail(data.error());
     auto analysis = results::AnalyzeRun(*data);
     auto format = report::ParseFormat(opt->format).value_or(report::Format::kTable);
     if (auto s = report::WriteReport(report::Render(analysis, format, report::ColorFor(opt->output)), opt->output);
         !s) {
-      ctx.exit_code = ErrorExit(s.error());
-      return;
+      return ctx.Fail(s.error());
     }
-    ctx.exit_code = opt->gate ? results::GateExitCode(analysis.findings) : kExitOk;
+    if (opt->gate) ctx.Raise(ExitCodeForFindings(analysis.findings.Any()));
   });
 }
 

@@ -1,71 +1,116 @@
 // rfl-lab run FILE: the main job — plan, build, boot, store, summarize.
+// The run itself is pipeline::RunScenario; this file opens what it touches
+// (store, libvirt, the kbuild builder), prints the summary, exports, and
+// turns the run's status and findings into the exit status.
 #include <unistd.h>
 
 #include <iostream>
 
 #include <fmt/format.h>
 
+#include "exporters/prometheus/export.h"
 #include "lab/cli/commands.h"
 #include "lab/cli/scenario_arg.h"
 #include "lab/pipeline/run.h"
+#include "lab/report/report.h"
+#include "lab/results/comparison.h"
 #include "lab/results/store.h"
 #include "lab/util/cancel.h"
-#include "lab/util/exit_codes.h"
 
 namespace rfl::cli {
+namespace {
+
+struct RunCliOptions {
+  std::string file;
+  std::optional<std::string> store;
+  std::optional<int64_t> resume;
+  std::optional<std::string> connect;
+  std::optional<std::string> push;
+  std::optional<std::string> textfile;
+  int jobs = 0;
+  int parallel = 0;
+};
+
+void Export(results::Store& store, int64_t run_id, const RunCliOptions& o, CliContext& ctx) {
+  if (o.push) {
+    if (auto p = exporters::PushRun(store, run_id, *o.push); !p) {
+      ctx.Warn(fmt::format("push to {} failed: {}", *o.push, p.error().message));
+    } else {
+      std::cerr << fmt::format("pushed run {} to {}\n", run_id, *o.push);
+    }
+  }
+  if (o.textfile) {
+    if (auto p = exporters::WriteTextfile(store, run_id, *o.textfile); !p) {
+      ctx.Warn(fmt::format("textfile export failed: {}", p.error().message));
+    } else {
+      std::cerr << "wrote " << p->string() << "\n";
+    }
+  }
+}
+
+void Run(const RunCliOptions& o, CliContext& ctx) {
+  auto loaded = LoadScenarioForCli(o.file, ctx);
+  if (!loaded) return ctx.Raise(ExitCode::kBadInput);
+  const scenario::Scenario& s = *(*loaded)->scenario;
+  auto plan = scenario::ExpandPlan(s);
+  if (!plan) return ctx.Fail(plan.error());
+
+  LabDirs dirs = ctx.Dirs();
+  std::filesystem::path store_path = o.store ? std::filesystem::path(*o.store) : results::DefaultStorePath(dirs.state);
+  if (auto st = EnsureDir(store_path.parent_path()); !st) return ctx.Fail(st.error());
+  auto store = results::OpenSqliteStore(store_path);
+  if (!store) return ctx.Fail(store.error().Wrap("opening the results store"));
+  std::string uri = o.connect.value_or(vm::DefaultConnectUri(dirs.state));
+  auto hv = vm::OpenLibvirt(uri);
+  if (!hv) return ctx.Fail(ExitCode::kLabFailure, hv.error().Wrap("opening libvirt " + uri).message);
+
+  kernel::BuildContext build_ctx;
+  build_ctx.cache_dir = dirs.cache;
+  build_ctx.data_dir = dirs.data;
+  build_ctx.jobs = o.jobs;
+  pipeline::KbuildBuilder builder(build_ctx, s.name);
+  pipeline::RunDeps deps{builder, **hv, **store, InterruptToken(),
+                         [](std::string_view line) { std::cerr << line << "\n" << std::flush; }};
+  pipeline::RunOptions options;
+  options.dirs = dirs;
+  options.resume_run = o.resume;
+  options.max_parallel_boots = o.parallel;
+  std::cerr << fmt::format("store {}\n", store_path.string());
+  auto result = pipeline::RunScenario(*plan, deps, options);
+  if (!result) return ctx.Fail(result.error());
+
+  auto data = (*store)->LoadRun(result->run_id);
+  if (!data) return ctx.Fail(data.error().Wrap("reading the run back"));
+  auto analysis = results::AnalyzeRun(*data);
+  std::cout << report::RenderTable(analysis, isatty(STDOUT_FILENO));
+  ExitCode code = ExitCodeForRun(result->status, analysis.findings.Any());
+  if (result->status == results::RunStatus::kCompleted) {
+    Export(**store, result->run_id, o, ctx);
+    ctx.Raise(code);
+  } else {
+    ctx.Fail(code, result->message);
+  }
+  std::cerr << fmt::format("run {} finished ({}): exit {}; `rfl-lab report {}` for details (--format html|json|kcidb)\n",
+                           result->run_id, results::RunStatusName(result->status), static_cast<int>(ctx.exit),
+                           result->run_id);
+}
+
+}  // namespace
 
 void RegisterRunCommand(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand(
       "run", "Build, boot and measure every kernel of a scenario; store the results and print the comparison");
-  struct Opts {
-    std::string file;
-    std::optional<std::string> store;
-    std::optional<int64_t> resume;
-    std::optional<std::string> connect;
-    std::optional<std::string> push;
-    std::optional<std::string> textfile;
-    int jobs = 0;
-    int parallel = 0;
-  };
-  auto o = std::make_shared<Opts>();
+  auto o = std::make_shared<RunCliOptions>();
   cmd->add_option("file", o->file, "Scenario YAML file")->required()->check(CLI::ExistingFile);
   cmd->add_option("--store", o->store, "Results store (default: <state dir>/results.sqlite3)");
   cmd->add_option("--resume", o->resume, "Continue an interrupted run (its id, from `rfl-lab runs`)");
   cmd->add_option("--connect", o->connect, "libvirt URI (default: the embedded driver under the state dir)");
   cmd->add_option("--push", o->push, "Push the run's results to this Pushgateway URL at the end");
   cmd->add_option("--textfile", o->textfile, "Write the run's metrics for node_exporter's textfile collector here");
-  cmd->add_option("-j,--jobs", o->jobs, "make -j for kernel builds (default: all cores)");
-  cmd->add_option("--parallel", o->parallel, "VMs at once in icount timing (default: as many as cores and memory allow)");
-  cmd->callback([&ctx, o] {
-    auto loaded = LoadScenarioForCli(o->file, ctx);
-    if (!loaded) {
-      ctx.exit_code = kExitBadInput;
-      return;
-    }
-    pipeline::RunOptions opts;
-    opts.dirs = ctx.Dirs();
-    opts.store_path = o->store ? std::filesystem::path(*o->store) : results::DefaultStorePath(opts.dirs.state);
-    opts.resume_run = o->resume;
-    opts.connect_uri = o->connect.value_or("");
-    opts.push_url = o->push;
-    if (o->textfile) opts.textfile_dir = *o->textfile;
-    opts.jobs = o->jobs;
-    opts.max_parallel_boots = o->parallel;
-    opts.color = isatty(STDOUT_FILENO);
-    auto result = pipeline::RunScenario(*(*loaded)->scenario, opts);
-    if (!result) {
-      std::cerr << "rfl-lab run: " << result.error().message << "\n";
-      ctx.exit_code = result.error().kind == Error::Kind::kInput ? kExitBadInput
-                      : CancelRequested()                        ? kExitInterrupted
-                                                                 : kExitLabFailure;
-      return;
-    }
-    std::cout << result->summary;
-    if (!result->message.empty()) std::cerr << "rfl-lab run: " << result->message << "\n";
-    std::cerr << fmt::format("run {} finished: exit {}; `rfl-lab report {}` for details (--format html|json|kcidb)\n",
-                             result->run_id, result->exit_code, result->run_id);
-    ctx.exit_code = result->exit_code;
-  });
+  cmd->add_option("-j,--jobs", o->jobs, "make -j for kernel builds (default: all cores)")->check(CLI::Range(0, 1024));
+  cmd->add_option("--parallel", o->parallel, "VMs at once in icount timing (default: as many as cores and memory allow)")
+      ->check(CLI::Range(0, 256));
+  cmd->callback([&ctx, o] { Run(*o, ctx); });
 }
 
 }  // namespace rfl::cli

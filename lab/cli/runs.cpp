@@ -6,7 +6,6 @@
 
 #include "lab/cli/commands.h"
 #include "lab/results/store.h"
-#include "lab/util/exit_codes.h"
 
 namespace rfl::cli {
 
@@ -26,17 +25,9 @@ void RegisterRunsCommand(CLI::App& app, CliContext& ctx) {
   cmd->callback([&ctx, opt] {
     auto store = results::OpenSqliteStore(opt->store.empty() ? results::DefaultStorePath(ctx.Dirs().state)
                                                                : std::filesystem::path(opt->store));
-    if (!store) {
-      std::cerr << fmt::format("rfl-lab: error: {}\n", store.error().message);
-      ctx.exit_code = kExitLabFailure;
-      return;
-    }
+    if (!store) return ctx.Fail(store.error());
     auto runs = (*store)->ListRuns(opt->scenario.empty() ? std::nullopt : std::optional(opt->scenario), opt->limit);
-    if (!runs) {
-      std::cerr << fmt::format("rfl-lab: error: {}\n", runs.error().message);
-      ctx.exit_code = kExitLabFailure;
-      return;
-    }
+    if (!runs) return ctx.Fail(runs.error());
     if (opt->json) {
       nlohmann::json out = nlohmann::json::array();
       for (const auto& r : *runs) {
@@ -53,7 +44,6 @@ void RegisterRunsCommand(CLI::App& app, CliContext& ctx) {
                        {"failed_boots", r.failed_boots}});
       }
       std::cout << out.dump(2) << "\n";
-      ctx.exit_code = kExitOk;
       return;
     }
     if (runs->empty()) {

@@ -6,7 +6,6 @@
 #include "exporters/prometheus/export.h"
 #include "lab/cli/commands.h"
 #include "lab/results/store.h"
-#include "lab/util/exit_codes.h"
 
 namespace rfl::cli {
 
@@ -28,12 +27,7 @@ void RegisterServeCommand(CLI::App& app, CliContext& ctx) {
                 << std::flush;
     };
     auto st = exporters::Serve(options);
-    if (!st) {
-      std::cerr << fmt::format("error: {}\n", st.error().message);
-      ctx.exit_code = st.error().kind == Error::Kind::kInput ? kExitBadInput : kExitLabFailure;
-      return;
-    }
-    ctx.exit_code = kExitOk;
+    if (!st) ctx.Fail(st.error());
   });
 }
 

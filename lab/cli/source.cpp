@@ -6,7 +6,6 @@
 
 #include "lab/cli/commands.h"
 #include "lab/kernel/source.h"
-#include "lab/util/exit_codes.h"
 
 namespace rfl::cli {
 
@@ -18,14 +17,12 @@ void RegisterSourceCommand(CLI::App& app, CliContext& ctx) {
   fetch->add_option("spec", *specs, "debian:linux-source-X.Y, path:DIR or tarball:FILE")->required();
   fetch->callback([&ctx, specs] {
     auto dirs = ctx.Dirs();
-    ctx.exit_code = kExitOk;
     for (const auto& spec : *specs) {
       auto source = kernel::ParseSourceSpec(spec);
       auto tree = source ? kernel::PrepareSource(*source, dirs.cache, DefaultRunner())
                          : Result<kernel::SourceTree>(std::unexpected(source.error()));
       if (!tree) {
-        std::cerr << "error: " << tree.error().message << "\n";
-        ctx.exit_code = std::max(ctx.exit_code, ExitCodeFor(tree.error()));
+        ctx.Fail(tree.error().Wrap(spec));
         continue;
       }
       std::cout << fmt::format("{}: Linux {} ({}) in {}\n", spec, tree->kernel_version, tree->id, tree->dir.string());

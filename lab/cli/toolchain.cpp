@@ -11,7 +11,6 @@
 #include "lab/scenario/model.h"
 #include "lab/toolchain/recipe.h"
 #include "lab/toolchain/toolchain.h"
-#include "lab/util/exit_codes.h"
 #include "lab/util/paths.h"
 
 namespace rfl::cli {
@@ -51,7 +50,6 @@ void RegisterToolchainCommand(CLI::App& app, CliContext& ctx) {
   auto* list = cmd->add_subcommand("list", "Recipes, and the rustc/bindgen/clang of each provisioned toolchain");
   list->callback([&ctx] {
     List(ctx.Dirs());
-    ctx.exit_code = kExitOk;
   });
 
   struct ProvisionOpts {
@@ -67,15 +65,10 @@ void RegisterToolchainCommand(CLI::App& app, CliContext& ctx) {
     toolchain::ProvisionOptions opts;
     opts.force = po->force;
     auto tc = toolchain::Provision(dirs.cache, dirs.data, po->name, DefaultRunner(), opts);
-    if (!tc) {
-      std::cerr << "error: " << tc.error().message << "\n";
-      ctx.exit_code = ExitCodeFor(tc.error());
-      return;
-    }
+    if (!tc) return ctx.Fail(tc.error());
     std::cout << fmt::format("{}: rustc {}, {}, {}, {}\n", tc->name, tc->versions.rustc, tc->versions.bindgen,
                              tc->versions.clang, tc->versions.rustfmt);
     if (!tc->is_host()) std::cout << fmt::format("rootfs: {}\n", tc->rootfs.string());
-    ctx.exit_code = kExitOk;
   });
 
   struct ShellOpts {
@@ -89,25 +82,13 @@ void RegisterToolchainCommand(CLI::App& app, CliContext& ctx) {
   shell->callback([&ctx, so] {
     auto dirs = ctx.Dirs();
     auto tc = toolchain::Provision(dirs.cache, dirs.data, so->name, DefaultRunner());
-    if (!tc) {
-      std::cerr << "error: " << tc.error().message << "\n";
-      ctx.exit_code = ExitCodeFor(tc.error());
-      return;
-    }
+    if (!tc) return ctx.Fail(tc.error());
     std::vector<toolchain::Mount> mounts;
     if (!so->source.empty()) {
       auto ks = kernel::ParseSourceSpec(so->source);
-      if (!ks) {
-        std::cerr << "error: --source " << ks.error().message << "\n";
-        ctx.exit_code = kExitBadInput;
-        return;
-      }
+      if (!ks) return ctx.Fail(ExitCode::kBadInput, "--source " + ks.error().message);
       auto src = kernel::PrepareSource(*ks, dirs.cache, DefaultRunner());
-      if (!src) {
-        std::cerr << "error: " << src.error().message << "\n";
-        ctx.exit_code = ExitCodeFor(src.error());
-        return;
-      }
+      if (!src) return ctx.Fail(src.error());
       mounts.push_back({src->dir, toolchain::kSourceMountPoint, false});
     }
     auto argv = toolchain::ShellArgv(*tc, mounts);
@@ -115,8 +96,7 @@ void RegisterToolchainCommand(CLI::App& app, CliContext& ctx) {
     for (auto& a : argv) cargv.push_back(a.data());
     cargv.push_back(nullptr);
     ::execvp(cargv[0], cargv.data());
-    std::cerr << fmt::format("error: cannot run {}: {}\n", argv[0], std::strerror(errno));
-    ctx.exit_code = kExitLabFailure;
+    ctx.Fail(ExitCode::kLabFailure, fmt::format("cannot run {}: {}", argv[0], std::strerror(errno)));
   });
 }
 

@@ -6,7 +6,6 @@
 #include "lab/cli/commands.h"
 #include "lab/cli/scenario_arg.h"
 #include "lab/scenario/plan.h"
-#include "lab/util/exit_codes.h"
 
 namespace rfl::cli {
 
@@ -15,23 +14,20 @@ void RegisterValidateCommand(CLI::App& app, CliContext& ctx) {
   auto files = std::make_shared<std::vector<std::string>>();
   cmd->add_option("files", *files, "Scenario YAML files")->required()->check(CLI::ExistingFile);
   cmd->callback([&ctx, files] {
-    int rc = kExitOk;
     for (const auto& f : *files) {
       auto loaded = LoadScenarioForCli(f, ctx);
       if (!loaded) {
-        rc = kExitBadInput;
+        ctx.Raise(ExitCode::kBadInput);
         continue;
       }
       auto plan = scenario::ExpandPlan(*(*loaded)->scenario);
       if (!plan) {
-        std::cerr << fmt::format("{}: error: {}\n", f, plan.error().message);
-        rc = std::max(rc, kExitLabFailure);
+        ctx.Fail(plan.error().Wrap(f));
         continue;
       }
       std::cout << fmt::format("{}: ok — {} variant(s), {} build(s), {} boot(s)\n", f,
                                (*loaded)->scenario->variants.size(), plan->builds.size(), plan->boots.size());
     }
-    ctx.exit_code = rc;
   });
 }
 

@@ -356,9 +356,10 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
     cmd.log_file = log;
     cmd.on_line = [&](std::string_view l) { progress.Line(l); };
     cmd.timeout = ctx.timeout;
+    cmd.stop = ctx.stop;
     auto r = runner.Run(cmd);
     if (!r) return Fail(r.error());
-    if (CancelRequested()) return FailAs(Error::Kind::kCancelled, "build cancelled");
+    if (ctx.stop.stop_requested()) return FailAs(Error::Kind::kCancelled, "build cancelled");
     return r;
   };
   auto finish_failed = [&](BuildOutcome o) {

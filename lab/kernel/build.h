@@ -28,6 +28,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <stop_token>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -37,6 +38,7 @@
 #include "lab/kernel/artifact.h"
 #include "lab/kernel/build_log.h"
 #include "lab/scenario/plan.h"
+#include "lab/util/cancel.h"
 #include "lab/util/process.h"
 #include "lab/util/result.h"
 
@@ -58,6 +60,9 @@ struct BuildContext {
   std::optional<bool> progress_tty;  // override terminal detection
   std::string label;                 // shown in progress: "quickstart/baseline x86_64"
   std::chrono::hours timeout{3};     // per make run
+  // make is killed and the build ends as cancelled when this stops: Ctrl-C
+  // by default; a run passes its own token.
+  std::stop_token stop = InterruptToken();
 };
 
 struct BuildFailure {

@@ -6,7 +6,6 @@
 
 #include "lab/image/initramfs.h"
 #include "lab/util/paths.h"
-#include "lab/vm/agent_stream.h"
 
 namespace rfl::pipeline {
 
@@ -24,44 +23,81 @@ std::vector<results::Sample> SamplesOf(const std::vector<agent::Record>& records
   return out;
 }
 
+Result<agent::Plan> AgentPlanFor(const std::vector<scenario::Workload>& workloads, std::string boot_id) {
+  agent::Plan plan;
+  plan.boot_id = std::move(boot_id);
+  for (const auto& w : workloads) {
+    auto params = agent::ParseWorkloadParams(w.name, w.params.dump());
+    if (!params) return FailAs(Error::Kind::kInput, "workload '{}': {}", w.name, params.error());
+    plan.workloads.push_back(agent::PlanWorkload{w.name, static_cast<int>(w.timeout.count()), std::move(*params)});
+  }
+  return plan;
+}
+
+namespace {
+
+// The workloads as the record keeps them: what the agent reported, and the
+// ones the lab skipped before booting.
+std::vector<results::WorkloadRun> WorkloadRuns(const std::vector<agent::Record>& records,
+                                               const std::vector<results::WorkloadRun>& skipped) {
+  std::vector<results::WorkloadRun> out = skipped;
+  for (const auto& r : records) {
+    if (const auto* w = std::get_if<agent::WorkloadResult>(&r.body)) {
+      out.push_back({w->workload, std::string(agent::StatusName(w->status)), w->reason, w->duration_s});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<BootJobOutput> RunBootJob(vm::Hypervisor& hv, const BootJob& job) {
   if (auto st = EnsureDir(job.boot_dir); !st) return std::unexpected(st.error());
-  auto plan = image::MakeAgentPlan(job.workloads, job.boot_id);
-  if (!plan) return std::unexpected(plan.error().Wrap("agent plan"));
-  auto initrd = image::BuildInitramfs(job.arch, *plan, job.cache_dir, job.boot_dir / "initramfs.cpio.gz");
-  if (!initrd) return std::unexpected(initrd.error().Wrap("initramfs"));
+  std::filesystem::path initrd;
+  if (job.initrd) {
+    initrd = *job.initrd;
+  } else {
+    auto plan = AgentPlanFor(job.workloads, job.boot_id);
+    if (!plan) return std::unexpected(plan.error().Wrap("agent plan"));
+    auto agent = job.agent_binary.value_or(image::AgentBinary(job.arch));
+    auto built = image::BuildInitramfsWithAgent(agent, *plan, job.cache_dir, job.boot_dir / "initramfs.cpio.gz");
+    if (!built) return std::unexpected(built.error().Wrap("initramfs"));
+    initrd = *built;
+  }
 
   vm::BootRequest req;
   req.arch = job.arch;
   req.kernel = job.kernel_image;
-  req.initrd = *initrd;
+  req.initrd = initrd;
   req.cmdline = job.boot.cmdline;
   // A panic restarts the guest at once, which ends the VM (on_reboot=destroy)
-  // instead of waiting for the deadline.
-  req.cmdline.push_back("panic=-1");
+  // instead of waiting for the deadline — unless the user chose otherwise.
+  bool has_panic = false;
+  for (const auto& w : req.cmdline) has_panic |= w.starts_with("panic=");
+  if (!has_panic) req.cmdline.push_back("panic=-1");
   req.memory_bytes = job.boot.memory_bytes;
   req.cpus = job.boot.cpus;
   req.accel = job.accel;
   req.timing = job.boot.timing;
   req.timeout = job.boot.timeout;
-  req.silence_timeout = std::min<std::chrono::milliseconds>(job.boot.timeout, std::chrono::seconds(60));
+  req.silence_timeout =
+      job.silence_timeout.value_or(std::min<std::chrono::milliseconds>(job.boot.timeout, std::chrono::seconds(60)));
   req.console_path = job.boot_dir / "console.log";
-  req.name_prefix = "rfl-lab-" + job.variant;
-  vm::AgentStream agent;
-  req.on_agent_line = [&](std::string_view line, vm::Seconds at) { agent.OnChannelLine(line, at); };
-  req.on_console_line = [&](std::string_view line, vm::Seconds at) { agent.OnConsoleLine(line, at); };
+  req.name_prefix = job.variant.empty() ? "rfl-lab" : "rfl-lab-" + job.variant;
+  req.stop = job.stop;
+  BootJobOutput out;
+  req.on_agent_line = [&](std::string_view line, vm::Seconds at) { out.agent.OnChannelLine(line, at); };
+  req.on_console_line = [&](std::string_view line, vm::Seconds at) { out.agent.OnConsoleLine(line, at); };
 
   double started = results::NowUnix();
   auto booted = hv.Boot(req);
   if (!booted) {
     if (booted.error().kind == Error::Kind::kCancelled) {
-      BootJobOutput out;
       out.cancelled = true;
       return out;
     }
     return std::unexpected(booted.error());
   }
-  BootJobOutput out;
   out.vm_result = *booted;
   if (booted->end == vm::EndReason::kCancelled) {
     out.cancelled = true;
@@ -70,7 +106,7 @@ Result<BootJobOutput> RunBootJob(vm::Hypervisor& hv, const BootJob& job) {
   std::string console = ReadFile(booted->console_path).value_or("");
   vm::ClassifyInput in;
   in.console = console;
-  in.agent = agent.Summary();
+  if (!job.initrd) in.agent = out.agent.Summary();
   in.end = booted->end;
   in.end_detail = booted->end_detail;
   in.allowed_warnings = job.allowed_warnings;
@@ -92,7 +128,8 @@ Result<BootJobOutput> RunBootJob(vm::Hypervisor& hv, const BootJob& job) {
   rec.console_path = booted->console_path.string();
   rec.started_unix = started;
   rec.ended_unix = results::NowUnix();
-  rec.samples = SamplesOf(agent.records(), *booted, agent.hello_at());
+  rec.samples = SamplesOf(out.agent.records(), *booted, out.agent.hello_at());
+  rec.workloads = WorkloadRuns(out.agent.records(), job.skipped);
   return out;
 }
 

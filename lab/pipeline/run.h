@@ -1,53 +1,70 @@
 #pragma once
-// `rfl-lab run`: the whole pipeline in one place.
+// `rfl-lab run` as a library: the executor of one planned run.
 //
-//   scenario ─ExpandPlan→ Plan ─BuildKernel→ artifacts ─RunBootJob→ BootRecords
-//        ─Store→ SQLite ─AnalyzeRun→ summary table, exit code ─export→ Prometheus
+//   Plan ─RunScheduler (decisions)─► builds on KernelBuilder, boots through
+//   RunBootJob on the Hypervisor ─► every build and boot in the Store
 //
-// Scheduling: builds run one after another (each uses every core); in icount
-// timing, boots of finished builds run meanwhile (guest time counts
-// instructions, so contention does not change the numbers), on up to
-// --parallel VMs capped by cores and memory; in wall timing, every build finishes first and the
-// boots then run alone, one at a time, in the plan's interleaved A B A B
-// order. A boot that fails when it was expected to pass is retried once and
-// both attempts are stored. With repeat {min, max}, rounds of boots are added
-// while a verdict is inconclusive. Ctrl-C stops at once: VMs and builds are
-// destroyed by their owners, the run is marked interrupted, and every stored
-// boot stays; `--resume RUN` continues with what is missing.
+// The run takes everything it touches (RunDeps): the real CLI passes the
+// kbuild builder, a libvirt hypervisor, the SQLite store and the Ctrl-C
+// token; unit tests pass fakes (tests/support/) and drive a whole run in
+// milliseconds. The decisions (order, retry, resume, extra rounds, how the
+// run ends) live in the single-threaded RunScheduler (scheduler.h); this
+// file only carries them out: one thread per running build or boot
+// (std::jthread), events back to the calling thread, which alone talks to
+// the scheduler and the store.
+//
+// Stopping: the run owns a stop_source chained to RunDeps::stop (Ctrl-C).
+// A lab error in a worker (libvirt, the store, a build that could not run)
+// stops that source — the run's other workers end, the run is `failed` —
+// without touching the process's Ctrl-C flag. Ctrl-C ends it as
+// `interrupted`. Either way every stored build and boot stays, and
+// `resume_run` continues with what is missing.
+//
+// Presentation (the summary table, exports) and the exit status belong to
+// the caller (lab/cli/run.cpp).
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
-#include <ostream>
+#include <stop_token>
 #include <string>
+#include <string_view>
 
-#include "lab/scenario/model.h"
+#include "lab/pipeline/builder.h"
+#include "lab/results/store.h"
+#include "lab/scenario/plan.h"
 #include "lab/util/paths.h"
 #include "lab/util/result.h"
+#include "lab/vm/hypervisor.h"
 
 namespace rfl::pipeline {
 
+struct RunDeps {
+  KernelBuilder& builder;
+  vm::Hypervisor& hypervisor;
+  results::Store& store;
+  std::stop_token stop;                             // Ctrl-C
+  std::function<void(std::string_view)> progress;  // one line per event; may be empty
+};
+
 struct RunOptions {
-  LabDirs dirs;
-  std::filesystem::path store_path;
-  std::string connect_uri;             // empty: the embedded driver under the state dir
-  std::optional<int64_t> resume_run;   // continue this run
-  int jobs = 0;                        // make -j (0: all cores)
-  int max_parallel_boots = 0;          // VMs at once in icount timing (0: as many as fit), capped by cores and memory
-  std::optional<std::string> push_url;
-  std::optional<std::filesystem::path> textfile_dir;
-  std::ostream* progress = nullptr;    // stderr when null
-  bool color = false;                  // summary table colours
+  LabDirs dirs;                                    // state: boot dirs, accel probe; cache: initramfs
+  std::optional<int64_t> resume_run;               // continue this run
+  int max_parallel_boots = 0;                      // VMs at once in icount timing (0: as many as fit)
+  std::optional<std::filesystem::path> agent_dir;  // <dir>/<arch>/rfl-agent instead of the built agents
 };
 
-struct RunOutcome {
+struct RunResult {
   int64_t run_id = 0;
-  int exit_code = 0;        // kExitOk, kExitFindings, kExitLabFailure, kExitInterrupted
-  std::string summary;      // the rendered table
-  std::string message;      // why the run stopped early, if it did
+  results::RunStatus status = results::RunStatus::kCompleted;  // completed | interrupted | failed
+  std::string message;  // why it stopped early, if it did
 };
 
-// Runs the scenario. An error means nothing could start (no store, no
-// hypervisor); failures after the run began are in RunOutcome.
-[[nodiscard]] Result<RunOutcome> RunScenario(const scenario::Scenario& scenario, const RunOptions& options);
+// Runs the plan. An error means the run could not start (the store refused
+// it, a resumed run is of another scenario); what happens after it began is
+// in RunResult and the store.
+[[nodiscard]] Result<RunResult> RunScenario(const scenario::Plan& plan, const RunDeps& deps,
+                                            const RunOptions& options);
 
 // How many VMs may run at once: cores, and memory with 512 MiB of headroom
 // per guest and 2 GiB for the host, at least 1.

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include "lab/report/report.h"
-#include "lab/util/exit_codes.h"
 
 namespace rfl::report {
 namespace {
@@ -41,7 +40,7 @@ std::optional<Format> ParseFormat(std::string_view s) {
 
 json ReportJson(const RunAnalysis& a) {
   json out;
-  out["schema"] = "rfl-lab-report/1";
+  out["schema"] = "rfl-lab-report/2";
   out["kind"] = a.runs.size() == 2 ? "compare" : "run";
   out["baseline"] = a.baseline;
   out["thresholds"] = {{"noise", a.thresholds.noise}, {"alpha", a.thresholds.alpha}};
@@ -181,7 +180,7 @@ json ReportJson(const RunAnalysis& a) {
   out["findings"] = {{"regressions", a.findings.regressions},
                      {"unexpected_build_failures", a.findings.unexpected_build_failures},
                      {"failed_boots", a.findings.failed_boots}};
-  out["exit_code"] = GateExitCode(a.findings);
+  out["has_findings"] = a.findings.Any();
   return out;
 }
 

@@ -15,7 +15,7 @@ namespace rfl::report {
 enum class Format { kTable, kJson, kHtml, kKcidb };
 std::optional<Format> ParseFormat(std::string_view s);  // "table" | "json" | "html" | "kcidb"
 
-// The report as JSON; "schema": "rfl-lab-report/1".
+// The report as JSON; "schema": "rfl-lab-report/2".
 nlohmann::json ReportJson(const results::RunAnalysis& analysis);
 
 // Plain text for a terminal; ANSI colours when `color`.

@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include "lab/results/store.h"
-#include "lab/util/exit_codes.h"
 
 namespace rfl::results {
 namespace {
@@ -338,7 +337,6 @@ RunAnalysis CompareRuns(const RunData& a, const RunData& b) {
   return out;
 }
 
-int GateExitCode(const Findings& findings) { return findings.Any() ? kExitFindings : kExitOk; }
 
 RepetitionAdvice NeedMoreRepetitions(const RunData& run, int min, int max) {
   RepetitionAdvice advice;

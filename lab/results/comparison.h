@@ -109,8 +109,6 @@ RunAnalysis CompareRuns(const RunData& a, const RunData& b);
 // The outcome cells of a run (one per variant × arch × toolchain × kernel).
 std::vector<OutcomeCell> OutcomeMatrix(const RunData& run);
 
-// Exit status for CI: kExitFindings when findings exist, else kExitOk.
-int GateExitCode(const Findings& findings);
 
 // Adaptive repetitions (scenario `repeat: {min, max}`).
 struct RepetitionAdvice {

@@ -90,6 +90,17 @@ struct Sample {
   std::map<std::string, std::string> labels;
 };
 
+// How one workload of a boot ended: what the agent reported (passed,
+// failed, skipped) or `skipped` by the lab before booting because the
+// kernel lacks what it needs (the reason names the missing Kconfig symbol).
+struct WorkloadRun {
+  std::string name;
+  std::string status;  // passed | failed | skipped
+  std::string reason;
+  double duration_s = 0;
+  bool operator==(const WorkloadRun&) const = default;
+};
+
 struct BootRecord {
   int64_t id = 0;          // assigned by the store
   std::string build_key;   // links to the run's BuildRecord with this key
@@ -107,6 +118,7 @@ struct BootRecord {
   double started_unix = 0;
   double ended_unix = 0;
   std::vector<Sample> samples;
+  std::vector<WorkloadRun> workloads;  // in plan order: skipped first, then as reported
 };
 
 // A whole run as reports need it.

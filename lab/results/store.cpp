@@ -98,6 +98,19 @@ CREATE TABLE samples (
 CREATE INDEX samples_by_boot ON samples (boot_id);
 CREATE INDEX samples_by_metric ON samples (workload, metric);
 )sql",
+    // 2: how each workload of a boot ended (passed, failed, or skipped — by
+    // the agent, or by the lab because the kernel lacks what it needs).
+    R"sql(
+CREATE TABLE workload_runs (
+  id INTEGER PRIMARY KEY,
+  boot_id INTEGER NOT NULL REFERENCES boots (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('passed', 'failed', 'skipped')),
+  reason TEXT NOT NULL,
+  duration_seconds REAL NOT NULL
+);
+CREATE INDEX workload_runs_by_boot ON workload_runs (boot_id);
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -367,6 +380,14 @@ class SqliteStore final : public Store {
       i.Bind(5, sample.value).Bind(6, LabelsKey(sample.labels));
       if (auto r = i.Run(); !r) return std::unexpected(r.error().Wrap("sample " + sample.metric));
     }
+    auto wl = Prepare("INSERT INTO workload_runs (boot_id, name, status, reason, duration_seconds) VALUES (?,?,?,?,?)");
+    if (!wl) return std::unexpected(wl.error());
+    for (const auto& w : boot.workloads) {
+      auto& i = **wl;
+      i.Reset();
+      i.Bind(1, boot_id).Bind(2, w.name).Bind(3, w.status).Bind(4, w.reason).Bind(5, w.duration_s);
+      if (auto r = i.Run(); !r) return std::unexpected(r.error().Wrap("workload " + w.name));
+    }
     return boot_id;
   }
 
@@ -582,6 +603,22 @@ class SqliteStore final : public Store {
         if (it == boot_index.end()) continue;
         data.boots[it->second].samples.push_back(
             Sample{s.Text(1), s.Text(2), s.Text(3), s.Real(4), StringMapFromJson(s.Text(5))});
+      }
+    }
+    {
+      auto st = Prepare(
+          "SELECT w.boot_id, w.name, w.status, w.reason, w.duration_seconds FROM workload_runs w "
+          "JOIN boots b ON b.id = w.boot_id WHERE b.run_id = ? ORDER BY w.id");
+      if (!st) return std::unexpected(st.error());
+      (*st)->Bind(1, run_id);
+      while (true) {
+        auto row = (*st)->Step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        auto& s = **st;
+        auto it = boot_index.find(s.Int(0));
+        if (it == boot_index.end()) continue;
+        data.boots[it->second].workloads.push_back(WorkloadRun{s.Text(1), s.Text(2), s.Text(3), s.Real(4)});
       }
     }
     return data;

@@ -81,7 +81,7 @@ class Store {
 };
 
 // The schema version this binary writes.
-inline constexpr int kStoreSchemaVersion = 1;
+inline constexpr int kStoreSchemaVersion = 2;
 
 // Opens (creating when missing, with its parent directory) a SQLite store and
 // migrates it to kStoreSchemaVersion.

@@ -109,6 +109,17 @@ const std::vector<WorkloadRule>& WorkloadRules() {
   return rules;
 }
 
+}  // namespace
+
+std::optional<Workload> DefaultWorkload(std::string_view name) {
+  for (const auto& r : WorkloadRules()) {
+    if (r.name == name) return Workload{r.name, r.defaults, std::chrono::seconds(r.default_timeout_s)};
+  }
+  return std::nullopt;
+}
+
+namespace {
+
 // Flags that only make sense on some architectures; the kernel's own Makefiles
 // pass them only there, and rustc rejects them for other targets.
 struct ArchOnlyFlag {

@@ -37,4 +37,9 @@ LoadedScenario ParseScenario(const std::string& display_name, const std::string&
 // Known workload names, in documentation order.
 const std::vector<std::string>& KnownWorkloads();
 
+// A workload with every parameter at its default, exactly as a scenario's
+// `- NAME` line gives it (rfl-lab boot --workload NAME); nullopt for an
+// unknown name.
+std::optional<Workload> DefaultWorkload(std::string_view name);
+
 }  // namespace rfl::scenario

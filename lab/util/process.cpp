@@ -203,7 +203,7 @@ Result<ProcessResult> RealProcessRunner::Run(const Command& cmd) {
   bool eof = false;
   char buf[65536];
   while (!eof) {
-    if (CancelRequested()) {
+    if (cmd.stop.stop_requested()) {
       child.Terminate();
       return FailAs(Error::Kind::kCancelled, "interrupted while running {}", cmd.argv[0]);
     }
@@ -252,9 +252,9 @@ Result<ProcessResult> RealProcessRunner::Run(const Command& cmd) {
   // Output closed: the child is exiting; bound the wait anyway.
   while (true) {
     auto remaining = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-    if (remaining.count() <= 0 || CancelRequested()) {
+    if (remaining.count() <= 0 || cmd.stop.stop_requested()) {
       child.Terminate();
-      if (CancelRequested()) return FailAs(Error::Kind::kCancelled, "interrupted while running {}", cmd.argv[0]);
+      if (cmd.stop.stop_requested()) return FailAs(Error::Kind::kCancelled, "interrupted while running {}", cmd.argv[0]);
       result.timed_out = true;
       break;
     }

@@ -8,11 +8,13 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
 #include <sys/types.h>
 
+#include "lab/util/cancel.h"
 #include "lab/util/result.h"
 
 namespace rfl {
@@ -30,6 +32,9 @@ struct Command {
   // Called for each complete output line (live progress).
   std::function<void(std::string_view)> on_line;
   std::optional<std::string> stdin_data;
+  // The child is killed (its whole process group) when this stops; by
+  // default on Ctrl-C, a run passes its own token (util/cancel.h).
+  std::stop_token stop = InterruptToken();
 };
 
 struct ProcessResult {

@@ -9,7 +9,8 @@
 #include <filesystem>
 #include <string>
 
-#include "lab/scenario/model.h"
+#include "lab/core/arch.h"
+#include "lab/core/boot_mode.h"
 #include "lab/util/result.h"
 #include "lab/vm/boot.h"
 #include "lab/vm/hypervisor.h"

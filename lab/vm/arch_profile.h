@@ -7,7 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "lab/scenario/model.h"
+#include "lab/core/arch.h"
+#include "lab/core/boot_mode.h"
 
 namespace rfl::vm {
 

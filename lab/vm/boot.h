@@ -7,11 +7,14 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "lab/scenario/model.h"
+#include "lab/core/arch.h"
+#include "lab/core/boot_mode.h"
+#include "lab/util/cancel.h"
 
 namespace rfl::vm {
 
@@ -49,6 +52,9 @@ struct BootRequest {
   std::function<void(std::string_view line, Seconds at)> on_console_line;
   // Name prefix of the transient domain (a unique suffix is added).
   std::string name_prefix = "rfl-lab";
+  // The VM is destroyed and Boot() returns kCancelled when this stops: Ctrl-C
+  // by default; a run passes its own token (util/cancel.h).
+  std::stop_token stop = InterruptToken();
 };
 
 // How the guest's run ended, as seen from the host.
@@ -57,7 +63,7 @@ enum class EndReason {
   kCrashed,       // libvirt reported a guest crash (pvpanic) or QEMU died
   kTimeout,       // ran past BootRequest::timeout
   kSilent,        // nothing printed for BootRequest::silence_timeout
-  kCancelled,     // Ctrl-C (CancelRequested)
+  kCancelled,     // BootRequest::stop (Ctrl-C, or the run stopped)
 };
 std::string_view EndReasonName(EndReason r);  // guest-stopped, crashed, timeout, silent, cancelled
 

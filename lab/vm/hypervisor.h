@@ -4,7 +4,7 @@
 // URI; by default the embedded driver, no daemon); unit tests may fake it.
 //
 // Guarantees of Boot(): the VM is destroyed on every exit path (return,
-// error, timeout, silence, Ctrl-C via CancelRequested()); every wait is
+// error, timeout, silence, BootRequest::stop); every wait is
 // bounded by BootRequest::timeout; the console file and the agent bytes are
 // complete when it returns. Boot() may be called from several threads at once
 // on one Hypervisor (one VM each).

@@ -337,7 +337,7 @@ Result<BootResult> LibvirtHypervisor::Boot(const BootRequest& req) {
   result.accel = req.accel;
   result.console_path = spec.console_path;
 
-  if (CancelRequested()) return FailAs(Error::Kind::kCancelled, "interrupted before booting {}", spec.name);
+  if (req.stop.stop_requested()) return FailAs(Error::Kind::kCancelled, "interrupted before booting {}", spec.name);
   // AUTODESTROY (the VM dies with the connection) where the driver has it;
   // the embedded driver does not, there the DomainHandle alone guarantees it.
   unsigned int flags = uri_.find("/embed") == std::string::npos ? VIR_DOMAIN_START_AUTODESTROY : 0;
@@ -423,7 +423,7 @@ Result<BootResult> LibvirtHypervisor::Boot(const BootRequest& req) {
       break;
     }
     auto now = Clock::now();
-    if (CancelRequested()) {
+    if (req.stop.stop_requested()) {
       result.end = EndReason::kCancelled;
       result.end_detail = "interrupted";
       break;

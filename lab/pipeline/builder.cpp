@@ -1,0 +1,15 @@
+#include "lab/pipeline/builder.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace rfl::pipeline {
+
+Result<kernel::BuildOutcome> KbuildBuilder::Build(const scenario::BuildSpec& spec, std::stop_token stop) {
+  kernel::BuildContext ctx = base_;
+  ctx.stop = std::move(stop);
+  ctx.label = fmt::format("{}/{} {}", scenario_name_, fmt::join(spec.variants, ","), ArchName(spec.arch));
+  return kernel::BuildKernel(spec, ctx);
+}
+
+}  // namespace rfl::pipeline

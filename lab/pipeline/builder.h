@@ -1,0 +1,35 @@
+#pragma once
+// The kernel-build boundary of a run. The real builder is kernel::BuildKernel
+// in the cache's stable trees; unit tests of the run use a fake
+// (tests/support/fake_builder.h) that returns scripted outcomes at once.
+#include <stop_token>
+
+#include "lab/kernel/build.h"
+#include "lab/scenario/plan.h"
+#include "lab/util/result.h"
+
+namespace rfl::pipeline {
+
+class KernelBuilder {
+ public:
+  virtual ~KernelBuilder() = default;
+  // Builds one build of the plan (or finds it cached). A failed kernel
+  // build is a BuildOutcome (a finding); an error means the lab could not
+  // work, or `stop` ended it (Kind::kCancelled).
+  [[nodiscard]] virtual Result<kernel::BuildOutcome> Build(const scenario::BuildSpec& spec, std::stop_token stop) = 0;
+};
+
+// kernel::BuildKernel with `base` (cache, data dir, jobs, progress) for
+// every build; the label names the scenario, variants and arch.
+class KbuildBuilder final : public KernelBuilder {
+ public:
+  KbuildBuilder(kernel::BuildContext base, std::string scenario_name)
+      : base_(std::move(base)), scenario_name_(std::move(scenario_name)) {}
+  [[nodiscard]] Result<kernel::BuildOutcome> Build(const scenario::BuildSpec& spec, std::stop_token stop) override;
+
+ private:
+  kernel::BuildContext base_;
+  std::string scenario_name_;
+};
+
+}  // namespace rfl::pipeline

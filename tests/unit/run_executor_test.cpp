@@ -1,0 +1,323 @@
+// Whole runs through pipeline::RunScenario with a fake builder, a fake
+// hypervisor and a real SQLite store in a temporary directory: what is
+// stored, in which order, and how the run ends. Milliseconds per run.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "lab/pipeline/run.h"
+#include "lab/util/cancel.h"
+#include "tests/support/run_fakes.h"
+
+namespace rfl::test {
+namespace {
+namespace fs = std::filesystem;
+
+const char* kTwoVariants = R"(name: fake
+kernel: {source: debian:linux-source-7.3, fragments: [rust]}
+toolchains: [host]
+arches: [x86_64]
+variants:
+  baseline: {}
+  ibt: {rustflags: [-Zcf-protection=branch]}
+  c-binder: {kconfig: {ANDROID_BINDER_IPC: y}}
+boot: {accel: tcg, timing: icount}
+repeat: {min: 2, max: 2}
+)";
+
+struct Ran {
+  Result<pipeline::RunResult> result;
+  std::vector<std::string> log;
+};
+
+Ran RunWith(RunFixture& f, pipeline::KernelBuilder& builder, vm::Hypervisor& hv, std::stop_token stop = {},
+            std::optional<int64_t> resume = {}) {
+  Ran ran{std::unexpected(Error{}), {}};
+  std::mutex mu;
+  pipeline::RunDeps deps{builder, hv, f.store(), stop, [&](std::string_view l) {
+                           std::lock_guard lock(mu);
+                           ran.log.emplace_back(l);
+                         }};
+  pipeline::RunOptions options;
+  options.dirs = f.dirs();
+  options.resume_run = resume;
+  options.max_parallel_boots = 1;
+  options.agent_dir = f.agent_dir();
+  ran.result = pipeline::RunScenario(f.plan(), deps, options);
+  return ran;
+}
+
+std::vector<std::string> StoredBoots(results::Store& store, int64_t run) {
+  std::vector<std::string> out;
+  auto data = store.LoadRun(run);
+  EXPECT_TRUE(data.has_value());
+  if (!data) return out;
+  for (const auto& b : data->boots) {
+    out.push_back(fmt::format("{}#{}a{}:{}", b.variant, b.repetition, b.attempt, BootOutcomeName(b.outcome)));
+  }
+  return out;
+}
+
+std::string Joined(const std::vector<std::string>& v) { return fmt::format("{}", fmt::join(v, "\n")); }
+
+// Entries equal to `s` (exact) or starting with it.
+long Count(const std::vector<std::string>& v, const std::string& s, bool exact) {
+  return std::count_if(v.begin(), v.end(), [&](const std::string& e) { return exact ? e == s : e.starts_with(s); });
+}
+
+TEST(RunExecutor, RunsEveryCellInterleavedAndStoresEveryBoot) {
+  RunFixture f(kTwoVariants);
+  FakeBuilder builder(f.root() / "images");
+  FakeHypervisor hv([](const vm::BootRequest&, const std::string&, int) { return PassingBoot({{"round_trip_p50", 1e-5}}); });
+  auto ran = RunWith(f, builder, hv);
+  ASSERT_TRUE(ran.result.has_value()) << ran.result.error().message;
+  EXPECT_EQ(ran.result->status, results::RunStatus::kCompleted) << Joined(ran.log);
+  EXPECT_EQ(builder.built(), (std::vector<std::string>{"baseline", "ibt", "c-binder"}));
+  auto started = hv.started();
+  std::sort(started.begin(), started.end());
+  EXPECT_EQ(started, (std::vector<std::string>{"baseline", "baseline", "c-binder", "c-binder", "ibt", "ibt"}));
+  auto stored = StoredBoots(f.store(), ran.result->run_id);
+  EXPECT_EQ(stored.size(), 6u);
+  auto data = f.store().LoadRun(ran.result->run_id);
+  ASSERT_TRUE(data.has_value());
+  EXPECT_EQ(data->run.status, results::RunStatus::kCompleted);
+  for (const auto& b : data->boots) {
+    EXPECT_EQ(b.samples.size(), 3u) << "the agent's sample and the two host milestones";
+    EXPECT_TRUE(fs::exists(b.console_path)) << b.console_path;
+    ASSERT_EQ(b.workloads.size(), 1u);
+    EXPECT_EQ(b.workloads[0].status, "passed");
+  }
+  EXPECT_NE(Joined(ran.log).find("[boot 6/6]"), std::string::npos) << Joined(ran.log);
+}
+
+TEST(RunExecutor, WallTimingBootsOnlyAfterEveryBuildInABABOrder) {
+  std::string yaml = kTwoVariants;
+  yaml.replace(yaml.find("timing: icount"), 14, "timing: wall");
+  RunFixture f(yaml);
+  std::mutex mu;
+  std::vector<std::string> timeline;
+  FakeBuilder builder(f.root() / "images", [&](const scenario::BuildSpec& spec, std::stop_token) {
+    std::lock_guard lock(mu);
+    timeline.push_back("build " + spec.variants[0]);
+    return Result<kernel::BuildOutcome>(BuiltOutcome(spec, f.root() / "images"));
+  });
+  FakeHypervisor hv([&](const vm::BootRequest&, const std::string& variant, int) {
+    std::lock_guard lock(mu);
+    timeline.push_back("boot " + variant);
+    return PassingBoot();
+  });
+  auto ran = RunWith(f, builder, hv);
+  ASSERT_TRUE(ran.result.has_value());
+  EXPECT_EQ(timeline, (std::vector<std::string>{"build baseline", "build ibt", "build c-binder", "boot baseline",
+                                                "boot ibt", "boot c-binder", "boot baseline", "boot ibt",
+                                                "boot c-binder"}));
+}
+
+TEST(RunExecutor, IcountBootsRunWhileTheNextBuildCompiles) {
+  RunFixture f(kTwoVariants);
+  std::atomic<bool> boot_started{false};
+  std::atomic<bool> overlapped{false};
+  FakeBuilder builder(f.root() / "images", [&](const scenario::BuildSpec& spec, std::stop_token) {
+    if (spec.variants[0] == "ibt") {
+      // Hold the second build until a boot of the first has started.
+      for (int i = 0; i < 500 && !boot_started; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      overlapped = boot_started.load();
+    }
+    return Result<kernel::BuildOutcome>(BuiltOutcome(spec, f.root() / "images"));
+  });
+  FakeHypervisor hv([&](const vm::BootRequest&, const std::string&, int) {
+    boot_started = true;
+    return PassingBoot();
+  });
+  auto ran = RunWith(f, builder, hv);
+  ASSERT_TRUE(ran.result.has_value());
+  EXPECT_TRUE(overlapped) << "a boot of the first build started while the second build ran";
+}
+
+TEST(RunExecutor, AFailedBootIsRetriedOnceAndBothAttemptsAreKeptWithTheirOwnConsoles) {
+  RunFixture f(kTwoVariants);
+  FakeBuilder builder(f.root() / "images");
+  std::atomic<bool> panicked{false};
+  FakeHypervisor hv([&](const vm::BootRequest&, const std::string& variant, int) {
+    return variant == "ibt" && !panicked.exchange(true) ? PanickingBoot() : PassingBoot();
+  });
+  auto ran = RunWith(f, builder, hv);
+  ASSERT_TRUE(ran.result.has_value());
+  auto stored = StoredBoots(f.store(), ran.result->run_id);
+  EXPECT_EQ(Count(stored, "ibt#0a0:", false), 1) << Joined(stored);
+  EXPECT_EQ(Count(stored, "ibt#0a1:passed", true), 1) << Joined(stored);
+  EXPECT_EQ(stored.size(), 7u) << Joined(stored);
+  auto data = f.store().LoadRun(ran.result->run_id);
+  std::set<std::string> consoles;
+  for (const auto& b : data->boots) {
+    EXPECT_TRUE(fs::exists(b.console_path));
+    consoles.insert(b.console_path);
+  }
+  EXPECT_EQ(consoles.size(), data->boots.size()) << "every attempt has its own console";
+  std::string log = Joined(ran.log);
+  EXPECT_NE(log.find("will retry"), std::string::npos) << log;
+  EXPECT_NE(log.find("retry of #"), std::string::npos) << log;
+}
+
+TEST(RunExecutor, AnExpectedBootFailureIsNotRetried) {
+  std::string yaml = kTwoVariants;
+  yaml.replace(yaml.find("ibt: {rustflags: [-Zcf-protection=branch]}"), 42,
+               "ibt: {rustflags: [-Zcf-protection=branch], expect: boot-failure}");
+  RunFixture f(yaml);
+  FakeBuilder builder(f.root() / "images");
+  FakeHypervisor hv([](const vm::BootRequest&, const std::string& variant, int) {
+    return variant == "ibt" ? PanickingBoot() : PassingBoot();
+  });
+  auto ran = RunWith(f, builder, hv);
+  ASSERT_TRUE(ran.result.has_value());
+  auto stored = StoredBoots(f.store(), ran.result->run_id);
+  EXPECT_EQ(stored.size(), 6u) << Joined(stored);
+}
+
+TEST(RunExecutor, ALabErrorEndsTheRunAsFailedKeepsWhatWasStoredAndLeavesCtrlCAlone) {
+  ResetCancelForTesting();
+  RunFixture f(kTwoVariants);
+  FakeBuilder builder(f.root() / "images");
+  FakeHypervisor hv([](const vm::BootRequest&, const std::string&, int call) {
+    ScriptedBoot b = PassingBoot();
+    if (call == 2) b.error = Error{Error::Kind::kInternal, "libvirt: connection lost"};
+    return b;
+  });
+  auto ran = RunWith(f, builder, hv);
+  ASSERT_TRUE(ran.result.has_value());
+  EXPECT_EQ(ran.result->status, results::RunStatus::kFailed);
+  EXPECT_NE(ran.result->message.find("libvirt: connection lost"), std::string::npos) << ran.result->message;
+  EXPECT_EQ(StoredBoots(f.store(), ran.result->run_id).size(), 2u) << "the two boots before the error are kept";
+  EXPECT_EQ(hv.started().size(), 3u) << "no boot starts after the error";
+  auto data = f.store().LoadRun(ran.result->run_id);
+  EXPECT_EQ(data->run.status, results::RunStatus::kFailed);
+  EXPECT_FALSE(CancelRequested()) << "a worker's error must not look like Ctrl-C to the rest of the process";
+}
+
+TEST(RunExecutor, CtrlCEndsTheRunAsInterruptedAndResumeFinishesIt) {
+  RunFixture f(kTwoVariants);
+  FakeBuilder builder(f.root() / "images");
+  std::stop_source ctrl_c;
+  FakeHypervisor hv([&](const vm::BootRequest&, const std::string&, int call) {
+    ScriptedBoot b = PassingBoot();
+    if (call == 3) {
+      b.on_start = [&] { ctrl_c.request_stop(); };
+      b.block_until_stopped = true;
+    }
+    return b;
+  });
+  auto ran = RunWith(f, builder, hv, ctrl_c.get_token());
+  ASSERT_TRUE(ran.result.has_value());
+  EXPECT_EQ(ran.result->status, results::RunStatus::kInterrupted);
+  EXPECT_NE(ran.result->message.find("--resume"), std::string::npos);
+  int64_t run = ran.result->run_id;
+  EXPECT_EQ(StoredBoots(f.store(), run).size(), 3u) << "the interrupted boot is not stored";
+
+  FakeHypervisor hv2([](const vm::BootRequest&, const std::string&, int) { return PassingBoot(); });
+  auto resumed = RunWith(f, builder, hv2, {}, run);
+  ASSERT_TRUE(resumed.result.has_value()) << resumed.result.error().message;
+  EXPECT_EQ(resumed.result->status, results::RunStatus::kCompleted);
+  EXPECT_EQ(hv2.started().size(), 3u) << "only what was missing";
+  EXPECT_EQ(StoredBoots(f.store(), run).size(), 6u);
+}
+
+// The resume bug: a resumed repetition with one failed attempt got two more
+// attempts, attempt 0 was stored twice, and the first attempt's stored
+// console was deleted by the second boot in the same directory.
+TEST(RunExecutor, AResumedFailedAttemptGetsOneRetryWithTheNextNumberAndItsOwnConsole) {
+  RunFixture f(kTwoVariants);
+  FakeBuilder builder(f.root() / "images");
+  std::stop_source ctrl_c;
+  FakeHypervisor hv([&](const vm::BootRequest&, const std::string& variant, int) {
+    if (variant == "baseline") return PassingBoot();
+    ScriptedBoot b = PanickingBoot();
+    b.on_start = [&] { ctrl_c.request_stop(); };  // Ctrl-C while ibt#0's first attempt runs
+    return b;
+  });
+  auto ran = RunWith(f, builder, hv, ctrl_c.get_token());
+  ASSERT_TRUE(ran.result.has_value());
+  int64_t run = ran.result->run_id;
+  auto before = StoredBoots(f.store(), run);
+  ASSERT_EQ(Count(before, "ibt#0a0:", false), 1) << Joined(before);
+  std::string first_console;
+  auto first_run = f.store().LoadRun(run);
+  ASSERT_TRUE(first_run.has_value());
+  for (const auto& b : first_run->boots) {
+    if (b.variant == "ibt") first_console = b.console_path;
+  }
+
+  FakeHypervisor hv2([](const vm::BootRequest&, const std::string& variant, int) {
+    return variant == "ibt" ? PanickingBoot() : PassingBoot();
+  });
+  auto resumed = RunWith(f, builder, hv2, {}, run);
+  ASSERT_TRUE(resumed.result.has_value());
+  auto after = StoredBoots(f.store(), run);
+  EXPECT_EQ(Count(after, "ibt#0a0:", false), 1) << Joined(after);
+  EXPECT_EQ(Count(after, "ibt#0a1:", false), 1) << Joined(after);
+  EXPECT_EQ(Count(after, "ibt#0", false), 2) << "exactly one retry after the resume: " << Joined(after);
+  EXPECT_TRUE(fs::exists(first_console)) << "the first attempt's console is still where its row points: "
+                                         << first_console;
+}
+
+TEST(RunExecutor, ExtraRoundsAreAddedWhileVerdictsAreInconclusiveUpToTheMaximum) {
+  std::string yaml = kTwoVariants;
+  yaml.replace(yaml.find("repeat: {min: 2, max: 2}"), 24, "repeat: {min: 5, max: 7}");
+  RunFixture f(yaml);
+  FakeBuilder builder(f.root() / "images");
+  // Overlapping, shifting samples: never a clear verdict.
+  std::atomic<int> n{0};
+  FakeHypervisor hv([&](const vm::BootRequest&, const std::string&, int) {
+    int i = n++;
+    return PassingBoot({{"round_trip_p50", 1e-5 * (1.0 + 0.3 * ((i * 7) % 5) / 5.0)}});
+  });
+  auto ran = RunWith(f, builder, hv);
+  ASSERT_TRUE(ran.result.has_value());
+  auto stored = StoredBoots(f.store(), ran.result->run_id);
+  EXPECT_EQ(stored.size(), 21u) << "7 rounds of 3 cells, never more: " << Joined(ran.log);
+  EXPECT_NE(Joined(ran.log).find("adding repetition 7"), std::string::npos) << Joined(ran.log);
+  EXPECT_EQ(Joined(ran.log).find("adding repetition 8"), std::string::npos);
+}
+
+TEST(RunExecutor, AFailedBuildIsStoredItsCellsGetNoBootsAndTheRunGoesOn) {
+  RunFixture f(kTwoVariants);
+  FakeBuilder builder(f.root() / "images", [&](const scenario::BuildSpec& spec, std::stop_token) {
+    if (spec.variants[0] == "c-binder") {
+      return Result<kernel::BuildOutcome>(
+          FailedOutcome(spec, kernel::FailureClass::kKconfigUnmet, "kconfig-unmet: CONFIG_ANDROID_BINDER_IPC"));
+    }
+    return Result<kernel::BuildOutcome>(BuiltOutcome(spec, f.root() / "images"));
+  });
+  FakeHypervisor hv([](const vm::BootRequest&, const std::string&, int) { return PassingBoot(); });
+  auto ran = RunWith(f, builder, hv);
+  ASSERT_TRUE(ran.result.has_value());
+  EXPECT_EQ(ran.result->status, results::RunStatus::kCompleted);
+  auto data = f.store().LoadRun(ran.result->run_id);
+  EXPECT_EQ(data->builds.size(), 3u);
+  EXPECT_EQ(StoredBoots(f.store(), ran.result->run_id).size(), 4u);
+  EXPECT_NE(Joined(ran.log).find("[boot 4/4]"), std::string::npos) << Joined(ran.log);
+}
+
+TEST(RunExecutor, ResumingARunOfAnotherScenarioIsBadInput) {
+  RunFixture f(kTwoVariants);
+  FakeBuilder builder(f.root() / "images");
+  FakeHypervisor hv([](const vm::BootRequest&, const std::string&, int) { return PassingBoot(); });
+  auto ran = RunWith(f, builder, hv);
+  ASSERT_TRUE(ran.result.has_value());
+  RunFixture other(std::string(kTwoVariants) + "description: another text\n");
+  pipeline::RunDeps deps{builder, hv, f.store(), {}, {}};
+  pipeline::RunOptions options;
+  options.dirs = f.dirs();
+  options.resume_run = ran.result->run_id;
+  auto r = pipeline::RunScenario(other.plan(), deps, options);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().kind, Error::Kind::kInput);
+}
+
+}  // namespace
+}  // namespace rfl::test
