@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "images/agent/workload_schema.h"
+
 namespace rfl::agent {
 namespace {
 
@@ -20,112 +22,37 @@ std::expected<void, std::string> OnlyKeys(const json& obj, std::initializer_list
   return {};
 }
 
-std::expected<std::vector<std::string>, std::string> StringList(const json& obj, const char* key,
-                                                                std::vector<std::string> fallback) {
-  auto it = obj.find(key);
-  if (it == obj.end()) return fallback;
-  if (!it->is_array()) return Err(std::string("'") + key + "' must be a list of strings");
-  std::vector<std::string> out;
-  for (const auto& v : *it) {
-    if (!v.is_string()) return Err(std::string("'") + key + "' must be a list of strings");
-    out.push_back(v.get<std::string>());
-  }
-  return out;
+std::string Describe(const ParamProblem& p) {
+  if (p.param.empty()) return p.message;
+  std::string where = "'" + p.param + "'";
+  if (p.index) where += "[" + std::to_string(*p.index) + "]";
+  return p.message.starts_with("unknown key") ? p.message : where + " " + p.message;
 }
 
-template <typename T>
-std::expected<T, std::string> Integer(const json& obj, const char* key, T fallback, T min, T max) {
-  auto it = obj.find(key);
-  if (it == obj.end()) return fallback;
-  if (!it->is_number_integer()) return Err(std::string("'") + key + "' must be an integer");
-  auto v = it->get<int64_t>();
-  if (v < static_cast<int64_t>(min) || v > static_cast<int64_t>(max)) {
-    return Err(std::string("'") + key + "' must be between " + std::to_string(min) + " and " +
-               std::to_string(max));
-  }
-  return static_cast<T>(v);
-}
-
-// An optional string key with two allowed values; `fallback` when absent.
-std::expected<std::string, std::string> OneOf(const json& obj, const char* key, const std::string& fallback,
-                                              const char* a, const char* b) {
-  auto it = obj.find(key);
-  if (it == obj.end()) return fallback;
-  if (!it->is_string() || (*it != a && *it != b)) {
-    return Err(std::string("'") + key + "' must be \"" + a + "\" or \"" + b + "\"");
-  }
-  return it->get<std::string>();
-}
-
-#define TRY_ASSIGN(dst, expr)                        \
-  do {                                               \
-    auto tmp_ = (expr);                              \
-    if (!tmp_) return Err(std::move(tmp_.error()));  \
-    dst = std::move(*tmp_);                          \
-  } while (0)
-
-std::expected<WorkloadParams, std::string> ParseParams(std::string_view name, const json& p) {
-  if (!p.is_object()) return Err("params must be an object");
-  if (name == "boot") {
-    if (auto ok = OnlyKeys(p, {}); !ok) return Err(ok.error());
-    return BootParams{};
-  }
-  if (name == "rust-samples") {
-    if (auto ok = OnlyKeys(p, {"expect"}); !ok) return Err(ok.error());
-    RustSamplesParams r;
-    TRY_ASSIGN(r.expect, StringList(p, "expect", DefaultRustSampleLines()));
-    return r;
-  }
+// The typed params from params the schema has normalized (every key present,
+// every value checked), so nothing here decides a range or a default.
+WorkloadParams Typed(std::string_view name, const json& p) {
+  if (name == "rust-samples") return RustSamplesParams{p["expect"].get<std::vector<std::string>>()};
   if (name == "binder") {
-    if (auto ok = OnlyKeys(p, {"payloads", "iterations", "warmup", "sched"}); !ok) return Err(ok.error());
-    BinderParams b;
-    if (auto it = p.find("payloads"); it != p.end()) {
-      if (!it->is_array() || it->empty()) return Err("'payloads' must be a non-empty list of byte counts");
-      b.payloads.clear();
-      for (const auto& v : *it) {
-        if (!v.is_number_unsigned() || v.get<uint64_t>() > (1u << 20)) {
-          return Err("'payloads' entries must be integers from 0 to 1048576");
-        }
-        b.payloads.push_back(v.get<uint64_t>());
-      }
-    }
-    TRY_ASSIGN(b.iterations, Integer<int>(p, "iterations", b.iterations, 1, 10'000'000));
-    TRY_ASSIGN(b.warmup, Integer<int>(p, "warmup", b.warmup, 0, 10'000'000));
-    TRY_ASSIGN(b.sched, OneOf(p, "sched", b.sched, "other", "fifo"));
-    return b;
+    return BinderParams{p["payloads"].get<std::vector<uint64_t>>(), p["iterations"].get<int>(),
+                        p["warmup"].get<int>(), p["sched"].get<std::string>()};
   }
   if (name == "block") {
-    if (auto ok = OnlyKeys(p, {"devices", "pattern", "block_size", "ios", "size_mib", "sched"}); !ok) {
-      return Err(ok.error());
-    }
-    BlockParams b;
-    TRY_ASSIGN(b.devices, StringList(p, "devices", b.devices));
-    for (const auto& d : b.devices) {
-      if (d != "rnull" && d != "null_blk") return Err("unknown block device '" + d + "' (rnull, null_blk)");
-    }
-    TRY_ASSIGN(b.pattern, OneOf(p, "pattern", b.pattern, "randread", "read"));
-    TRY_ASSIGN(b.block_size, Integer<uint32_t>(p, "block_size", b.block_size, 512, 65536));
-    if ((b.block_size & (b.block_size - 1)) != 0) return Err("'block_size' must be a power of two");
-    TRY_ASSIGN(b.ios, Integer<int>(p, "ios", b.ios, 1, 100'000'000));
-    TRY_ASSIGN(b.size_mib, Integer<uint64_t>(p, "size_mib", b.size_mib, 1, 1 << 20));
-    TRY_ASSIGN(b.sched, OneOf(p, "sched", b.sched, "other", "fifo"));
-    return b;
+    return BlockParams{p["devices"].get<std::vector<std::string>>(), p["pattern"].get<std::string>(),
+                       p["block_size"].get<uint32_t>(),           p["ios"].get<int>(),
+                       p["size_mib"].get<uint64_t>(),             p["sched"].get<std::string>()};
   }
-  if (name == "kunit") {
-    if (auto ok = OnlyKeys(p, {"suites"}); !ok) return Err(ok.error());
-    KunitParams k;
-    TRY_ASSIGN(k.suites, StringList(p, "suites", {}));
-    return k;
-  }
-  if (name == "command") {
-    if (auto ok = OnlyKeys(p, {"argv", "expect_exit"}); !ok) return Err(ok.error());
-    CommandParams c;
-    TRY_ASSIGN(c.argv, StringList(p, "argv", {}));
-    if (c.argv.empty() || c.argv[0].empty()) return Err("'argv' must name a program");
-    TRY_ASSIGN(c.expect_exit, Integer<int>(p, "expect_exit", 0, 0, 255));
-    return c;
-  }
-  return Err("unknown workload '" + std::string(name) + "'");
+  if (name == "kunit") return KunitParams{p["suites"].get<std::vector<std::string>>()};
+  if (name == "command") return CommandParams{p["argv"].get<std::vector<std::string>>(), p["expect_exit"].get<int>()};
+  return BootParams{};
+}
+
+std::expected<WorkloadParams, std::string> ParseParams(std::string_view name, const json& p) {
+  const WorkloadSpec* spec = FindWorkload(name);
+  if (!spec) return Err("unknown workload '" + std::string(name) + "'");
+  auto normalized = NormalizeParams(*spec, p);
+  if (!normalized) return Err(Describe(normalized.error()));
+  return Typed(name, *normalized);
 }
 
 struct ParamsToJson {
@@ -147,17 +74,17 @@ struct ParamsToJson {
 }  // namespace
 
 const std::vector<std::string>& DefaultRustSampleLines() {
-  // samples/rust/rust_minimal.rs and rust_print_main.rs print these at init.
-  static const std::vector<std::string> kLines = {
-      "rust_minimal: Rust minimal sample (init)",
-      "rust_print: Rust printing macros sample (init)",
-  };
+  static const std::vector<std::string> kLines =
+      FindWorkload("rust-samples")->Param("expect")->default_value.get<std::vector<std::string>>();
   return kLines;
 }
 
 const std::vector<std::string>& KnownWorkloads() {
-  static const std::vector<std::string> kNames = {"boot",  "rust-samples", "binder", "block",
-                                                  "kunit", "command"};
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> v;
+    for (const auto& w : WorkloadSchema()) v.push_back(w.name);
+    return v;
+  }();
   return kNames;
 }
 
@@ -196,9 +123,15 @@ std::expected<Plan, std::string> ParsePlan(std::string_view text) {
     PlanWorkload pw;
     pw.name = n->get<std::string>();
     where += " (" + pw.name + ")";
-    auto timeout = Integer<int>(item, "timeout_s", 60, 1, 24 * 3600);
-    if (!timeout) return Err(where + ": " + timeout.error());
-    pw.timeout_s = *timeout;
+    const WorkloadSpec* spec = FindWorkload(pw.name);
+    pw.timeout_s = spec ? spec->default_timeout_s : 60;
+    if (auto t = item.find("timeout_s"); t != item.end()) {
+      if (!t->is_number_integer() || *t < kMinWorkloadTimeoutS || *t > kMaxWorkloadTimeoutS) {
+        return Err(where + ": 'timeout_s' must be between " + std::to_string(kMinWorkloadTimeoutS) + " and " +
+                   std::to_string(kMaxWorkloadTimeoutS));
+      }
+      pw.timeout_s = t->get<int>();
+    }
     auto params_it = item.find("params");
     auto params = ParseParams(pw.name, params_it == item.end() ? json::object() : *params_it);
     if (!params) return Err(where + ": " + params.error());

@@ -7,8 +7,10 @@
 //   {"version":1, "boot_id":"…",
 //    "workloads":[{"name":"binder","timeout_s":60,"params":{…}}, …]}
 //
-// Parameters are validated per workload and defaults filled in; an error
-// names the workload index and the field.
+// Parameters are validated and defaults filled in by the one workload schema
+// (workload_schema.h) the lab's validator uses too; an error names the
+// workload index and the field. The structs below hold normalized values
+// only: their defaults live in the schema, not here.
 #include <cstdint>
 #include <expected>
 #include <string>
@@ -30,21 +32,21 @@ struct RustSamplesParams {
 const std::vector<std::string>& DefaultRustSampleLines();
 
 struct BinderParams {
-  std::vector<uint64_t> payloads{0, 4096, 65535, 65536, 65537};
-  int iterations = 2000;
-  int warmup = 100;
+  std::vector<uint64_t> payloads;
+  int iterations = 0;
+  int warmup = 0;
   // Scheduling policy of the client and server: "other" (SCHED_OTHER, as
   // binderThroughputTest) or "fifo" (SCHED_FIFO, as schd-dbg -fifo).
-  std::string sched = "other";
+  std::string sched;
 };
 
 struct BlockParams {
-  std::vector<std::string> devices{"rnull", "null_blk"};
-  std::string pattern = "randread";  // randread | read
-  uint32_t block_size = 4096;
-  int ios = 20000;
-  uint64_t size_mib = 1024;  // device capacity to create
-  std::string sched = "other";  // "other" | "fifo", as for binder
+  std::vector<std::string> devices;  // rnull, null_blk
+  std::string pattern;               // randread | read
+  uint32_t block_size = 0;
+  int ios = 0;
+  uint64_t size_mib = 0;  // device capacity to create
+  std::string sched;      // "other" | "fifo", as for binder
 };
 
 struct KunitParams {

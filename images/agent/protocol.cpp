@@ -7,6 +7,21 @@
 #include <nlohmann/json.hpp>
 
 namespace rfl::agent {
+
+std::string_view UnitName(Unit u) {
+  switch (u) {
+    case Unit::kSeconds: return "seconds";
+    case Unit::kOpsPerSecond: return "ops_per_second";
+    case Unit::kCount: return "count";
+    case Unit::kBytes: return "bytes";
+  }
+  return "?";
+}
+
+const std::vector<Unit>& AllUnits() {
+  static const std::vector<Unit> all = {Unit::kSeconds, Unit::kOpsPerSecond, Unit::kCount, Unit::kBytes};
+  return all;
+}
 namespace {
 
 using nlohmann::json;

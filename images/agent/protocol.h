@@ -44,6 +44,13 @@ struct Hello {
   bool operator==(const Hello&) const = default;
 };
 
+// The units a sample may carry: base units, named as Prometheus names them.
+// Adding one means giving it a direction on the host (results/statistics.h);
+// a unit test walks this list.
+enum class Unit { kSeconds, kOpsPerSecond, kCount, kBytes };
+std::string_view UnitName(Unit u);  // seconds, ops_per_second, count, bytes
+const std::vector<Unit>& AllUnits();
+
 // One measurement. `metric` + `unit` name it (round_trip_p50 + seconds);
 // labels come from bounded sets (payload_bytes, device, pattern).
 struct Sample {

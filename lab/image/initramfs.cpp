@@ -103,18 +103,6 @@ std::filesystem::path AgentBinary(Arch arch) {
   return dir / AgentArchDir(arch) / "rfl-agent";
 }
 
-Result<agent::Plan> MakeAgentPlan(const std::vector<scenario::Workload>& workloads, std::string boot_id) {
-  agent::Plan plan;
-  plan.boot_id = std::move(boot_id);
-  for (const auto& w : workloads) {
-    auto params = agent::ParseWorkloadParams(w.name, w.params.dump());
-    if (!params) return FailAs(Error::Kind::kInput, "workload '{}': {}", w.name, params.error());
-    plan.workloads.push_back(
-        agent::PlanWorkload{w.name, static_cast<int>(w.timeout.count()), std::move(*params)});
-  }
-  return plan;
-}
-
 Result<std::filesystem::path> BaseArchive(const std::filesystem::path& agent, const std::filesystem::path& cache_dir) {
   auto agent_hash = Sha256File(agent);
   if (!agent_hash) {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "images/agent/plan.h"
-#include "lab/scenario/model.h"
+#include "lab/core/arch.h"
 #include "lab/util/result.h"
 
 namespace rfl::image {
@@ -21,12 +21,6 @@ namespace rfl::image {
 // The static agent for `arch`: $RFL_LAB_AGENT_DIR/<arch>/rfl-agent, else the
 // build tree's agent/<arch>/rfl-agent (target `agents`).
 std::filesystem::path AgentBinary(Arch arch);
-
-// The agent plan for one boot from the scenario's workloads; parameters are
-// validated with the agent's own parser (docs/agent-protocol.md). Fails with
-// Kind::kInput naming the workload when a parameter is wrong.
-[[nodiscard]] Result<agent::Plan> MakeAgentPlan(const std::vector<scenario::Workload>& workloads,
-                                                std::string boot_id);
 
 // The cached base archive for `agent` (keyed by the agent's SHA-256), built
 // on first use under cache_dir/initramfs/.

@@ -16,6 +16,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "images/agent/workload_schema.h"
+#include "lab/kernel/kconfig.h"
 #include "lab/pipeline/boot_job.h"
 #include "lab/pipeline/scheduler.h"
 #include "lab/results/comparison.h"
@@ -174,6 +176,14 @@ class AccelCache {
   std::set<Arch> announced_;
 };
 
+// What a built kernel boots: its image, the workloads its final .config
+// supports, and the ones it cannot run (recorded as skipped).
+struct Bootable {
+  fs::path image;
+  std::vector<scenario::Workload> workloads;
+  std::vector<results::WorkloadRun> skipped;
+};
+
 class Executor {
  public:
   Executor(const scenario::Plan& plan, const RunDeps& deps, const RunOptions& options, int64_t run_id)
@@ -205,7 +215,7 @@ class Executor {
     sched.Stop(results::RunStatus::kFailed, e.message);
     run_stop_.request_stop();
   }
-  BootJob JobFor(const BootTask& task, const BuildSpec& b, fs::path image) const;
+  BootJob JobFor(const BootTask& task, const BuildSpec& b, const Bootable& kernel) const;
 
   const scenario::Plan& plan_;
   const scenario::Scenario& s_;
@@ -216,7 +226,8 @@ class Executor {
   std::stop_source run_stop_;
   std::stop_callback<std::function<void()>> on_interrupt_;
   EventQueue events_;
-  std::map<std::string, fs::path> images_;  // build key → kernel image
+  Bootable BootableOf(const kernel::Artifact& a) const;
+  std::map<std::string, Bootable> bootable_;  // by build key
   std::vector<std::jthread> workers_;
 };
 
@@ -230,8 +241,34 @@ void Executor::StartBuild(const std::string& key) {
   });
 }
 
+// A workload whose Kconfig the kernel lacks would fail every boot (and be
+// retried): it is skipped, with the missing symbol as the reason. An
+// artifact without a readable .config (a fake in tests) skips nothing.
+Bootable Executor::BootableOf(const kernel::Artifact& a) const {
+  Bootable out{a.image, {}, {}};
+  auto text = a.config.empty() ? Result<std::string>(std::unexpected(Error{})) : ReadFile(a.config);
+  kernel::ConfigValues config = text ? kernel::ParseConfig(*text) : kernel::ConfigValues{};
+  auto is_y = [&](std::string_view sym) {
+    auto it = config.find(std::string(sym));
+    return it != config.end() && it->second == "y";
+  };
+  for (const auto& w : s_.workloads) {
+    const agent::WorkloadSpec* spec = agent::FindWorkload(w.name);
+    std::vector<std::string> missing;
+    if (spec && text) {
+      for (const auto& need : agent::UnmetKconfig(*spec, w.params, is_y)) missing.push_back(need.Describe());
+    }
+    if (missing.empty()) {
+      out.workloads.push_back(w);
+    } else {
+      out.skipped.push_back({w.name, "skipped", fmt::format("the kernel lacks {}", fmt::join(missing, ", ")), 0});
+    }
+  }
+  return out;
+}
+
 // Everything but the acceleration, which the worker resolves.
-BootJob Executor::JobFor(const BootTask& t, const BuildSpec& b, fs::path image) const {
+BootJob Executor::JobFor(const BootTask& t, const BuildSpec& b, const Bootable& kernel) const {
   BootJob job;
   job.boot_id = fmt::format("{}-{}-{}-{}-r{}-a{}", t.variant, ArchName(b.arch), b.toolchain, b.source.Label(),
                             t.repetition, t.attempt);
@@ -242,8 +279,9 @@ BootJob Executor::JobFor(const BootTask& t, const BuildSpec& b, fs::path image) 
   job.repetition = t.repetition;
   job.attempt = t.attempt;
   job.arch = b.arch;
-  job.kernel_image = std::move(image);
-  job.workloads = s_.workloads;
+  job.kernel_image = kernel.image;
+  job.workloads = kernel.workloads;
+  job.skipped = kernel.skipped;
   if (options_.agent_dir) job.agent_binary = *options_.agent_dir / ArchName(b.arch) / "rfl-agent";
   job.boot = s_.boot;
   job.allowed_warnings = s_.allowed_warnings;
@@ -258,7 +296,7 @@ BootJob Executor::JobFor(const BootTask& t, const BuildSpec& b, fs::path image) 
 
 void Executor::StartBoot(const BootTask& task) {
   const BuildSpec* b = plan_.FindBuild(task.build_key);
-  workers_.emplace_back([this, task, arch = b->arch, job = JobFor(task, *b, images_.at(b->key))]() mutable {
+  workers_.emplace_back([this, task, arch = b->arch, job = JobFor(task, *b, bootable_.at(b->key))]() mutable {
     auto accel = accel_.For(arch);
     if (!accel) {
       events_.Push(BootEvent{task, std::unexpected(accel.error())});
@@ -292,7 +330,9 @@ void Executor::OnBuild(RunScheduler& sched, BuildEvent& ev, const std::set<std::
   }
   Log(fmt::format("  {} in {:.0f} s{}", kernel::BuildStatusName(built.status), built.seconds,
                   expected_failure ? " — but this variant was expected to fail building" : ""));
-  images_[spec.key] = built.artifact->image;
+  Bootable kernel = BootableOf(*built.artifact);
+  for (const auto& w : kernel.skipped) Log(fmt::format("  workload {} skipped: {}", w.name, w.reason));
+  bootable_[spec.key] = std::move(kernel);
   sched.BuildDone(ev.key, !expected_failure);
 }
 

@@ -247,8 +247,16 @@ std::string_view DirectionName(Direction d) {
   return "unknown";
 }
 
+std::optional<Direction> AgentUnitDirection(std::string_view unit) {
+  if (unit == "seconds" || unit == "bytes") return Direction::kLowerIsBetter;
+  if (unit == "ops_per_second") return Direction::kHigherIsBetter;
+  if (unit == "count") return Direction::kUnknown;
+  return std::nullopt;
+}
+
 Direction MetricDirection(std::string_view metric, std::string_view unit) {
   const std::string name = Lower(metric), u = Lower(unit);
+  if (auto d = AgentUnitDirection(u); d && *d != Direction::kUnknown) return *d;
   for (const auto& rule : kDirectionRules) {
     bool match = false;
     switch (rule.where) {

@@ -72,6 +72,13 @@ std::string_view DirectionName(Direction d);  // "lower-is-better", "higher-is-b
 // iops, throughput, *_per_second, ops/s → higher; anything else unknown.
 Direction MetricDirection(std::string_view metric, std::string_view unit);
 
+// The direction of each unit the guest agent emits (agent::AllUnits), decided
+// before any name rule: seconds and bytes lower, ops_per_second higher.
+// `count` is deliberately directionless (kUnknown): a count of KUnit cases
+// or of sample lines is checked as a fact, never turned into a ratio
+// verdict. nullopt for a unit the agent does not emit.
+std::optional<Direction> AgentUnitDirection(std::string_view unit);
+
 enum class Verdict { kRegression, kImprovement, kNoChange, kInconclusive };
 std::string_view VerdictName(Verdict v);  // "regression", "improvement", "no-change", "inconclusive"
 

@@ -3,12 +3,16 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <limits>
 #include <regex>
 #include <set>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "images/agent/plan.h"
+#include "lab/kernel/kconfig.h"
+#include "images/agent/workload_schema.h"
 #include "lab/scenario/kconfig_value.h"
 #include "lab/scenario/rustflags.h"
 #include "lab/util/paths.h"
@@ -34,10 +38,7 @@ Catalog Catalog::FromDataDir(const fs::path& data_dir) {
   return c;
 }
 
-const std::vector<std::string>& KnownWorkloads() {
-  static const std::vector<std::string> k = {"boot", "rust-samples", "binder", "block", "kunit", "command"};
-  return k;
-}
+const std::vector<std::string>& KnownWorkloads() { return agent::KnownWorkloads(); }
 
 namespace {
 
@@ -57,65 +58,14 @@ std::string Printable(std::string_view s) {
 }
 const std::regex kSymbolRe("[A-Z0-9_]+");
 
-// One parameter of a workload: its name and how to check it.
-struct ParamRule {
-  std::string name;
-  enum Kind { kIntList, kInt, kStringList, kEnum, kEnumList, kArgv, kDuration } kind;
-  long long min = 0, max = 0;
-  std::vector<std::string> choices;
-  bool power_of_two = false;
-};
-
-struct WorkloadRule {
-  std::string name;
-  std::vector<ParamRule> params;
-  json defaults;
-  int default_timeout_s;
-  std::vector<std::string> required;
-};
-
-const std::vector<WorkloadRule>& WorkloadRules() {
-  static const std::vector<WorkloadRule> rules = {
-      {"boot", {}, json::object(), 30, {}},
-      {"rust-samples", {{"expect", ParamRule::kStringList}}, json::object(), 30, {}},
-      {"binder",
-       {{"payloads", ParamRule::kIntList, 0, 1 << 20},
-        {"iterations", ParamRule::kInt, 1, 10'000'000},
-        {"warmup", ParamRule::kInt, 0, 1'000'000},
-        {"sched", ParamRule::kEnum, 0, 0, {"other", "fifo"}}},
-       json{{"payloads", {0, 4096}}, {"iterations", 2000}, {"warmup", 100}, {"sched", "other"}},
-       300,
-       {}},
-      {"block",
-       {{"devices", ParamRule::kEnumList, 0, 0, {"rnull", "null_blk"}},
-        {"pattern", ParamRule::kEnum, 0, 0, {"randread", "read"}},
-        {"block_size", ParamRule::kInt, 512, 1 << 20, {}, true},
-        {"ios", ParamRule::kInt, 1, 100'000'000},
-        {"sched", ParamRule::kEnum, 0, 0, {"other", "fifo"}}},
-       json{{"devices", {"rnull", "null_blk"}},
-            {"pattern", "randread"},
-            {"block_size", 4096},
-            {"ios", 20000},
-            {"sched", "other"}},
-       300,
-       {}},
-      {"kunit", {{"suites", ParamRule::kStringList}}, json{{"suites", json::array()}}, 300, {}},
-      {"command",
-       {{"argv", ParamRule::kArgv}, {"expect_exit", ParamRule::kInt, 0, 255}},
-       json{{"expect_exit", 0}},
-       60,
-       {"argv"}},
-  };
-  return rules;
-}
-
 }  // namespace
 
 std::optional<Workload> DefaultWorkload(std::string_view name) {
-  for (const auto& r : WorkloadRules()) {
-    if (r.name == name) return Workload{r.name, r.defaults, std::chrono::seconds(r.default_timeout_s)};
-  }
-  return std::nullopt;
+  const agent::WorkloadSpec* spec = agent::FindWorkload(name);
+  if (!spec) return std::nullopt;
+  auto params = agent::NormalizeParams(*spec, json::object());
+  if (!params) return std::nullopt;  // a required parameter (command's argv)
+  return Workload{spec->name, *params, std::chrono::seconds(spec->default_timeout_s)};
 }
 
 namespace {
@@ -388,6 +338,7 @@ class Validator {
   const Catalog& catalog_;
   std::map<std::string, YAML::Node> variant_nodes_;
   std::map<std::string, YAML::Node> rustflag_nodes_;  // "variant\0flag" → node
+  std::vector<YAML::Node> workload_nodes_;            // the name node of each accepted workload, in order
 };
 
 std::optional<fs::path> Validator::ExistingPath(const YAML::Node& n, const std::string& p, bool want_dir,
@@ -835,16 +786,15 @@ std::optional<Workload> Validator::OneWorkload(const YAML::Node& n) {
   }
   auto name = Str(name_node, "workload");
   if (!name) return std::nullopt;
-  const auto& rules = WorkloadRules();
-  auto rule = std::find_if(rules.begin(), rules.end(), [&](const WorkloadRule& r) { return r.name == *name; });
-  if (rule == rules.end()) {
+  const agent::WorkloadSpec* spec = agent::FindWorkload(*name);
+  if (!spec) {
     Err(name_node, fmt::format("unknown workload '{}'", *name), SuggestHint(*name, KnownWorkloads()));
     return std::nullopt;
   }
   Workload w;
   w.name = *name;
-  w.params = rule->defaults;
-  w.timeout = std::chrono::seconds(rule->default_timeout_s);
+  w.timeout = std::chrono::seconds(spec->default_timeout_s);
+  json given = json::object();
   int before = d_.ErrorCount();
   if (params_node && !params_node.IsNull()) {
     if (!params_node.IsMap()) {
@@ -852,89 +802,80 @@ std::optional<Workload> Validator::OneWorkload(const YAML::Node& n) {
       return std::nullopt;
     }
     std::vector<std::string> allowed{"timeout"};
-    for (const auto& p : rule->params) allowed.push_back(p.name);
+    for (const auto& p : spec->params) allowed.push_back(p.name);
     auto keys = Keys(params_node, allowed, fmt::format("in workload '{}'", *name));
     if (keys.count("timeout")) {
-      if (auto t = Duration(keys["timeout"].second, fmt::format("{}.timeout", *name), 1, 6 * 3600)) w.timeout = *t;
+      if (auto t = Duration(keys["timeout"].second, fmt::format("{}.timeout", *name), agent::kMinWorkloadTimeoutS,
+                            agent::kMaxWorkloadTimeoutS)) {
+        w.timeout = *t;
+      }
     }
-    for (const auto& p : rule->params) {
+    for (const auto& p : spec->params) {
       if (!keys.count(p.name)) continue;
       const YAML::Node& v = keys[p.name].second;
       std::string what = fmt::format("{}.{}", *name, p.name);
+      // The YAML's shape here; the value's rules in the shared schema.
+      std::vector<YAML::Node> items;
+      json value;
+      int shape_errors = d_.ErrorCount();
       switch (p.kind) {
-        case ParamRule::kInt:
-          if (auto x = Int(v, what, p.min, p.max)) {
-            if (p.power_of_two && (*x & (*x - 1)) != 0) {
-              Err(v, fmt::format("{} {} is not a power of two", what, *x), "e.g. 512, 4096, 65536");
-            } else {
-              w.params[p.name] = *x;
+        case agent::ParamKind::kInt:
+          if (auto x = Int(v, what, std::numeric_limits<long long>::min(), std::numeric_limits<long long>::max())) {
+            value = *x;
+          }
+          break;
+        case agent::ParamKind::kEnum:
+          if (auto x = Str(v, what)) value = *x;
+          break;
+        case agent::ParamKind::kIntList:
+        case agent::ParamKind::kEnumList:
+        case agent::ParamKind::kStringList:
+        case agent::ParamKind::kArgv:
+          value = json::array();
+          List(v, what, p.kind != agent::ParamKind::kArgv, [&](const YAML::Node& item) {
+            items.push_back(item);
+            if (p.kind == agent::ParamKind::kIntList) {
+              if (auto x = Int(item, fmt::format("a {} value", what), std::numeric_limits<long long>::min(),
+                               std::numeric_limits<long long>::max())) {
+                value.push_back(*x);
+              }
+            } else if (auto x = Str(item, what)) {
+              value.push_back(*x);
             }
-          }
-          break;
-        case ParamRule::kIntList: {
-          json arr = json::array();
-          List(v, what, true, [&](const YAML::Node& item) {
-            if (auto x = Int(item, fmt::format("a {} value", what), p.min, p.max)) arr.push_back(*x);
           });
-          if (v.IsSequence() && v.size() == 0) Err(v, fmt::format("{} is empty", what));
-          w.params[p.name] = arr;
-          break;
-        }
-        case ParamRule::kEnum:
-          if (auto x = Str(v, what)) {
-            if (std::find(p.choices.begin(), p.choices.end(), *x) == p.choices.end())
-              Err(v, fmt::format("unknown {} '{}'", what, *x), SuggestHint(*x, p.choices));
-            else
-              w.params[p.name] = *x;
-          }
-          break;
-        case ParamRule::kEnumList: {
-          json arr = json::array();
-          List(v, what, true, [&](const YAML::Node& item) {
-            auto x = Str(item, what);
-            if (!x) return;
-            if (std::find(p.choices.begin(), p.choices.end(), *x) == p.choices.end())
-              Err(item, fmt::format("unknown {} '{}'", what, *x), SuggestHint(*x, p.choices));
-            else if (std::find(arr.begin(), arr.end(), *x) != arr.end())
-              Err(item, fmt::format("'{}' is listed twice in {}", *x, what));
-            else
-              arr.push_back(*x);
-          });
-          if (v.IsSequence() && v.size() == 0) Err(v, fmt::format("{} is empty", what));
-          w.params[p.name] = arr;
-          break;
-        }
-        case ParamRule::kStringList: {
-          json arr = json::array();
-          List(v, what, true, [&](const YAML::Node& item) {
-            if (auto x = Str(item, what)) arr.push_back(*x);
-          });
-          w.params[p.name] = arr;
-          break;
-        }
-        case ParamRule::kArgv: {
-          json arr = json::array();
-          List(v, what, false, [&](const YAML::Node& item) {
-            if (auto x = Str(item, what)) arr.push_back(*x);
-          });
-          if (v.IsSequence() && v.size() == 0) Err(v, fmt::format("{} is empty", what), "give the program and its arguments");
-          if (!arr.empty() && !arr[0].get<std::string>().starts_with("/"))
-            Err(v, fmt::format("{} must start with an absolute path in the guest", what), "e.g. [/bin/true]");
-          w.params[p.name] = arr;
-          break;
-        }
-        case ParamRule::kDuration:
           break;
       }
+      if (d_.ErrorCount() != shape_errors || value.is_null()) continue;
+      if (auto problem = agent::CheckParam(p, value)) {
+        const YAML::Node& at = problem->index && *problem->index < items.size() ? items[*problem->index] : v;
+        std::string hint;
+        if (!problem->suggest.empty() && at.IsScalar()) hint = SuggestHint(at.Scalar(), problem->suggest);
+        else if (p.kind == agent::ParamKind::kArgv) hint = "e.g. [/bin/true]";
+        else if (p.power_of_two && problem->message.find("power of two") != std::string::npos)
+          hint = "e.g. 512, 4096, 65536";
+        std::string message = problem->message.starts_with("unknown") || problem->message.starts_with("'")
+                                  ? problem->message
+                                  : fmt::format("{} {}", what, problem->message);
+        if (problem->message.starts_with("unknown")) message = fmt::format("unknown {} '{}'", what, at.Scalar());
+        Err(at, message, hint);
+        continue;
+      }
+      given[p.name] = value;
     }
   }
-  for (const auto& req : rule->required) {
-    if (!w.params.contains(req)) {
-      Err(params_node ? params_node : name_node, fmt::format("workload '{}' needs '{}'", *name, req),
+  for (const auto& p : spec->params) {
+    if (p.required && !given.contains(p.name)) {
+      Err(params_node ? params_node : name_node, fmt::format("workload '{}' needs '{}'", *name, p.name),
           *name == "command" ? "e.g. command: {argv: [/bin/true]}" : "");
     }
   }
   if (d_.ErrorCount() != before) return std::nullopt;
+  auto normalized = agent::NormalizeParams(*spec, given);
+  if (!normalized) {
+    Err(name_node, fmt::format("workload '{}': {}", *name, normalized.error().message));
+    return std::nullopt;
+  }
+  w.params = std::move(*normalized);
   return w;
 }
 
@@ -952,6 +893,7 @@ void Validator::Workloads(const YAML::Node& n, Scenario& s) {
       YAML::Node key = item.IsMap() ? item.begin()->first : item;
       if (!CheckDuplicate(seen, key, "workload")) continue;
     }
+    workload_nodes_.push_back(item.IsMap() ? item.begin()->first : item);
     s.workloads.push_back(std::move(*w));
   }
 }
@@ -989,21 +931,14 @@ void Validator::AllowedWarnings(const YAML::Node& n, std::vector<std::string>& o
   });
 }
 
-// Symbol values a set of fragments asks for (CONFIG_X=v, "# CONFIG_X is not set").
+// Symbol values a set of fragments asks for, later fragments winning (the
+// kernel stage's own parser: one reading of Kconfig text in the lab).
 std::map<std::string, std::string> FragmentSymbols(const std::vector<fs::path>& fragments) {
   std::map<std::string, std::string> out;
-  static const std::regex set_re(R"(^CONFIG_([A-Za-z0-9_]+)=(.*)$)");
-  static const std::regex unset_re(R"(^# CONFIG_([A-Za-z0-9_]+) is not set)");
   for (const auto& f : fragments) {
     auto text = ReadFile(f);
     if (!text) continue;
-    std::istringstream in(*text);
-    std::string line;
-    std::smatch m;
-    while (std::getline(in, line)) {
-      if (std::regex_search(line, m, set_re)) out[m[1]] = m[2];
-      else if (std::regex_search(line, m, unset_re)) out[m[1]] = "n";
-    }
+    for (auto& [k, v] : kernel::ParseConfig(*text)) out[k] = std::move(v);
   }
   return out;
 }
@@ -1039,37 +974,32 @@ void Validator::CrossChecks(const Scenario& s, const std::map<std::string, YAML:
     }
     (void)variant_nodes;
   }
-  // Workloads whose kernel support no fragment or variant asks for.
-  struct Need {
-    std::string workload;
-    std::vector<std::string> any_of;
-  };
-  static const std::vector<Need> needs = {
-      {"binder", {"ANDROID_BINDER_IPC_RUST", "ANDROID_BINDER_IPC"}},
-      {"block", {"BLK_DEV_RUST_NULL", "BLK_DEV_NULL_BLK"}},
-      {"kunit", {"KUNIT"}},
-      {"rust-samples", {"SAMPLES_RUST"}},
-  };
-  if (!workloads_node || !workloads_node.IsSequence()) return;
-  for (const auto& item : workloads_node) {
-    YAML::Node key = item.IsMap() && item.size() == 1 ? item.begin()->first : item;
-    if (!key.IsScalar()) continue;
-    for (const auto& need : needs) {
-      if (need.workload != key.Scalar()) continue;
-      bool any = false;
-      for (const auto& v : s.variants) {
-        auto symbols = base_symbols;
-        for (const auto& [k, val] : v.kconfig) symbols[k] = val;
-        for (const auto& sym : need.any_of) {
-          auto it = symbols.find(sym);
-          if (it != symbols.end() && (it->second == "y" || it->second == "m")) any = true;
-        }
+  // Workloads whose kernel support a variant does not ask for: the lab will
+  // record them as skipped for that variant's kernel (after checking the
+  // final .config), so say it now, at the workload's line.
+  (void)workloads_node;
+  for (size_t i = 0; i < s.workloads.size() && i < workload_nodes_.size(); ++i) {
+    const Workload& w = s.workloads[i];
+    const agent::WorkloadSpec* spec = agent::FindWorkload(w.name);
+    if (!spec) continue;
+    std::map<std::string, std::vector<std::string>> variants_by_reason;
+    for (const auto& v : s.variants) {
+      if (v.expect == Expect::kBuildFailure) continue;
+      auto symbols = base_symbols;
+      for (const auto& [k, val] : v.kconfig) symbols[k] = val;
+      auto is_y = [&](std::string_view sym) {
+        auto it = symbols.find(std::string(sym));
+        return it != symbols.end() && it->second == "y";
+      };
+      for (const auto& need : agent::UnmetKconfig(*spec, w.params, is_y)) {
+        variants_by_reason[need.Describe()].push_back(v.name);
       }
-      if (!any) {
-        Warn(key, fmt::format("workload '{}' needs CONFIG_{}, which no fragment or variant enables", need.workload,
-                              fmt::join(need.any_of, " or CONFIG_")),
-             "the workload will be reported 'skipped'; add the fragment that provides it");
-      }
+    }
+    for (const auto& [need, variants] : variants_by_reason) {
+      Warn(workload_nodes_[i],
+           fmt::format("workload '{}' needs {}, which no fragment or kconfig asks for in variant{} {}", w.name, need,
+                       variants.size() == 1 ? "" : "s", fmt::join(variants, ", ")),
+           "the lab records it as skipped for those kernels; add the fragment that provides it");
     }
   }
 }

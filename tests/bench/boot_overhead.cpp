@@ -27,6 +27,8 @@
 
 #include "images/agent/protocol.h"
 #include "lab/image/initramfs.h"
+#include "lab/pipeline/boot_job.h"
+#include "lab/scenario/load.h"
 #include "lab/util/paths.h"
 #include "lab/util/process.h"
 #include "lab/vm/agent_stream.h"
@@ -179,7 +181,7 @@ int main(int argc, char** argv) {
   }
   Setup s{.kernel = kernel, .work = fs::temp_directory_path() / fmt::format("rfl-bench-{}", getpid())};
   fs::create_directories(s.work);
-  auto plan = rfl::image::MakeAgentPlan({rfl::scenario::Workload{.name = "boot"}}, "bench");
+  auto plan = rfl::pipeline::AgentPlanFor({*rfl::scenario::DefaultWorkload("boot")}, "bench");
   if (!plan) return std::cerr << plan.error().message << "\n", 3;
   auto initrd = rfl::image::BuildInitramfs(rfl::Arch::kX86_64, *plan, s.work, s.work / "initramfs.cpio.gz");
   if (!initrd) return std::cerr << initrd.error().message << "\n", 3;

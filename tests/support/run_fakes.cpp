@@ -88,7 +88,7 @@ std::vector<std::string> FakeHypervisor::started() const {
   return started_;
 }
 
-kernel::BuildOutcome BuiltOutcome(const scenario::BuildSpec& spec, const fs::path& dir) {
+kernel::BuildOutcome BuiltOutcome(const scenario::BuildSpec& spec, const fs::path& dir, const std::string& config) {
   kernel::BuildOutcome o;
   o.status = kernel::BuildOutcome::Status::kBuilt;
   o.build_key = spec.key;
@@ -102,6 +102,10 @@ kernel::BuildOutcome BuiltOutcome(const scenario::BuildSpec& spec, const fs::pat
   a.variants = spec.variants;
   (void)EnsureDir(a.dir);
   std::ofstream(a.image) << "not a kernel: the fake hypervisor boots nothing";
+  if (!config.empty()) {
+    a.config = a.dir / "config";
+    std::ofstream(a.config) << config;
+  }
   o.artifact = a;
   return o;
 }

@@ -65,8 +65,10 @@ class FakeHypervisor final : public vm::Hypervisor {
   std::atomic<int> max_concurrent_{0};
 };
 
-// A kernel build that never ran: an artifact whose image is a file in `dir`.
-kernel::BuildOutcome BuiltOutcome(const scenario::BuildSpec& spec, const std::filesystem::path& dir);
+// A kernel build that never ran: an artifact whose image is a file in `dir`,
+// with `config` as its final .config when given (else none: nothing skipped).
+kernel::BuildOutcome BuiltOutcome(const scenario::BuildSpec& spec, const std::filesystem::path& dir,
+                                  const std::string& config = {});
 kernel::BuildOutcome FailedOutcome(const scenario::BuildSpec& spec, kernel::FailureClass cls, std::string message);
 
 class FakeBuilder final : public pipeline::KernelBuilder {

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "images/agent/plan.h"
-#include "lab/image/initramfs.h"
+#include "lab/pipeline/boot_job.h"
 
 namespace rfl::agent {
 namespace {
@@ -18,7 +18,7 @@ TEST(AgentPlan, FullPlanParsesWithDefaultsFilledIn) {
   ASSERT_TRUE(plan.has_value()) << plan.error();
   EXPECT_EQ(plan->boot_id, "b-1");
   ASSERT_EQ(plan->workloads.size(), 6u);
-  EXPECT_EQ(plan->workloads[1].timeout_s, 60);
+  EXPECT_EQ(plan->workloads[1].timeout_s, 30) << "the schema's default timeout of rust-samples";
   EXPECT_EQ(std::get<RustSamplesParams>(plan->workloads[1].params).expect, DefaultRustSampleLines());
   const auto& b = std::get<BinderParams>(plan->workloads[2].params);
   EXPECT_EQ(b.payloads, (std::vector<uint64_t>{0, 4096}));
@@ -57,15 +57,17 @@ TEST(AgentPlan, ErrorsNameTheWorkloadAndField) {
            {R"({"version":1,"workloads":[{"name":"binder","params":{"iteration":5}}]})",
             "plan: workloads[0] (binder): unknown key 'iteration'"},
            {R"({"version":1,"workloads":[{"name":"block","params":{"pattern":"write"}}]})",
-            "plan: workloads[0] (block): 'pattern' must be \"randread\" or \"read\""},
+            "plan: workloads[0] (block): 'pattern' unknown pattern 'write'"},
            {R"({"version":1,"workloads":[{"name":"binder","params":{"sched":"rr"}}]})",
-            "plan: workloads[0] (binder): 'sched' must be \"other\" or \"fifo\""},
+            "plan: workloads[0] (binder): 'sched' unknown sched 'rr'"},
            {R"({"version":1,"workloads":[{"name":"block","params":{"block_size":3000}}]})",
-            "plan: workloads[0] (block): 'block_size' must be a power of two"},
+            "plan: workloads[0] (block): 'block_size' 3000 is not a power of two"},
+           {R"({"version":1,"workloads":[{"name":"block","params":{"block_size":131072}}]})",
+            "plan: workloads[0] (block): 'block_size' 131072 is out of range (512 to 65536)"},
            {R"({"version":1,"workloads":[{"name":"command","params":{}}]})",
-            "plan: workloads[0] (command): 'argv' must name a program"},
+            "plan: workloads[0] (command): 'argv' is required"},
            {R"({"version":1,"workloads":[{"name":"boot","timeout_s":0}]})",
-            "plan: workloads[0] (boot): 'timeout_s' must be between 1 and 86400"},
+            "plan: workloads[0] (boot): 'timeout_s' must be between 1 and 21600"},
            {"not json", "plan is not valid JSON"},
        }) {
     auto plan = ParsePlan(c.json);
@@ -79,15 +81,15 @@ TEST(AgentPlan, HostBuildsPlanFromScenarioWorkloads) {
       {"binder", {{"payloads", {0, 4096}}, {"iterations", 10}}, std::chrono::seconds(90)},
       {"command", {{"argv", {"/init", "--version"}}}, std::chrono::seconds(5)},
   };
-  auto plan = image::MakeAgentPlan(w, "boot-42");
+  auto plan = pipeline::AgentPlanFor(w, "boot-42");
   ASSERT_TRUE(plan.has_value()) << plan.error().message;
   EXPECT_EQ(plan->boot_id, "boot-42");
   EXPECT_EQ(plan->workloads[0].timeout_s, 90);
   EXPECT_EQ(std::get<BinderParams>(plan->workloads[0].params).iterations, 10);
-  auto bad = image::MakeAgentPlan({{"block", {{"devices", {"loop0"}}}, std::chrono::seconds(5)}}, "b");
+  auto bad = pipeline::AgentPlanFor({{"block", {{"devices", {"loop0"}}}, std::chrono::seconds(5)}}, "b");
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().kind, Error::Kind::kInput);
-  EXPECT_EQ(bad.error().message, "workload 'block': unknown block device 'loop0' (rnull, null_blk)");
+  EXPECT_EQ(bad.error().message, "workload 'block': 'devices'[0] unknown devices 'loop0'");
 }
 
 }  // namespace

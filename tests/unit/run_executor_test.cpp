@@ -303,6 +303,33 @@ TEST(RunExecutor, AFailedBuildIsStoredItsCellsGetNoBootsAndTheRunGoesOn) {
   EXPECT_NE(Joined(ran.log).find("[boot 4/4]"), std::string::npos) << Joined(ran.log);
 }
 
+// A scenario asked for rust-samples without the samples fragment: the final
+// .config lacks them, so the workload is recorded as skipped with the missing
+// symbol instead of failing (and retrying) every boot.
+TEST(RunExecutor, AWorkloadTheKernelLacksIsSkippedNotBootedIntoFailure) {
+  std::string yaml = kTwoVariants;
+  yaml += "workloads: [boot, rust-samples]\n";
+  RunFixture f(yaml);
+  FakeBuilder builder(f.root() / "images", [&](const scenario::BuildSpec& spec, std::stop_token) {
+    return Result<kernel::BuildOutcome>(
+        BuiltOutcome(spec, f.root() / "images", "CONFIG_RUST=y\n# CONFIG_SAMPLES_RUST is not set\n"));
+  });
+  FakeHypervisor hv([](const vm::BootRequest&, const std::string&, int) { return PassingBoot(); });
+  auto ran = RunWith(f, builder, hv);
+  ASSERT_TRUE(ran.result.has_value());
+  auto data = f.store().LoadRun(ran.result->run_id);
+  ASSERT_EQ(data->boots.size(), 6u) << "no retries: " << Joined(ran.log);
+  for (const auto& b : data->boots) {
+    EXPECT_EQ(b.outcome, BootOutcome::kPassed);
+    ASSERT_FALSE(b.workloads.empty());
+    EXPECT_EQ(b.workloads[0].name, "rust-samples");
+    EXPECT_EQ(b.workloads[0].status, "skipped");
+    EXPECT_EQ(b.workloads[0].reason,
+              "the kernel lacks CONFIG_SAMPLE_RUST_MINIMAL (default expect), CONFIG_SAMPLE_RUST_PRINT (default expect)");
+  }
+  EXPECT_NE(Joined(ran.log).find("workload rust-samples skipped"), std::string::npos) << Joined(ran.log);
+}
+
 TEST(RunExecutor, ResumingARunOfAnotherScenarioIsBadInput) {
   RunFixture f(kTwoVariants);
   FakeBuilder builder(f.root() / "images");

@@ -263,11 +263,11 @@ Outcome RunBinder(const BinderParams& p, Reporter& r) {
     total += p.iterations;
     Summary s = Summarize(result.round_trips);
     std::map<std::string, std::string> labels{{"payload_bytes", std::to_string(size)}};
-    r.AddSample("round_trip_p50", "seconds", s.p50, labels);
-    r.AddSample("round_trip_p90", "seconds", s.p90, labels);
-    r.AddSample("round_trip_p99", "seconds", s.p99, labels);
-    r.AddSample("round_trip_mean", "seconds", s.mean, labels);
-    r.AddSample("transactions", "ops_per_second", static_cast<double>(s.count) / result.elapsed_s, labels);
+    r.AddSample("round_trip_p50", Unit::kSeconds, s.p50, labels);
+    r.AddSample("round_trip_p90", Unit::kSeconds, s.p90, labels);
+    r.AddSample("round_trip_p99", Unit::kSeconds, s.p99, labels);
+    r.AddSample("round_trip_mean", Unit::kSeconds, s.mean, labels);
+    r.AddSample("transactions", Unit::kOpsPerSecond, static_cast<double>(s.count) / result.elapsed_s, labels);
   }
   if (pending_free) {
     out.clear();

@@ -139,10 +139,10 @@ std::string Measure(const std::string& device, const std::string& node, const Bl
   Summary s = Summarize(lat);
   std::map<std::string, std::string> labels{
       {"device", device}, {"pattern", p.pattern}, {"block_size", std::to_string(p.block_size)}};
-  r.AddSample("iops", "ops_per_second", static_cast<double>(s.count) / elapsed, labels);
-  r.AddSample("latency_p50", "seconds", s.p50, labels);
-  r.AddSample("latency_p99", "seconds", s.p99, labels);
-  r.AddSample("latency_mean", "seconds", s.mean, labels);
+  r.AddSample("iops", Unit::kOpsPerSecond, static_cast<double>(s.count) / elapsed, labels);
+  r.AddSample("latency_p50", Unit::kSeconds, s.p50, labels);
+  r.AddSample("latency_p99", Unit::kSeconds, s.p99, labels);
+  r.AddSample("latency_mean", Unit::kSeconds, s.mean, labels);
   return {};
 }
 

@@ -17,12 +17,12 @@ Outcome RunBoot(const BootParams&, const AgentContext& ctx, Reporter& r) {
     }
     if (!agent_mark && rec.message.find(kKmsgStartMark) != std::string::npos) agent_mark = rec.timestamp_s;
   }
-  r.AddSample("agent_start", "seconds", ctx.agent_start_s);
+  r.AddSample("agent_start", Unit::kSeconds, ctx.agent_start_s);
   if (!run_init) {
     return Outcome::Failed("no \"Run /init as init process\" line in /dev/kmsg");
   }
-  r.AddSample("run_init", "seconds", *run_init);
-  if (agent_mark) r.AddSample("init_to_agent", "seconds", *agent_mark - *run_init);
+  r.AddSample("run_init", Unit::kSeconds, *run_init);
+  if (agent_mark) r.AddSample("init_to_agent", Unit::kSeconds, *agent_mark - *run_init);
   return Outcome::Passed();
 }
 

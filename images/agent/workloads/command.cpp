@@ -42,7 +42,7 @@ Outcome RunCommand(const CommandParams& p, Reporter& r) {
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (output.size() > kKeep) output.erase(0, output.size() - kKeep);
-  r.AddSample("duration", "seconds", MonotonicSeconds() - start);
+  r.AddSample("duration", Unit::kSeconds, MonotonicSeconds() - start);
   Outcome o;
   if (WIFSIGNALED(status)) {
     o = Outcome::Failed(p.argv[0] + " killed by signal " + std::to_string(WTERMSIG(status)));

@@ -66,7 +66,7 @@ Outcome RunKunit(const KunitParams& p, Reporter& r) {
   }
   for (auto [status, count] : {std::pair{"pass", totals.passed}, std::pair{"fail", totals.failed},
                                std::pair{"skip", totals.skipped}, std::pair{"crashed", totals.crashed}}) {
-    r.AddSample("test_cases", "count", count, {{"status", status}});
+    r.AddSample("test_cases", Unit::kCount, count, {{"status", status}});
   }
   std::string summary = std::to_string(totals.passed) + " passed, " + std::to_string(totals.failed) +
                         " failed, " + std::to_string(totals.crashed) + " crashed, " +

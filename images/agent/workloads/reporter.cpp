@@ -11,9 +11,9 @@ void Reporter::Send(Body body) {
   WriteAll(fd_, line.data(), line.size(), 30);
 }
 
-void Reporter::AddSample(std::string metric, std::string unit, double value,
+void Reporter::AddSample(std::string metric, Unit unit, double value,
                          std::map<std::string, std::string> labels) {
-  Send(Sample{workload_, std::move(metric), std::move(unit), value, std::move(labels)});
+  Send(Sample{workload_, std::move(metric), std::string(UnitName(unit)), value, std::move(labels)});
 }
 
 void Reporter::AddTestCase(std::string suite, std::string name, std::string status, std::string reason) {
@@ -47,7 +47,7 @@ double ObservedClockStep() {
 
 void ReportClockResolution(Reporter& r) {
   double seconds = ObservedClockStep();
-  r.AddSample("clock_resolution", "seconds", seconds);
+  r.AddSample("clock_resolution", Unit::kSeconds, seconds);
   if (seconds > 1e-6) {
     r.AddLog("warn", "CLOCK_MONOTONIC moves in steps of " + std::to_string(seconds * 1e3) +
                          " ms: per-operation latencies are quantized (a kernel on a jiffies clocksource, e.g. "

@@ -18,12 +18,12 @@ Outcome RunRustSamples(const RustSamplesParams& p, Reporter& r) {
     }
     if (hit) {
       ++found;
-      r.AddSample("line_timestamp", "seconds", hit->timestamp_s, {{"line", want}});
+      r.AddSample("line_timestamp", Unit::kSeconds, hit->timestamp_s, {{"line", want}});
     } else {
       missing += (missing.empty() ? "" : ", ") + ("\"" + want + "\"");
     }
   }
-  r.AddSample("lines_found", "count", found);
+  r.AddSample("lines_found", Unit::kCount, found);
   if (!missing.empty()) return Outcome::Failed("missing from the kernel log: " + missing);
   return Outcome::Passed(std::to_string(found) + " lines found");
 }

@@ -14,7 +14,7 @@ namespace rfl::agent {
 class Reporter {
  public:
   Reporter(std::string workload, int fd) : workload_(std::move(workload)), fd_(fd) {}
-  void AddSample(std::string metric, std::string unit, double value,
+  void AddSample(std::string metric, Unit unit, double value,
                  std::map<std::string, std::string> labels = {});
   void AddTestCase(std::string suite, std::string name, std::string status, std::string reason);
   void AddLog(std::string level, std::string message);
