@@ -9,7 +9,6 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <deque>
 
 #include <fmt/format.h>
 #include <re2/re2.h>
@@ -183,6 +182,7 @@ std::string BuildTitle(const ReportRule& rule, const std::vector<std::string>& c
   }
   // A part that could not be found leaves "X  in" or "X in": drop it.
   for (size_t at; (at = out.find("  ")) != std::string::npos;) out.erase(at, 1);
+  while (!out.empty() && out.back() == ' ') out.pop_back();
   if (out.ends_with(" in")) out.resize(out.size() - 3);
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
@@ -226,6 +226,31 @@ struct WarnCheck {
   std::string report;
 };
 
+// The last N lines, without an allocation per line (slots keep their capacity).
+template <size_t N>
+class Ring {
+ public:
+  void Push(std::string_view s) {
+    slots_[head_].assign(s.data(), s.size());
+    head_ = (head_ + 1) % N;
+    if (count_ < N) ++count_;
+  }
+  size_t size() const { return count_; }
+  // i = 0 is the oldest.
+  const std::string& operator[](size_t i) const { return slots_[(head_ + N - count_ + i) % N]; }
+  std::vector<std::string> Last(size_t n, size_t skip_newest = 0) const {
+    std::vector<std::string> out;
+    size_t end = count_ >= skip_newest ? count_ - skip_newest : 0;
+    for (size_t i = end > n ? end - n : 0; i < end; ++i) out.push_back((*this)[i]);
+    return out;
+  }
+
+ private:
+  std::array<std::string, N> slots_;
+  size_t head_ = 0;
+  size_t count_ = 0;
+};
+
 }  // namespace
 
 struct ConsoleClassifier::State {
@@ -236,11 +261,11 @@ struct ConsoleClassifier::State {
   std::vector<PendingTitle> pending;
   std::vector<ExcerptCapture> captures;
   std::vector<WarnCheck> warn_checks;
-  std::deque<std::string> before;       // the last kContextBefore raw lines
-  std::deque<std::string> recent_text;  // the last few segments, normalized (a warning's "cut here")
-  std::deque<std::string> tail;         // the last lines, ending at the last non-empty one
-  std::deque<std::string> tail_live;    // the last lines as read
-  size_t tail_end = 0;                  // 1-based line of tail's last line
+  Ring<kContextBefore> before;           // the last raw lines
+  Ring<4> recent_text;                   // the last segments, normalized (a warning's "cut here")
+  Ring<kContextAfter + 2> tail_live;     // the last raw lines as read
+  std::vector<std::string> tail;         // the last lines ending at the last non-empty one, once empties follow
+  size_t tail_end = 0;                   // 1-based line of the last non-empty line
   std::vector<Segment> segments;
   std::string carry;
   bool overlong = false;
@@ -346,8 +371,12 @@ void ConsoleClassifier::State::FeedTitle(PendingTitle& p, std::string_view text)
         return;
       }
       auto f = ParseFrame(text);
+      if (good(f, "") && f->pc) {  // where the stalled CPU is (self-detected stalls print it)
+        p.frame = f->function;
+        return FinishTitle(p);
+      }
       if (!good(f, kStallSkip)) return;
-      if (p.after_irq || f->pc) {
+      if (p.after_irq) {
         p.frame = f->function;
         return FinishTitle(p);
       }
@@ -396,8 +425,8 @@ void ConsoleClassifier::State::AddFinding(const RuleMatch& m, const Segment& s, 
   findings.push_back(std::move(f));
 
   std::string excerpt;
-  for (const auto& b : before) {
-    excerpt.append(b);
+  for (size_t i = 0; i < before.size(); ++i) {
+    excerpt.append(before[i]);
     excerpt += '\n';
   }
   excerpt.append(raw);
@@ -434,7 +463,10 @@ void ConsoleClassifier::State::AddFinding(const RuleMatch& m, const Segment& s, 
         break;
       }
     }
-    for (size_t j = from; j < recent_text.size(); ++j) report += recent_text[j] + "\n";
+    for (size_t j = from; j < recent_text.size(); ++j) {
+      report += recent_text[j];
+      report += '\n';
+    }
     report.append(s.text);
     report += '\n';
     warn_checks.push_back({index, std::move(report)});
@@ -505,8 +537,7 @@ void ConsoleClassifier::State::ProcessSegment(const Segment& s, std::string_view
     cut_here_line = line_no;
     cut_here_seen = 0;
   }
-  recent_text.emplace_back(t);
-  if (recent_text.size() > 4) recent_text.pop_front();
+  recent_text.Push(t);
 }
 
 void ConsoleClassifier::State::ProcessLine(std::string_view raw) {
@@ -522,16 +553,13 @@ void ConsoleClassifier::State::ProcessLine(std::string_view raw) {
   SplitSegments(raw, segments);
   for (const auto& s : segments) ProcessSegment(s, raw);
 
-  before.emplace_back(raw);
-  if (before.size() > kContextBefore) before.pop_front();
+  before.Push(raw);
   // The tail: the last kContextAfter + 1 lines ending at the last non-empty one.
-  tail_live.emplace_back(raw);
-  if (tail_live.size() > kContextAfter + 2) tail_live.pop_front();
+  tail_live.Push(raw);
   if (!raw.empty()) {
     tail_end = line_no;
   } else if (tail_end != 0 && tail_end == line_no - 1) {
-    tail = tail_live;  // frozen at the first empty line after a non-empty one
-    tail.pop_back();
+    tail = tail_live.Last(kContextAfter + 1, 1);  // frozen at the first empty line after a non-empty one
   }
 }
 
@@ -613,8 +641,7 @@ Classification ConsoleClassifier::Finish(const ClassifyInput& input) {
   };
   auto decide_tail = [&](BootOutcome o, std::string reason) {
     c.outcome = o;
-    std::deque<std::string> lines = s.tail_end == s.line_no ? s.tail_live : s.tail;
-    while (lines.size() > kContextAfter + 1) lines.pop_front();
+    std::vector<std::string> lines = s.tail_end == s.line_no ? s.tail_live.Last(kContextAfter + 1) : s.tail;
     c.line = s.tail_end;
     if (c.line != 0) {
       for (const auto& l : lines) {

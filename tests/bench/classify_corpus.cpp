@@ -189,7 +189,7 @@ int main(int argc, char** argv) {
   };
   std::map<std::string, Tally> by_family, by_class;
   std::map<std::string, std::map<std::string, size_t>> confusion;  // expected → got → n
-  size_t total = 0, right = 0, report_right = 0;
+  size_t total = 0, right = 0, report_right = 0, titled = 0, same_title = 0;
   std::vector<std::string> misses;
   for (const auto& log : logs) {
     std::optional<Expected> exp;
@@ -222,6 +222,10 @@ int main(int argc, char** argv) {
     by_class[exp->cls].n++;
     by_class[exp->cls].right += ok;
     confusion[exp->cls][cls]++;
+    if (IsReport(exp->cls) && !exp->title.empty()) {
+      ++titled;
+      same_title += got->title == exp->title;
+    }
     if (!ok) {
       misses.push_back(fmt::format("{}: expected {} (syzkaller: {} | {}), got {}: {}", log.filename().string(),
                                    exp->cls, exp->family, exp->title, cls, got->title.empty() ? got->reason : got->title));
@@ -234,7 +238,9 @@ int main(int argc, char** argv) {
   auto pct = [](size_t a, size_t b) { return b == 0 ? 0.0 : 100.0 * static_cast<double>(a) / static_cast<double>(b); };
   std::printf("%s: %zu logs\n", dir.c_str(), total);
   std::printf("expected class:        %zu/%zu = %.1f %%\n", right, total, pct(right, total));
-  std::printf("report vs no report:   %zu/%zu = %.1f %%\n\n", report_right, total, pct(report_right, total));
+  std::printf("report vs no report:   %zu/%zu = %.1f %%\n", report_right, total, pct(report_right, total));
+  std::printf("title as syzkaller's:  %zu/%zu = %.1f %% (reports only; a side figure)\n\n", same_title, titled,
+              pct(same_title, titled));
   std::printf("%-36s %5s %5s %7s\n", "family (syzkaller type)", "logs", "right", "acc");
   for (const auto& [f, t] : by_family) std::printf("%-36s %5zu %5zu %6.1f%%\n", f.c_str(), t.n, t.right, pct(t.right, t.n));
   std::printf("\n%-36s %5s %5s %7s\n", "expected class", "logs", "right", "acc");
