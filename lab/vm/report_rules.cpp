@@ -26,6 +26,9 @@ constexpr BootOutcome kWarn = BootOutcome::kWarning;
 // "[ INFO: … ]" / "[ BUG: … ]" (≤ 4.13), "INFO: …" (2.6), "WARNING: …" (≥ 4.14).
 #define LOCKDEP "\\[? ?(?:WARNING|INFO|BUG): "
 
+// The lock primitives lockdep names as the acquire site; the title wants their caller.
+#define kLockPrimitives "mutex_lock,_raw_spin,spin_lock,_raw_read,_raw_write,down_read,down_write,lock_sock"
+
 // pattern, class, role, title, title_from, frame capture, extra skips, needs timestamp, source.
 constexpr std::array kRules = std::to_array<ReportRule>({
     // ---- Rust panics ---------------------------------------------------------------------
@@ -96,9 +99,9 @@ constexpr std::array kRules = std::to_array<ReportRule>({
     // print_bad_irq_dependency.
     {"^" LOCKDEP "(?:possible circular locking dependency|possible recursive locking|possible irq lock inversion "
      "dependency|(?:HARD|SOFT)IRQ-(?:READ-)?safe -> (?:HARD|SOFT)IRQ-(?:READ-)?unsafe lock order) detected",
-     kWarn, kReport, "possible deadlock in %f", kLockAt, 0, "", false, "kernel/locking/lockdep.c"},
+     kWarn, kReport, "possible deadlock in %f", kLockAt, 0, kLockPrimitives, false, "kernel/locking/lockdep.c"},
     // kernel/locking/lockdep.c print_usage_bug.
-    {"^" LOCKDEP "inconsistent lock state", kWarn, kReport, "inconsistent lock state in %f", kLockAt, 0, "", false,
+    {"^" LOCKDEP "inconsistent lock state", kWarn, kReport, "inconsistent lock state in %f", kLockAt, 0, kLockPrimitives, false,
      "kernel/locking/lockdep.c"},
     // kernel/locking/lockdep.c lockdep_rcu_suspicious.
     {"^" LOCKDEP "suspicious RCU usage", kWarn, kReport, "WARNING: suspicious RCU usage in %f", kTraceFrame, 0,
@@ -142,7 +145,7 @@ constexpr std::array kRules = std::to_array<ReportRule>({
      "WARNING: locking bug in %f", kTraceFrame, 0, "lock,_raw_spin,_raw_read,_raw_write,mutex,down_,up_", false,
      "kernel/locking/lockdep.c via kernel/panic.c"},
     // kernel/panic.c __warn: "WARNING: CPU: 0 PID: 1 at net/core/dev.c:123 func+0x1a/0x2b" (3.14–6.x).
-    {"^WARNING: CPU: \\d+ PID: \\d+ at \\S+ " FN "(?:\\+0x|\\(\\))", kWarn, kReport, "WARNING in %f", kPcFrame, 1, "",
+    {"^WARNING: CPU: \\d+ PID: \\d+ at \\S+ " FN "(?:\\+0x|\\(\\)| \\S+:\\d+)", kWarn, kReport, "WARNING in %f", kPcFrame, 1, "",
      false, "kernel/panic.c"},
     {"^WARNING: CPU: \\d+ PID: \\d+ at \\S+", kWarn, kReport, "WARNING in %f", kPcFrame, 0, "", false,
      "kernel/panic.c"},
@@ -280,6 +283,7 @@ constexpr std::array kRules = std::to_array<ReportRule>({
 
 #undef FN
 #undef LOCKDEP
+#undef kLockPrimitives
 
 struct Compiled {
   std::vector<std::unique_ptr<RE2>> rules;
