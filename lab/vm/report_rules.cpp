@@ -83,6 +83,9 @@ constexpr std::array kRules = std::to_array<ReportRule>({
     // "INFO: task X:12 blocked in I/O wait for more than 143 seconds.".
     {"^INFO: task .*:\\d+ blocked (?:in I/O wait )?for more than \\d+ seconds", kHang, kReport, "INFO: task hung in %f",
      kHungTask, 0, "", false, "kernel/hung_task.c"},
+    // The same, when the task's name held a newline: its second half starts the line.
+    {"^.*:\\d+ blocked (?:in I/O wait )?for more than \\d+ seconds\\.$", kHang, kReport, "INFO: task hung in %f", kHungTask,
+     0, "", false, "kernel/hung_task.c"},
     // kernel/hung_task.c (linux-next, 2019): "INFO: task X:12 can't die for more than 143 seconds.".
     {"^INFO: task .*:\\d+ can't die for more than", kHang, kReport, "INFO: task can't die in %f", kHungTask, 0, "", false,
      "kernel/hung_task.c"},
