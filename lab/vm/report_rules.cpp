@@ -242,6 +242,9 @@ constexpr std::array kRules = std::to_array<ReportRule>({
     {"^BUG: no syscalls can create resource", kOops, kIgnore, "", kHeader, 0, "", false, "(syzkaller)"},
     // Any other "BUG: …" (mm/slub.c, mm/memory.c "Bad rss-counter state", kernel/fork.c, …).
     {"^BUG: (.+)", kOops, kReport, "BUG: $1", kHeader, 0, "", false, "various: pr_*(\"BUG: …\")"},
+    // The same after a pr_fmt prefix: net/ipv6/addrconf.c "IPv6: BUG: Address fc00:: on device lo is missing
+    // its host route." (one word before "BUG:", so "audit: comm=\"BUG: …\"" is not a report).
+    {"^[A-Za-z0-9_]+: BUG: (.+)", kOops, kReport, "BUG: $1", kHeader, 0, "", false, "various: pr_fmt + \"BUG: …\""},
     // mm/slub.c slab_bug: "BUG kmalloc-64 (Not tainted): Object already free".
     {"^BUG [A-Za-z0-9_:.()-]+ \\([^)]*\\): (.+)", kOops, kReport, "BUG: $1", kHeader, 0, "", false, "mm/slub.c"},
     // mm/slub.c print_track, inside a SLUB object report or an old (4.x) KASAN report: "INFO: Allocated in

@@ -294,6 +294,13 @@ TEST(Classifier, DeprecationBannerSayingWarningIsNotAReport) {
   EXPECT_TRUE(c.findings.empty());
 }
 
+TEST(Classifier, TimestampedBannerAmongUserProgramOutputIsNotAReport) {
+  auto c = ClassifyFixture("syzkaller-mand-banner-strace.log");
+  EXPECT_EQ(BootOutcomeName(c.outcome), "passed") << c.reason;
+  EXPECT_TRUE(c.findings.empty());
+  EXPECT_GT(c.kernel_lines, 0u);
+}
+
 TEST(Classifier, TextAfterAPrefixIsNotAReport) {
   // "Comm: …", "usb 1-1: WARNING: …", a user string: only a report's own
   // first line, at the start of a kernel message, counts.
