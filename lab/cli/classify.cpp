@@ -29,6 +29,7 @@ nlohmann::json ToJson(const vm::Classification& c, const std::string& file, std:
                         {"text", f.text},
                         {"source", f.source}};
     if (f.consequence) j["consequence"] = true;
+    if (f.after_panic) j["after_panic"] = true;
     if (f.excused) j["excused_by"] = f.excused_by;
     findings.push_back(std::move(j));
   }

@@ -273,6 +273,7 @@ struct ConsoleClassifier::State {
   size_t kernel_lines = 0;
   size_t last_report_line = 0;  // the last report (not a consequence) started here; 0: none yet
   size_t cut_here_line = 0;     // a "cut here" marker waiting for its report; 0: none
+  bool panicked = false;        // a "Kernel panic - not syncing" line was seen (until a new boot banner)
   size_t cut_here_seen = 0;
 
   void ProcessLine(std::string_view raw);
@@ -288,7 +289,8 @@ struct ConsoleClassifier::State {
 bool ConsoleClassifier::State::CanAdd(BootOutcome o) const {
   if (findings.size() < kMaxFindings) return true;
   // Past the cap, only a class not yet seen (unexcused) is kept: precedence needs it.
-  return std::none_of(findings.begin(), findings.end(), [&](const Finding& f) { return f.outcome == o && !f.excused; });
+  return std::none_of(findings.begin(), findings.end(),
+                      [&](const Finding& f) { return f.outcome == o && !f.excused && !f.after_panic; });
 }
 
 void ConsoleClassifier::State::FinishTitle(PendingTitle& p) {
@@ -421,6 +423,9 @@ void ConsoleClassifier::State::AddFinding(const RuleMatch& m, const Segment& s, 
   size_t index = findings.size();
   Finding f{r.outcome, line_no, "", std::string(s.text)};
   f.consequence = r.role == ReportRole::kConsequence;
+  const bool panic_line = r.pattern.starts_with("^Kernel panic - not syncing");
+  f.after_panic = panicked && !panic_line;
+  if (panic_line) panicked = true;
   f.source = r.source;
   findings.push_back(std::move(f));
 
@@ -498,6 +503,7 @@ static bool IsBootBanner(std::string_view t) {
 void ConsoleClassifier::State::ProcessSegment(const Segment& s, std::string_view raw) {
   std::string_view t = s.text;
   if (s.kernel || IsBootBanner(t)) ++kernel_lines;
+  if (t.starts_with("Linux version ")) panicked = false;  // a new boot
   if (t.empty()) return;
   for (auto& p : pending) FeedTitle(p, t);
   std::erase_if(pending, [](const PendingTitle& p) { return p.done; });
@@ -625,7 +631,7 @@ Classification ConsoleClassifier::Finish(const ClassifyInput& input) {
 
   auto first_of = [&](BootOutcome o) -> const Finding* {
     for (const auto& f : c.findings) {
-      if (f.outcome == o && !f.excused) return &f;
+      if (f.outcome == o && !f.excused && !f.after_panic) return &f;
     }
     return nullptr;
   };

@@ -73,6 +73,9 @@ struct Finding {
   // A panic caused by an earlier report (panic_on_warn, panic_on_oops,
   // hung_task_panic, softlockup_panic): its class is its cause's.
   bool consequence = false;
+  // Printed after the kernel panicked (other CPUs being stopped, the panic's
+  // own fallout) and before any new boot: listed, never the class.
+  bool after_panic = false;
   std::string_view source;  // the kernel file that prints this report (report_rules.cpp)
 };
 

@@ -283,6 +283,17 @@ TEST(Classifier, WarningThatPanicsUnderPanicOnWarnIsAWarning) {
   EXPECT_TRUE(consequence) << "the panic is listed as the warning's consequence";
 }
 
+TEST(Classifier, ReportAfterThePanicIsFalloutNotTheClass) {
+  // The panic_on_warn panic stops the other CPUs; one of them faults in
+  // smp_reboot_interrupt. The GPF is listed, the WARNING is the class.
+  auto c = ClassifyFixture("syzkaller-panic-on-warn-then-gpf.log");
+  EXPECT_EQ(BootOutcomeName(c.outcome), "warning");
+  EXPECT_EQ(c.title, "WARNING in __switch_to");
+  bool gpf_after_panic = false;
+  for (const auto& f : c.findings) gpf_after_panic |= f.outcome == BootOutcome::kOops && f.after_panic;
+  EXPECT_TRUE(gpf_after_panic);
+}
+
 TEST(Classifier, PanicOnWarnPanicIsNotExcusedWithItsWarning) {
   auto c = ClassifyFixture("syzbot-warning-panic-on-warn-arm32.log", std::nullopt, {"kernel/bpf/verifier"});
   EXPECT_EQ(BootOutcomeName(c.outcome), "warning") << "the guest panicked: an allowed warning cannot excuse that";
