@@ -414,7 +414,6 @@ void ConsoleClassifier::State::CheckWarning(WarnCheck& w) {
 
 void ConsoleClassifier::State::AddFinding(const RuleMatch& m, const Segment& s, std::string_view raw) {
   const ReportRule& r = *m.rule;
-  if (!CanAdd(r.outcome)) return;
   if (r.role != ReportRole::kConsequence) {
     for (auto& p : pending) FinishTitle(p);  // a new report ends the previous one's window
     pending.clear();
@@ -425,7 +424,6 @@ void ConsoleClassifier::State::AddFinding(const RuleMatch& m, const Segment& s, 
   f.consequence = r.role == ReportRole::kConsequence;
   const bool panic_line = r.pattern.starts_with("^Kernel panic - not syncing");
   f.after_panic = panicked && !panic_line;
-  if (panic_line) panicked = true;
   f.source = r.source;
   findings.push_back(std::move(f));
 
@@ -516,8 +514,8 @@ void ConsoleClassifier::State::ProcessSegment(const Segment& s, std::string_view
 
   bool matched = false;
   if (!t.starts_with("---[ end ")) {
-    if (auto m = MatchReportRule(t)) {
-      const ReportRule& r = *m->rule;
+    if (const ReportRule* rule = FindReportRule(t)) {
+      const ReportRule& r = *rule;
       bool accept = r.role != ReportRole::kIgnore && (!r.needs_timestamp || s.timestamped);
       if (accept && r.role == ReportRole::kContinuation && last_report_line != 0 &&
           line_no - last_report_line <= kContinuationWindow) {
@@ -526,7 +524,13 @@ void ConsoleClassifier::State::ProcessSegment(const Segment& s, std::string_view
       }
       if (accept) {
         if (!s.kernel && !IsBootBanner(t)) ++kernel_lines;
-        AddFinding(*m, s, raw);
+        // Past the findings cap, a report of a class already seen is only counted.
+        if (CanAdd(r.outcome)) {
+          AddFinding(CaptureReportRule(r, t), s, raw);
+        } else if (r.role != ReportRole::kConsequence) {
+          last_report_line = line_no;
+        }
+        if (r.pattern.starts_with("^Kernel panic - not syncing")) panicked = true;
         matched = true;
       }
     }

@@ -356,18 +356,27 @@ std::string_view View(const re2::StringPiece& p) { return {p.data(), p.size()}; 
 
 std::span<const ReportRule> ReportRules() { return kRules; }
 
-std::optional<RuleMatch> MatchReportRule(std::string_view text) {
+const ReportRule* FindReportRule(std::string_view text) {
   const Compiled& c = Get();
-  std::vector<int> ids;
-  if (!c.set->Match(text, &ids) || ids.empty()) return std::nullopt;
-  int first = *std::min_element(ids.begin(), ids.end());
-  const RE2& re = *c.rules[static_cast<size_t>(first)];
+  thread_local std::vector<int> ids;
+  if (!c.set->Match(text, &ids) || ids.empty()) return nullptr;
+  return &kRules[static_cast<size_t>(*std::min_element(ids.begin(), ids.end()))];
+}
+
+RuleMatch CaptureReportRule(const ReportRule& rule, std::string_view text) {
+  const RE2& re = *Get().rules[static_cast<size_t>(&rule - kRules.data())];
   int n = re.NumberOfCapturingGroups();
   std::vector<re2::StringPiece> groups(static_cast<size_t>(n) + 1);
-  if (!re.Match(text, 0, text.size(), RE2::ANCHOR_START, groups.data(), n + 1)) return std::nullopt;
-  RuleMatch m{&kRules[static_cast<size_t>(first)], {}};
+  RuleMatch m{&rule, {}};
+  if (!re.Match(text, 0, text.size(), RE2::ANCHOR_START, groups.data(), n + 1)) return m;
   for (int i = 1; i <= n; ++i) m.captures.emplace_back(View(groups[static_cast<size_t>(i)]));
   return m;
+}
+
+std::optional<RuleMatch> MatchReportRule(std::string_view text) {
+  const ReportRule* rule = FindReportRule(text);
+  if (rule == nullptr) return std::nullopt;
+  return CaptureReportRule(*rule, text);
 }
 
 std::optional<Frame> ParseFrame(std::string_view text) {

@@ -69,6 +69,11 @@ struct RuleMatch {
 // for the row that matched.
 std::optional<RuleMatch> MatchReportRule(std::string_view text);
 
+// The same in two steps, so a caller that will not keep the finding skips the
+// captures: the first matching row (nullptr if none), then its captures.
+const ReportRule* FindReportRule(std::string_view text);
+RuleMatch CaptureReportRule(const ReportRule& rule, std::string_view text);
+
 // One stack-trace line, parsed.
 struct Frame {
   std::string function;       // compiler suffixes (.isra.N, .constprop.N, .part.N, .cold) removed
