@@ -15,6 +15,8 @@ find_package(OpenSSL REQUIRED)
 find_package(ZLIB REQUIRED)
 pkg_check_modules(LIBVIRT REQUIRED IMPORTED_TARGET libvirt)
 pkg_check_modules(LIBELF REQUIRED IMPORTED_TARGET libelf)
+# RE2 (libre2-dev): linear-time matching for user-supplied patterns and the report rules.
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 if(RFL_LAB_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

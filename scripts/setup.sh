@@ -17,7 +17,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   libsqlite3-dev sqlite3 libarchive-dev libpugixml-dev libboost-dev
   prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev zlib1g-dev
-  libvirt-dev libelf-dev libgtest-dev libgmock-dev
+  libvirt-dev libelf-dev libgtest-dev libgmock-dev libre2-dev
   # guest agent cross compilers (static, libc + libstdc++ only)
   g++-aarch64-linux-gnu g++-riscv64-linux-gnu
   # toolchain root filesystems and sources

@@ -16,6 +16,7 @@
 #include "lab/scenario/kconfig_value.h"
 #include "lab/scenario/rustflags.h"
 #include "lab/util/paths.h"
+#include "lab/vm/classifier.h"
 
 namespace rfl::scenario {
 namespace fs = std::filesystem;
@@ -920,11 +921,9 @@ void Validator::AllowedWarnings(const YAML::Node& n, std::vector<std::string>& o
   List(n, "allowed_warnings", true, [&](const YAML::Node& item) {
     auto v = Str(item, "an allowed-warning pattern");
     if (!v) return;
-    try {
-      std::regex re(*v);
-    } catch (const std::regex_error& e) {
-      Err(item, fmt::format("'{}' is not a valid regular expression: {}", *v, e.what()),
-          "patterns are ECMAScript regular expressions matched against console WARNING lines");
+    // The classifier's own rule: RE2 (linear time, whatever the pattern).
+    if (auto ok = vm::CheckAllowedWarning(*v); !ok) {
+      Err(item, ok.error().message, "patterns are RE2 regular expressions matched against a WARNING report's text");
       return;
     }
     out.push_back(*v);
