@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <set>
 
-#include "images/agent/testing/qemu_boot.h"
+#include "tests/support/qemu_boot.h"
 #include "tests/support/arch_param.h"
 #include "tests/support/test_kernel.h"
 

@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "lab/results/comparison.h"
-#include "lab/results/synthetic.h"
+#include "tests/support/synthetic_run.h"
 
 namespace rfl::results {
 namespace {

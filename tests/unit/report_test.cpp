@@ -9,7 +9,7 @@
 #include <pugixml.hpp>
 
 #include "lab/report/report.h"
-#include "lab/results/synthetic.h"
+#include "tests/support/synthetic_run.h"
 
 namespace rfl::report {
 namespace {

@@ -1,4 +1,4 @@
-#include "lab/results/synthetic.h"
+#include "tests/support/synthetic_run.h"
 
 #include <cmath>
 #include <random>

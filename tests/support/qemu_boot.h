@@ -4,7 +4,7 @@
 // from the virtio-serial socket and from the console. The lab itself boots
 // through lab/vm (libvirt); this exists so the agent's integration tests do
 // not depend on that layer. Header-only, host side, used by
-// tests/integration/agent_boot_test.cpp and tests/cross/agent_boot_arm64_test.cpp.
+// tests/integration/agent_boot_test.cpp and tests/cross/agent_boot_cross_test.cpp.
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>

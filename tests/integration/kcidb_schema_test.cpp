@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "lab/report/report.h"
-#include "lab/results/synthetic.h"
+#include "tests/support/synthetic_run.h"
 #include "lab/util/paths.h"
 #include "lab/util/process.h"
 
