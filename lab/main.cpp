@@ -1,7 +1,13 @@
 // rfl-lab: thin executable; everything lives in lab_core.
+#include <algorithm>
+#include <iostream>
+#include <string_view>
+#include <vector>
+
 #include <CLI/CLI.hpp>
 
 #include "lab/cli/context.h"
+#include "lab/scenario/diagnostics.h"
 #include "lab/util/build_info.h"
 #include "lab/util/cancel.h"
 #include "lab/util/log.h"
@@ -28,6 +34,31 @@ int main(int argc, char** argv) {
     return rfl::cli::MessagePrefix(ctx.command) + "error: " + e.what() + "\n" +
            "run 'rfl-lab " + (ctx.command.empty() ? std::string() : ctx.command + " ") + "--help' for the options\n";
   });
+  // An unknown subcommand is named, with the closest one (CLI11 would only
+  // say that a subcommand is required).
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--cache-dir" || a == "--state-dir") {
+      ++i;
+      continue;
+    }
+    if (a.starts_with("-")) continue;
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), a) == names.end()) {
+      std::string closest;
+      size_t best = 3;  // a transposition ("bulid") costs 2
+      for (const auto& n : names) {
+        if (size_t d = rfl::scenario::EditDistance(a, n); d < best) best = d, closest = n;
+      }
+      std::cerr << "rfl-lab: error: unknown subcommand '" << a << "'\n"
+                << "hint: " << (closest.empty() ? rfl::scenario::SuggestHint(a, names)
+                                                : "did you mean '" + closest + "'?")
+                << "\n";
+      return static_cast<int>(rfl::cli::ExitCode::kBadInput);
+    }
+    break;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

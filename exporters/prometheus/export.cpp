@@ -67,9 +67,9 @@ std::vector<prometheus::MetricFamily> SourceCollectable::Collect() const {
 }
 
 Status Serve(const ServeOptions& options) {
-  auto store = results::OpenSqliteStore(options.store);
-  if (!store) return std::unexpected(store.error().Wrap("opening the results store"));
-  auto source = std::make_shared<StoreMetricsSource>(**store);
+  // Read-only, reopened when the file changes; a missing store is served as
+  // rfl_lab_store_up 0 until it appears.
+  auto source = std::make_shared<StorePathSource>(options.store);
   // The first read analyses every run: do it before listening, so the first
   // scrape is as fast as the others and a broken store shows up at once.
   if (auto first = source->Collect(); !first) {
@@ -80,7 +80,13 @@ Status Serve(const ServeOptions& options) {
   // it is destroyed first.
   std::unique_ptr<prometheus::Exposer> exposer;
   try {
-    exposer = std::make_unique<prometheus::Exposer>(options.listen, /*num_threads=*/2);
+    // civetweb gives each connection a worker thread until the request is
+    // read: with its defaults (2 threads, 30 s) two idle connections stop
+    // /metrics for 30 s. Many threads and a short request timeout keep a
+    // scrape answering while idle or slow clients hold connections.
+    exposer = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
+        "listening_ports", options.listen, "num_threads", std::to_string(kExposerThreads), "request_timeout_ms",
+        std::to_string(kExposerRequestTimeout.count())});
   } catch (const std::exception& e) {
     return FailAs(Error::Kind::kInput, "cannot listen on {}: {}", options.listen, e.what());
   }

@@ -8,6 +8,7 @@
 //     written atomically (`rfl-lab run --textfile DIR`).
 // All three serialize the same exporters::Snapshot.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -26,6 +27,10 @@ namespace rfl::exporters {
 
 // Loopback only unless the user says otherwise.
 inline constexpr std::string_view kDefaultListen = "127.0.0.1:9477";
+// The exporter's HTTP workers, and how long a connection may take to send
+// its request before it is dropped (idle connections must not starve scrapes).
+inline constexpr int kExposerThreads = 32;
+inline constexpr std::chrono::milliseconds kExposerRequestTimeout{2000};
 // The Pushgateway job name of every push.
 inline constexpr std::string_view kPushJob = "rfl-lab";
 

@@ -1,5 +1,7 @@
 #include "exporters/prometheus/store_source.h"
 
+#include <sys/stat.h>
+
 #include <cmath>
 #include <set>
 
@@ -195,6 +197,29 @@ Result<std::shared_ptr<const StoreMetricsSource::RunParts>> StoreMetricsSource::
   parts->cells = CellSnapshots(*run, results::AnalyzeRun(*run));
   parts_cache_[run_id] = parts;
   return parts;
+}
+
+Result<std::shared_ptr<const Snapshot>> StorePathSource::Collect() {
+  std::lock_guard lock(mutex_);
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) {
+    store_.reset();
+    source_.reset();
+    return FailAs(Error::Kind::kNotFound, "no results store at {}", path_.string());
+  }
+  std::pair<uint64_t, uint64_t> identity{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+  if (!store_ || identity != identity_) {
+    source_.reset();
+    auto opened = results::OpenSqliteStoreReadOnly(path_);
+    if (!opened) {
+      store_.reset();
+      return std::unexpected(opened.error());
+    }
+    store_ = std::move(*opened);
+    source_ = std::make_unique<StoreMetricsSource>(*store_, lookback_runs_);
+    identity_ = identity;
+  }
+  return source_->Collect();
 }
 
 Result<std::shared_ptr<const Snapshot>> StoreMetricsSource::Collect() {

@@ -17,6 +17,7 @@
 // changes), and the whole snapshot is reused while the set of runs is the
 // same, so a scrape costs a few small queries once the first one is done.
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -63,6 +64,26 @@ class StoreMetricsSource final : public MetricsSource {
   std::map<int64_t, std::shared_ptr<const RunParts>> parts_cache_;
   std::string last_fingerprint_;
   std::shared_ptr<const Snapshot> last_snapshot_;
+};
+
+// The store at a path, opened read-only on demand: a missing store, one
+// deleted or replaced while serving, or one that cannot be read is an error
+// (rfl_lab_store_up 0), never the series of a store that is gone. A store
+// that appears later, or a new file at the path, is opened on the next
+// scrape. Safe to call from several threads.
+class StorePathSource final : public MetricsSource {
+ public:
+  explicit StorePathSource(std::filesystem::path path, int lookback_runs = 20)
+      : path_(std::move(path)), lookback_runs_(lookback_runs) {}
+  [[nodiscard]] Result<std::shared_ptr<const Snapshot>> Collect() override;
+
+ private:
+  std::filesystem::path path_;
+  int lookback_runs_;
+  std::mutex mutex_;
+  std::pair<uint64_t, uint64_t> identity_{0, 0};  // (st_dev, st_ino) of the open file
+  std::unique_ptr<results::Store> store_;
+  std::unique_ptr<StoreMetricsSource> source_;
 };
 
 // One run's snapshot plus rfl_lab_last_success_timestamp_seconds of its

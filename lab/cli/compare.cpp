@@ -29,7 +29,7 @@ void RegisterCompareCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--store", opt->store, "Results store (default <state dir>/results.sqlite3)");
   cmd->callback([&ctx, opt] {
     auto fail = [&](const Error& e) { ctx.Fail(e); };
-    auto store = results::OpenSqliteStore(opt->store.empty() ? results::DefaultStorePath(ctx.Dirs().state)
+    auto store = results::OpenSqliteStoreReadOnly(opt->store.empty() ? results::DefaultStorePath(ctx.Dirs().state)
                                                                : std::filesystem::path(opt->store));
     if (!store) return fail(store.error());
     std::vector<results::RunData> runs;

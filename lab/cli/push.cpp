@@ -20,10 +20,7 @@ void RegisterPushCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--store", *store, "Results store (default <state dir>/results.sqlite3)");
   cmd->callback([&ctx, gateway, run, store] {
     auto path = store->empty() ? results::DefaultStorePath(ctx.Dirs().state) : std::filesystem::path(*store);
-    if (!std::filesystem::exists(path)) {
-      return ctx.Fail(ExitCode::kBadInput, fmt::format("no results store at {}", path.string()));
-    }
-    auto opened = results::OpenSqliteStore(path);
+    auto opened = results::OpenSqliteStoreReadOnly(path);
     if (!opened) return ctx.Fail(opened.error());
     auto pushed = exporters::PushRun(**opened, *run, *gateway);
     if (!pushed) return ctx.Fail(pushed.error());

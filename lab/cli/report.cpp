@@ -36,7 +36,7 @@ void RegisterReportCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--store", opt->store, "Results store (default <state dir>/results.sqlite3)");
   cmd->add_flag("--gate", opt->gate, "Exit 1 when the run has findings (regression, unexpected build failure, failed boot)");
   cmd->callback([&ctx, opt] {
-    auto store = results::OpenSqliteStore(opt->store.empty() ? results::DefaultStorePath(ctx.Dirs().state)
+    auto store = results::OpenSqliteStoreReadOnly(opt->store.empty() ? results::DefaultStorePath(ctx.Dirs().state)
                                                                : std::filesystem::path(opt->store));
     if (!store) return ctx.Fail(store.error());
     auto id = results::ResolveRun(**store, opt->run);

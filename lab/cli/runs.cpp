@@ -23,8 +23,16 @@ void RegisterRunsCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("-n,--limit", opt->limit, "At most this many runs")->capture_default_str();
   cmd->add_flag("--json", opt->json, "One JSON array instead of a table");
   cmd->callback([&ctx, opt] {
-    auto store = results::OpenSqliteStore(opt->store.empty() ? results::DefaultStorePath(ctx.Dirs().state)
+    auto store = results::OpenSqliteStoreReadOnly(opt->store.empty() ? results::DefaultStorePath(ctx.Dirs().state)
                                                                : std::filesystem::path(opt->store));
+    if (!store && store.error().kind == Error::Kind::kNotFound && !opt->json) {
+      std::cout << "no runs stored yet (" << store.error().message << ")\n";
+      return;
+    }
+    if (!store && store.error().kind == Error::Kind::kNotFound) {
+      std::cout << "[]\n";
+      return;
+    }
     if (!store) return ctx.Fail(store.error());
     auto runs = (*store)->ListRuns(opt->scenario.empty() ? std::nullopt : std::optional(opt->scenario), opt->limit);
     if (!runs) return ctx.Fail(runs.error());

@@ -22,7 +22,7 @@ void RegisterSourceCommand(CLI::App& app, CliContext& ctx) {
       auto tree = source ? kernel::PrepareSource(*source, dirs.cache, DefaultRunner())
                          : Result<kernel::SourceTree>(std::unexpected(source.error()));
       if (!tree) {
-        ctx.Fail(tree.error().Wrap(spec));
+        ctx.Fail(source ? tree.error().Wrap(spec) : tree.error());  // a bad spec names itself
         continue;
       }
       std::cout << fmt::format("{}: Linux {} ({}) in {}\n", spec, tree->kernel_version, tree->id, tree->dir.string());

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cctype>
 
 #include <nlohmann/json.hpp>
 
@@ -213,7 +214,8 @@ std::vector<std::string> StringListFromJson(const std::string& text) {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
+  SqliteStore(sqlite3* db, std::filesystem::path path, bool read_only = false)
+      : db_(db), path_(std::move(path)), read_only_(read_only) {}
   ~SqliteStore() override { sqlite3_close_v2(db_); }
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
@@ -271,6 +273,26 @@ class SqliteStore final : public Store {
     return {};
   }
 
+  // A read-only store is read as it is: never migrated, so an older schema
+  // is read without the tables it lacks.
+  Status CheckReadable() {
+    auto version = UserVersion();
+    if (!version) return std::unexpected(version.error());
+    if (*version == 0) return FailAs(Error::Kind::kInput, "{} is not an rfl-lab results store", path_.string());
+    if (*version > kStoreSchemaVersion) {
+      return Fail("results store {} has schema version {}, newer than this rfl-lab supports ({}); "
+                  "use a newer rfl-lab",
+                  path_.string(), *version, kStoreSchemaVersion);
+    }
+    schema_version_ = *version;
+    return {};
+  }
+
+  Status Writable() const {
+    if (read_only_) return Fail("results store {} was opened read-only", path_.string());
+    return {};
+  }
+
   Result<int> UserVersion() {
     auto q = Prepare("PRAGMA user_version");
     if (!q) return std::unexpected(q.error());
@@ -280,6 +302,7 @@ class SqliteStore final : public Store {
   }
 
   Result<int64_t> BeginRun(const RunInfo& info) override {
+    if (auto w = Writable(); !w) return std::unexpected(w.error());
     if (auto s = Exec("BEGIN IMMEDIATE"); !s) return std::unexpected(s.error());
     auto r = BeginRunLocked(info);
     if (!r) {
@@ -316,6 +339,7 @@ class SqliteStore final : public Store {
   }
 
   Result<int64_t> RecordBuild(int64_t run_id, const BuildRecord& b) override {
+    if (auto w = Writable(); !w) return std::unexpected(w.error());
     json sizes = json::object();
     for (const auto& [object, sections] : b.sizes) {
       for (const auto& [section, bytes] : sections) sizes[object][section] = bytes;
@@ -345,6 +369,7 @@ class SqliteStore final : public Store {
   }
 
   Result<int64_t> RecordBoot(int64_t run_id, const BootRecord& boot) override {
+    if (auto w = Writable(); !w) return std::unexpected(w.error());
     // One transaction per boot: its samples are all there or none are.
     if (auto s = Exec("BEGIN IMMEDIATE"); !s) return std::unexpected(s.error());
     auto r = RecordBootLocked(run_id, boot);
@@ -392,6 +417,7 @@ class SqliteStore final : public Store {
   }
 
   Status FinishRun(int64_t run_id, RunStatus status, std::string_view message) override {
+    if (auto w = Writable(); !w) return std::unexpected(w.error());
     auto st = Prepare("UPDATE runs SET status = ?, message = ?, ended_unix = ? WHERE id = ?");
     if (!st) return std::unexpected(st.error());
     (*st)->Bind(1, RunStatusName(status)).Bind(2, message).Bind(3, NowUnix()).Bind(4, run_id);
@@ -605,7 +631,7 @@ class SqliteStore final : public Store {
             Sample{s.Text(1), s.Text(2), s.Text(3), s.Real(4), StringMapFromJson(s.Text(5))});
       }
     }
-    {
+    if (schema_version_ >= 2) {
       auto st = Prepare(
           "SELECT w.boot_id, w.name, w.status, w.reason, w.duration_seconds FROM workload_runs w "
           "JOIN boots b ON b.id = w.boot_id WHERE b.run_id = ? ORDER BY w.id");
@@ -677,6 +703,8 @@ class SqliteStore final : public Store {
  private:
   sqlite3* db_;
   std::filesystem::path path_;
+  bool read_only_ = false;
+  int schema_version_ = kStoreSchemaVersion;
 };
 
 }  // namespace
@@ -698,6 +726,53 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::filesystem::path& path
   auto store = std::make_unique<SqliteStore>(db, path);
   if (auto s = store->Migrate(); !s) return std::unexpected(s.error().Wrap("opening results store " + path.string()));
   return std::unique_ptr<Store>(std::move(store));
+}
+
+namespace {
+
+// A path as a SQLite URI ("file:" + percent-encoded path).
+std::string FileUri(const std::filesystem::path& path, std::string_view query) {
+  std::string out = "file:";
+  for (unsigned char c : path.string()) {
+    if (std::isalnum(c) || c == '/' || c == '.' || c == '_' || c == '-' || c == '~') out += static_cast<char>(c);
+    else out += fmt::format("%{:02X}", c);
+  }
+  return out + "?" + std::string(query);
+}
+
+Result<std::unique_ptr<SqliteStore>> OpenUri(const std::filesystem::path& path, std::string_view query) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(FileUri(path, query).c_str(), &db,
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_FULLMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db);
+    return Fail("opening results store {} read-only: {}", path.string(), msg);
+  }
+  sqlite3_busy_timeout(db, 10000);
+  auto store = std::make_unique<SqliteStore>(db, path, /*read_only=*/true);
+  if (auto st = store->CheckReadable(); !st) return std::unexpected(st.error());
+  return store;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStoreReadOnly(const std::filesystem::path& path) {
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) {
+    return FailAs(Error::Kind::kNotFound, "no results store at {} (`rfl-lab run` makes one; --store names another)",
+                  path.string());
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    return FailAs(Error::Kind::kInput, "{} is not a results store: not a regular file", path.string());
+  }
+  auto store = OpenUri(path, "mode=ro");
+  // A WAL store in a directory this user cannot write (a copy from someone
+  // else, chmod 444) cannot get its shared-memory file: read it as immutable.
+  if (!store && store.error().kind != Error::Kind::kInput) store = OpenUri(path, "immutable=1");
+  if (!store) return std::unexpected(store.error());
+  return std::unique_ptr<Store>(std::move(*store));
 }
 
 std::filesystem::path DefaultStorePath(const std::filesystem::path& state_dir) {

@@ -87,6 +87,12 @@ inline constexpr int kStoreSchemaVersion = 2;
 // migrates it to kStoreSchemaVersion.
 [[nodiscard]] Result<std::unique_ptr<Store>> OpenSqliteStore(const std::filesystem::path& path);
 
+// Opens an existing store for reading only: never creates, migrates or
+// writes it (report, compare, runs, push, serve). kNotFound when there is no
+// file, kInput when it is not a regular file or not a store. A store of an
+// older schema is read as it is; a read-only directory or file is fine.
+[[nodiscard]] Result<std::unique_ptr<Store>> OpenSqliteStoreReadOnly(const std::filesystem::path& path);
+
 // <state dir>/results.sqlite3
 std::filesystem::path DefaultStorePath(const std::filesystem::path& state_dir);
 

@@ -4,27 +4,26 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
 
 #include "lab/results/store.h"
+#include "lab/util/temp_dir.h"
 
 namespace rfl::results {
 namespace {
 
 namespace fs = std::filesystem;
 
+// A fresh temporary directory per test (the lab's own RAII helper).
 class TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "rfl-store-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
+  TempDir() : dir_(std::move(*rfl::TempDir::Create(fs::temp_directory_path(), "rfl-store-"))) {}
+  const fs::path& path() const { return dir_.path(); }
 
  private:
-  fs::path path_;
+  rfl::TempDir dir_;
 };
 
 RunInfo MakeRunInfo(const std::string& scenario = "quickstart") {
@@ -236,6 +235,46 @@ TEST(Store, MissingRunIsNotFound) {
   auto f = (*store)->FinishRun(42, RunStatus::kFailed);
   ASSERT_FALSE(f);
   EXPECT_EQ(f.error().kind, Error::Kind::kNotFound);
+}
+
+TEST(Store, ReadOnlyOpenNeverCreatesAStore) {
+  TempDir dir;
+  fs::path path = dir.path() / "typo" / "results.sqlite3";
+  auto store = OpenSqliteStoreReadOnly(path);
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().kind, Error::Kind::kNotFound);
+  EXPECT_FALSE(fs::exists(dir.path() / "typo")) << "a read-only command created the store's directory";
+  auto dir_as_store = OpenSqliteStoreReadOnly(dir.path());
+  ASSERT_FALSE(dir_as_store.has_value());
+  EXPECT_EQ(dir_as_store.error().kind, Error::Kind::kInput);
+}
+
+TEST(Store, ReadOnlyOpenReadsEverythingAndWritesNothing) {
+  TempDir dir;
+  fs::path path = dir.path() / "r.sqlite3";
+  int64_t run = 0;
+  {
+    auto store = OpenSqliteStore(path);
+    ASSERT_TRUE(store);
+    run = *(*store)->BeginRun(MakeRunInfo());
+    ASSERT_TRUE((*store)->RecordBoot(run, MakeBoot(0, 1.0)));
+  }
+  auto ro = OpenSqliteStoreReadOnly(path);
+  ASSERT_TRUE(ro.has_value()) << ro.error().message;
+  auto data = (*ro)->LoadRun(run);
+  ASSERT_TRUE(data.has_value());
+  EXPECT_EQ(data->boots.size(), 1u);
+  EXPECT_FALSE((*ro)->BeginRun(MakeRunInfo()).has_value());
+  EXPECT_FALSE((*ro)->FinishRun(run, RunStatus::kCompleted).has_value());
+}
+
+TEST(Store, AFileThatIsNotAStoreIsBadInputForReaders) {
+  TempDir dir;
+  fs::path path = dir.path() / "empty.sqlite3";
+  { std::ofstream(path) << ""; }
+  auto ro = OpenSqliteStoreReadOnly(path);
+  ASSERT_FALSE(ro.has_value());
+  EXPECT_EQ(ro.error().kind, Error::Kind::kInput) << ro.error().message;
 }
 
 TEST(Store, BootOfUnknownRunIsRejectedByForeignKey) {
