@@ -27,7 +27,12 @@ int main(int argc, char** argv) {
                  "(env RFL_LAB_STATE_DIR, default $XDG_DATA_HOME/rfl-lab)");
   app.add_flag("-v,--verbose", [&](int64_t n) { ctx.verbosity = static_cast<int>(n); }, "More log output");
   app.add_flag("-q,--quiet", [&](int64_t) { ctx.verbosity = -1; }, "Only warnings and errors");
-  app.parse_complete_callback([&] { rfl::ConfigureLogging(ctx.verbosity); });
+  app.parse_complete_callback([&] {
+    rfl::ConfigureLogging(ctx.verbosity);
+    auto dirs = rfl::ResolveLabDirs(ctx.cache_dir_option, ctx.state_dir_option);
+    if (!dirs) throw CLI::ValidationError(dirs.error().message);
+    ctx.dirs = *dirs;
+  });
   rfl::cli::RegisterCommands(app, ctx);
   // Argument errors get the same prefix as every other error of the CLI.
   app.failure_message([&ctx](const CLI::App*, const CLI::Error& e) {

@@ -70,7 +70,7 @@ void PrintOutcome(const scenario::BuildSpec& b, const kernel::BuildOutcome& r, b
 void RegisterBuildCommand(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand("build", "Build the kernels of a scenario (toolchains and sources as needed)");
   auto o = std::make_shared<BuildOpts>();
-  cmd->add_option("file", o->file, "Scenario YAML file")->required()->check(CLI::ExistingFile);
+  cmd->add_option("file", o->file, "Scenario YAML file")->required();
   cmd->add_option("--variant", o->variants, "Only these variants (repeatable)");
   cmd->add_option("--arch", o->arches, "Only these arches: x86_64, arm64, riscv64 (repeatable)");
   cmd->add_option("--toolchain", o->toolchains, "Only these toolchains (repeatable)");

@@ -20,8 +20,10 @@ struct CliContext {
   std::string command;  // the subcommand being run: "run", "toolchain provision"
   ExitCode exit = ExitCode::kOk;
 
-  // Resolved after parsing (options, then environment, then XDG).
-  LabDirs Dirs() const { return ResolveLabDirs(cache_dir_option, state_dir_option); }
+  // Resolved once, when the arguments are parsed (options, then environment,
+  // then XDG); a bad one is an argument error before any subcommand runs.
+  LabDirs dirs;
+  LabDirs Dirs() const { return dirs; }
 
   // Prints "rfl-lab <command>: error: <message>" to stderr and raises the
   // exit status to what the error's kind means.

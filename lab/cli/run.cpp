@@ -101,7 +101,7 @@ void RegisterRunCommand(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand(
       "run", "Build, boot and measure every kernel of a scenario; store the results and print the comparison");
   auto o = std::make_shared<RunCliOptions>();
-  cmd->add_option("file", o->file, "Scenario YAML file")->required()->check(CLI::ExistingFile);
+  cmd->add_option("file", o->file, "Scenario YAML file")->required();
   cmd->add_option("--store", o->store, "Results store (default: <state dir>/results.sqlite3)");
   cmd->add_option("--resume", o->resume, "Continue an interrupted run (its id, from `rfl-lab runs`)");
   cmd->add_option("--connect", o->connect, "libvirt URI (default: the embedded driver under the state dir)");

@@ -12,7 +12,7 @@ namespace rfl::cli {
 void RegisterValidateCommand(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand("validate", "Check scenario files; report every error with file:line:col and a hint");
   auto files = std::make_shared<std::vector<std::string>>();
-  cmd->add_option("files", *files, "Scenario YAML files")->required()->check(CLI::ExistingFile);
+  cmd->add_option("files", *files, "Scenario YAML files")->required();
   cmd->callback([&ctx, files] {
     for (const auto& f : *files) {
       auto loaded = LoadScenarioForCli(f, ctx);

@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include "lab/scenario/input_limits.h"
+
 namespace rfl::scenario {
 
 std::string UnsafeKconfigStringReason(std::string_view contents) {
-  for (char c : contents) {
+  for (size_t i = 0; i < contents.size(); ++i) {
+    char c = contents[i];
     unsigned char u = static_cast<unsigned char>(c);
     switch (c) {
       case '$': return "'$' would be expanded by make (e.g. $(shell ...) runs a command)";
@@ -24,7 +27,7 @@ std::string UnsafeKconfigStringReason(std::string_view contents) {
       default: break;
     }
     if (u < 32 || u == 127) return fmt::format("it contains the control character \\x{:02x}", u);
-    if (u > 126) return fmt::format("it contains the non-ASCII byte \\x{:02x}", u);
+    if (u > 126) return fmt::format("it contains {}, which is not ASCII", DescribeCodePoint(contents, i));
   }
   return {};
 }

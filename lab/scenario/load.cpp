@@ -3,16 +3,18 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <limits>
-#include <regex>
 #include <set>
 
 #include <fmt/format.h>
+#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 #include "images/agent/plan.h"
 #include "lab/kernel/kconfig.h"
 #include "images/agent/workload_schema.h"
+#include "lab/scenario/input_limits.h"
 #include "lab/scenario/kconfig_value.h"
 #include "lab/scenario/rustflags.h"
 #include "lab/util/paths.h"
@@ -43,9 +45,36 @@ const std::vector<std::string>& KnownWorkloads() { return agent::KnownWorkloads(
 
 namespace {
 
-const std::regex kNameRe("[a-z0-9][a-z0-9-]*");
+// Patterns over user text are RE2: linear time, no recursion, whatever the
+// input (std::regex recursed per character and crashed on long scalars).
+bool FullMatch(std::string_view text, const char* pattern) {
+  RE2 re(pattern);
+  return RE2::FullMatch(text, re);
+}
+constexpr const char* kNameRe = "[a-z0-9][a-z0-9-]*";
+constexpr std::string_view kNameChars = "abcdefghijklmnopqrstuvwxyz0123456789-";
+
+// "; U+0430 'а' at column 8 is not" — the first character outside `allowed`,
+// named by its code point: a Cyrillic 'а' looks like a Latin 'a'.
+std::string FirstOutside(std::string_view s, std::string_view allowed) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (allowed.find(s[i]) == std::string_view::npos) {
+      return fmt::format("; {} at column {} is not", DescribeCodePoint(s, i), i + 1);
+    }
+  }
+  return {};
+}
 
 // User text quoted in a message, with control characters made visible.
+// A finite decimal number, the whole text: no nan/inf, no hex floats, no
+// leading blanks (std::stod accepted all of them).
+std::optional<double> ParseDecimal(std::string_view s) {
+  double v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::fixed | std::chars_format::scientific);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
 std::string Printable(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -57,7 +86,7 @@ std::string Printable(std::string_view s) {
   }
   return out;
 }
-const std::regex kSymbolRe("[A-Z0-9_]+");
+constexpr const char* kSymbolRe = "[A-Z0-9_]+";
 
 }  // namespace
 
@@ -190,8 +219,12 @@ class Validator {
     const std::string& s = n.Scalar();
     long long v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc::result_out_of_range && p == s.data() + s.size()) {
+      Err(n, fmt::format("{} {} is out of range", what, s), fmt::format("expected {} to {}", lo, hi));
+      return std::nullopt;
+    }
     if (ec != std::errc() || p != s.data() + s.size()) {
-      Err(n, fmt::format("{} must be a whole number, not '{}'", what, s));
+      Err(n, fmt::format("{} must be a whole number, not '{}'", what, Printable(s)));
       return std::nullopt;
     }
     if (v < lo || v > hi) {
@@ -206,13 +239,9 @@ class Validator {
       Err(n, fmt::format("{} must be a number, not {}", what, KindName(n)));
       return std::nullopt;
     }
-    try {
-      size_t used = 0;
-      double v = std::stod(n.Scalar(), &used);
-      if (used == n.Scalar().size()) return v;
-    } catch (...) {
-    }
-    Err(n, fmt::format("{} must be a number, not '{}'", what, n.Scalar()));
+    if (auto v = ParseDecimal(n.Scalar())) return *v;
+    Err(n, fmt::format("{} must be a number, not '{}'", what, Printable(n.Scalar())),
+        "a decimal number like 0.05 (no nan, inf or hex)");
     return std::nullopt;
   }
 
@@ -228,15 +257,13 @@ class Validator {
       s.pop_back();
       scale = 0.01;
     }
-    double v = 0;
-    try {
-      size_t used = 0;
-      v = std::stod(s, &used) * scale;
-      if (used != s.size()) throw std::invalid_argument(s);
-    } catch (...) {
-      Err(n, fmt::format("{} must be a percentage like 1% or a fraction like 0.01, not '{}'", what, n.Scalar()));
+    auto parsed = ParseDecimal(s);
+    if (!parsed) {
+      Err(n, fmt::format("{} must be a percentage like 1% or a fraction like 0.01, not '{}'", what,
+                         Printable(n.Scalar())));
       return std::nullopt;
     }
+    double v = *parsed * scale;
     if (v < lo || v > hi) {
       Err(n, fmt::format("{} {} is out of range", what, n.Scalar()),
           fmt::format("expected {}% to {}%", lo * 100, hi * 100));
@@ -251,17 +278,18 @@ class Validator {
       Err(n, fmt::format("{} must be a size like 512M or 2G", what));
       return std::nullopt;
     }
-    static const std::regex re(R"(([0-9]+)\s*([KMGT]?)(i?B)?)", std::regex::icase);
-    std::smatch m;
     const std::string& s = n.Scalar();
-    if (!std::regex_match(s, m, re)) {
-      Err(n, fmt::format("{} must be a size like 512M or 2G, not '{}'", what, s));
+    std::string digits, unit_text;
+    if (!RE2::FullMatch(s, RE2("(?i)([0-9]+)\\s*([KMGT]?)(?:i?B)?"), &digits, &unit_text)) {
+      Err(n, fmt::format("{} must be a size like 512M or 2G, not '{}'", what, Printable(s)));
       return std::nullopt;
     }
-    uint64_t v = std::stoull(m[1].str());
-    char unit = m[2].length() ? static_cast<char>(std::toupper(m[2].str()[0])) : 0;
+    char unit = unit_text.empty() ? 0 : static_cast<char>(std::toupper(static_cast<unsigned char>(unit_text[0])));
     int shift = unit == 'K' ? 10 : unit == 'M' ? 20 : unit == 'G' ? 30 : unit == 'T' ? 40 : 0;
-    if (v > (hi >> shift)) v = hi + 1;
+    uint64_t v = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    // Too many digits for 64 bits is simply out of range, like any big size.
+    if (ec != std::errc() || end != digits.data() + digits.size() || v > (hi >> shift)) v = hi + 1;
     else v <<= shift;
     if (v < lo || v > hi) {
       Err(n, fmt::format("{} {} is out of range", what, s),
@@ -278,17 +306,18 @@ class Validator {
       Err(n, fmt::format("{} must be a duration like 90s, 5m or 1h", what));
       return std::nullopt;
     }
-    static const std::regex re(R"(([0-9]+)\s*(s|m|h|min)?)");
-    std::smatch m;
     const std::string& s = n.Scalar();
-    if (!std::regex_match(s, m, re)) {
-      Err(n, fmt::format("{} must be a duration like 90s, 5m or 1h, not '{}'", what, s));
+    std::string digits, unit;
+    if (!RE2::FullMatch(s, RE2("([0-9]+)\\s*(s|m|h|min)?"), &digits, &unit)) {
+      Err(n, fmt::format("{} must be a duration like 90s, 5m or 1h, not '{}'", what, Printable(s)));
       return std::nullopt;
     }
-    long long v = std::stoll(m[1].str());
-    std::string unit = m[2].str();
-    if (unit == "m" || unit == "min") v *= 60;
-    if (unit == "h") v *= 3600;
+    long long v = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    long long factor = unit == "m" || unit == "min" ? 60 : unit == "h" ? 3600 : 1;
+    // Overflow (in the digits or the unit) is out of range, never wrapped.
+    if (ec != std::errc() || end != digits.data() + digits.size() || v > hi_s / factor) v = hi_s + 1;
+    else v *= factor;
     if (v < lo_s || v > hi_s) {
       Err(n, fmt::format("{} {} is out of range", what, s), fmt::format("expected {}s to {}s", lo_s, hi_s));
       return std::nullopt;
@@ -348,10 +377,22 @@ std::optional<fs::path> Validator::ExistingPath(const YAML::Node& n, const std::
   if (path.is_relative()) path = base_dir_ / path;
   path = path.lexically_normal();
   std::error_code ec;
-  bool ok = want_dir ? fs::is_directory(path, ec) : fs::is_regular_file(path, ec);
+  auto st = fs::status(path, ec);
+  std::string resolved = path.is_absolute() && p != path.string() ? fmt::format("resolved to {}", path.string()) : "";
+  if (ec || !fs::exists(st)) {
+    Err(n, fmt::format("{} '{}' does not exist", what, p), resolved);
+    return std::nullopt;
+  }
+  bool ok = want_dir ? fs::is_directory(st) : fs::is_regular_file(st);
   if (!ok) {
-    Err(n, fmt::format("{} '{}' does not exist{}", what, p, want_dir ? " or is not a directory" : ""),
-        path.is_absolute() && p != path.string() ? fmt::format("resolved to {}", path.string()) : "");
+    std::string kind = fs::is_directory(st)       ? "a directory"
+                       : fs::is_character_file(st) ? "a character device"
+                       : fs::is_block_file(st)     ? "a block device"
+                       : fs::is_fifo(st)           ? "a FIFO"
+                       : fs::is_socket(st)         ? "a socket"
+                                                   : "a regular file";
+    Err(n, fmt::format("{} '{}' is {}, not {}", what, p, kind, want_dir ? "a directory" : "a regular file"),
+        resolved);
     return std::nullopt;
   }
   return fs::absolute(path);
@@ -391,8 +432,8 @@ bool Validator::SafeConfigFile(const YAML::Node& n, const fs::path& path, const 
 void Validator::Name(const YAML::Node& n, Scenario& s) {
   auto v = Str(n, "name");
   if (!v) return;
-  if (!std::regex_match(*v, kNameRe) || v->size() > 64) {
-    Err(n, fmt::format("scenario name '{}' must use only a-z, 0-9 and '-'", *v),
+  if (!FullMatch(*v, kNameRe) || v->size() > 64) {
+    Err(n, fmt::format("scenario name '{}' must use only a-z, 0-9 and '-'{}", *v, FirstOutside(*v, kNameChars)),
         "names appear in metrics and file names; e.g. 'x86-hardening'");
     return;
   }
@@ -413,8 +454,7 @@ void Validator::KernelSourceItem(const YAML::Node& n, Scenario& s) {
   KernelSource src;
   src.spec = *v;
   if (kind == "debian") {
-    static const std::regex pkg(R"(linux-source-[0-9]+\.[0-9]+)");
-    if (!std::regex_match(value, pkg)) {
+    if (!FullMatch(value, R"(linux-source-[0-9]{1,3}\.[0-9]{1,3})")) {
       Err(n, fmt::format("'{}' is not a Debian kernel source package", value),
           "Debian ships kernel sources as linux-source-X.Y, e.g. debian:linux-source-7.3");
       return;
@@ -601,7 +641,7 @@ void Validator::Kconfig(const YAML::Node& n, std::map<std::string, std::string>&
           fmt::format("use '{}'", sym.substr(7)));
       continue;
     }
-    if (!std::regex_match(sym, kSymbolRe)) {
+    if (!FullMatch(sym, kSymbolRe)) {
       Err(k, fmt::format("'{}' is not a Kconfig symbol", sym), "symbols are upper case: A-Z, 0-9 and _");
       continue;
     }
@@ -611,7 +651,7 @@ void Validator::Kconfig(const YAML::Node& n, std::map<std::string, std::string>&
     }
     std::string value = val.Scalar();
     bool quoted = val.Tag() == "!";
-    static const std::regex number(R"(-?[0-9]+|0x[0-9a-fA-F]+)");
+
     if (quoted) {
       if (auto why = UnsafeKconfigStringReason(value); !why.empty()) {
         Err(val, fmt::format("the string value of {} is refused: {}", sym, why), std::string(kKconfigStringHint));
@@ -623,7 +663,7 @@ void Validator::Kconfig(const YAML::Node& n, std::map<std::string, std::string>&
       Err(val, fmt::format("'{}' is not a Kconfig value", value),
           fmt::format("use {}", (value == "true" || value == "yes" || value == "on") ? "y" : "n"));
       continue;
-    } else if (value != "y" && value != "n" && value != "m" && !std::regex_match(value, number)) {
+    } else if (value != "y" && value != "n" && value != "m" && !FullMatch(value, R"(-?[0-9]{1,19}|0x[0-9a-fA-F]{1,16})")) {
       Err(val, fmt::format("'{}' is not a Kconfig value for {}", value, sym),
           "use y, n, m, a number, or quote a string value");
       continue;
@@ -636,8 +676,8 @@ std::optional<Variant> Validator::OneVariant(const YAML::Node& key, const YAML::
   Variant v;
   v.name = key.Scalar();
   bool ok = true;
-  if (!std::regex_match(v.name, kNameRe) || v.name.size() > 40) {
-    Err(key, fmt::format("variant name '{}' must use only a-z, 0-9 and '-'", v.name),
+  if (!FullMatch(v.name, kNameRe) || v.name.size() > 40) {
+    Err(key, fmt::format("variant name '{}' must use only a-z, 0-9 and '-'{}", v.name, FirstOutside(v.name, kNameChars)),
         "names appear in metrics labels and reports");
     ok = false;
   }
@@ -1016,7 +1056,7 @@ std::optional<Scenario> Validator::Run(const YAML::Node& root, const std::string
                     "repeat", "workloads", "thresholds", "allowed_warnings"},
                    "at the top level");
   auto require = [&](const char* key, const char* hint) {
-    if (!keys.count(key)) d_.Error({}, 1, fmt::format("missing required key '{}'", key), hint);
+    if (!keys.count(key)) d_.Error(Pos(root), 1, fmt::format("missing required key '{}'", key), hint);
     return keys.count(key) > 0;
   };
   if (require("name", "add e.g. 'name: my-study'")) Name(keys["name"].second, s);
@@ -1063,9 +1103,40 @@ std::optional<Scenario> Validator::Run(const YAML::Node& root, const std::string
 
 }  // namespace
 
+namespace {
+
+// Every key and value at most kMaxScalarBytes, checked once before any rule
+// reads them (the tree is bounded by CheckYamlShape, aliases included).
+bool ScalarsFit(const YAML::Node& root, Diagnostics& d) {
+  bool ok = true;
+  std::vector<YAML::Node> todo{root};
+  while (!todo.empty() && d.ErrorCount() < static_cast<int>(kMaxDiagnostics)) {
+    YAML::Node n = todo.back();
+    todo.pop_back();
+    if (n.IsScalar()) {
+      if (n.Scalar().size() > kMaxScalarBytes) {
+        d.Error({n.Mark().line + 1, n.Mark().column + 1}, 1,
+                fmt::format("a value of {} bytes; at most {}", n.Scalar().size(), kMaxScalarBytes));
+        ok = false;
+      }
+    } else if (n.IsSequence()) {
+      for (const auto& item : n) todo.push_back(item);
+    } else if (n.IsMap()) {
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        todo.push_back(it->first);
+        todo.push_back(it->second);
+      }
+    }
+  }
+  return ok;
+}
+
+}  // namespace
+
 LoadedScenario ParseScenario(const std::string& display_name, const std::string& text, const fs::path& base_dir,
                              const Catalog& catalog) {
   LoadedScenario out{std::nullopt, Diagnostics(display_name, text)};
+  if (!CheckScenarioText(text, out.diagnostics) || !CheckYamlShape(text, out.diagnostics)) return out;
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -1076,9 +1147,10 @@ LoadedScenario ParseScenario(const std::string& display_name, const std::string&
     return out;
   }
   if (!root || root.IsNull()) {
-    out.diagnostics.Error({}, 1, "the scenario is empty", "start with 'name: my-study'");
+    out.diagnostics.Error({1, 1}, 1, "the scenario is empty", "start with 'name: my-study'");
     return out;
   }
+  if (!ScalarsFit(root, out.diagnostics)) return out;
   Validator v(out.diagnostics, base_dir, catalog);
   try {
     out.scenario = v.Run(root, text);
@@ -1092,10 +1164,10 @@ LoadedScenario ParseScenario(const std::string& display_name, const std::string&
 }
 
 LoadedScenario LoadScenario(const fs::path& path, const Catalog& catalog) {
-  auto text = ReadFile(path);
+  auto text = ReadScenarioFile(path);
   if (!text) {
     LoadedScenario out{std::nullopt, Diagnostics(path.string(), "")};
-    out.diagnostics.Error({}, 1, fmt::format("cannot read the scenario: {}", text.error().message));
+    out.diagnostics.Error({}, 1, text.error().message);
     return out;
   }
   auto loaded = ParseScenario(path.string(), *text, fs::absolute(path).parent_path(), catalog);

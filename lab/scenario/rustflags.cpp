@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "lab/scenario/diagnostics.h"
+#include "lab/scenario/input_limits.h"
 
 namespace rfl::scenario {
 
@@ -10,7 +11,8 @@ std::string UnsafeRustflagReason(std::string_view flag) {
   if (flag.empty()) return "it is empty";
   if (flag[0] != '-') return "a flag starts with '-'";
   if (flag.size() < 2) return "'-' alone is not a flag";
-  for (char c : flag) {
+  for (size_t i = 0; i < flag.size(); ++i) {
+    char c = flag[i];
     unsigned char u = static_cast<unsigned char>(c);
     if (std::isalnum(u) || c == '_' || c == '=' || c == ',' || c == '.' || c == ':' || c == '+' || c == '/' ||
         c == '-')
@@ -26,7 +28,7 @@ std::string UnsafeRustflagReason(std::string_view flag) {
       case '|':
       case '&': return fmt::format("'{}' would be interpreted by the shell", c);
       case '#': return "'#' starts a comment in make";
-      default: return fmt::format("the character '{}' is not allowed", u < 32 || u > 126 ? '?' : c);
+      default: return fmt::format("the character {} is not allowed", DescribeCodePoint(flag, i));
     }
   }
   return {};

@@ -30,17 +30,34 @@ fs::path XdgDir(const char* var, const char* fallback_under_home) {
 
 }  // namespace
 
-LabDirs ResolveLabDirs(const std::optional<std::string>& cache_option,
-                       const std::optional<std::string>& state_option) {
+Result<LabDirs> ResolveLabDirs(const std::optional<std::string>& cache_option,
+                               const std::optional<std::string>& state_option) {
   LabDirs dirs;
+  std::string cache_from = "--cache-dir", state_from = "--state-dir";
   if (cache_option) dirs.cache = *cache_option;
-  else if (auto v = Env("RFL_LAB_CACHE_DIR")) dirs.cache = *v;
+  else if (auto v = Env("RFL_LAB_CACHE_DIR")) dirs.cache = *v, cache_from = "RFL_LAB_CACHE_DIR";
   else dirs.cache = XdgDir("XDG_CACHE_HOME", ".cache") / "rfl-lab";
   if (state_option) dirs.state = *state_option;
-  else if (auto v = Env("RFL_LAB_STATE_DIR")) dirs.state = *v;
+  else if (auto v = Env("RFL_LAB_STATE_DIR")) dirs.state = *v, state_from = "RFL_LAB_STATE_DIR";
   else dirs.state = XdgDir("XDG_DATA_HOME", ".local/share") / "rfl-lab";
-  dirs.cache = fs::absolute(dirs.cache).lexically_normal();
-  dirs.state = fs::absolute(dirs.state).lexically_normal();
+  if (dirs.cache.empty()) return FailAs(Error::Kind::kInput, "{} is empty: give a directory", cache_from);
+  if (dirs.state.empty()) return FailAs(Error::Kind::kInput, "{} is empty: give a directory", state_from);
+  // fs::absolute needs the current directory, which may have been deleted.
+  auto absolute = [](const fs::path& p, const std::string& from) -> Result<fs::path> {
+    std::error_code ec;
+    auto abs = fs::absolute(p, ec);
+    if (ec) {
+      return FailAs(Error::Kind::kInput, "{} {} is relative and the current directory is unusable ({}): give an absolute path",
+                    from, p.string(), ec.message());
+    }
+    return abs;
+  };
+  auto cache = absolute(dirs.cache, cache_from);
+  if (!cache) return Fail(cache.error());
+  auto state = absolute(dirs.state, state_from);
+  if (!state) return Fail(state.error());
+  dirs.cache = cache->lexically_normal();
+  dirs.state = state->lexically_normal();
   dirs.data = DataDir();
   return dirs;
 }

@@ -18,9 +18,11 @@ struct LabDirs {
   std::filesystem::path data;   // the repository: images/, scenarios/
 };
 
-// Resolves the directories; options win over the environment.
-LabDirs ResolveLabDirs(const std::optional<std::string>& cache_option,
-                       const std::optional<std::string>& state_option);
+// Resolves the directories; options win over the environment. Kind::kInput
+// when a directory is given as "" or cannot be made absolute (the current
+// directory was deleted).
+Result<LabDirs> ResolveLabDirs(const std::optional<std::string>& cache_option,
+                               const std::optional<std::string>& state_option);
 
 // The directory holding images/ (kconfig fragments, toolchain recipes) and
 // scenarios/: RFL_LAB_DATA_DIR, else the source tree the binary was built from.

@@ -44,6 +44,7 @@ TEST(CliErrors, EverySubcommandReportsEachKindOfErrorTheSameWay) {
       {"push", "--gateway", "http://127.0.0.1:1"},
       {"source", "fetch", "bogus:x"},
       {"--cache-dir", "/proc/rfl-lab", "source", "fetch", "tarball:README.md"},
+      {"--cache-dir", "", "runs"},
       {"toolchain", "provision", "nosuch"},
       {"serve", "--listen", "nonsense"},
   };

@@ -10,7 +10,7 @@
 namespace rfl::test {
 namespace fs = std::filesystem;
 
-fs::path TestCacheDir() { return ResolveLabDirs(std::nullopt, std::nullopt).cache; }
+fs::path TestCacheDir() { return ResolveLabDirs(std::nullopt, std::nullopt)->cache; }
 
 Result<scenario::BuildSpec> QuickstartBuildSpec(Arch arch, const std::string& variant) {
   fs::path data = DataDir();

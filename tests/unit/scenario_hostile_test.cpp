@@ -1,0 +1,130 @@
+// Hostile scenario files (issue 15): each case once crashed, hung, lied or
+// was silently changed. Each must now be one diagnostic at its line and
+// column, quickly, in bounded memory.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+#include "lab/scenario/load.h"
+#include "lab/util/paths.h"
+
+namespace rfl::scenario {
+namespace {
+namespace fs = std::filesystem;
+
+std::string Quickstart() { return *ReadFile(fs::path(RFL_LAB_SOURCE_DIR) / "scenarios" / "quickstart.yaml"); }
+
+std::string Replace(std::string s, const std::string& from, const std::string& to) {
+  auto p = s.find(from);
+  EXPECT_NE(p, std::string::npos) << from;
+  if (p != std::string::npos) s.replace(p, from.size(), to);
+  return s;
+}
+
+// The diagnostics of `text`, and that it was refused.
+std::string Refused(const std::string& text) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto loaded = ParseScenario("h.yaml", text, RFL_LAB_SOURCE_DIR, Catalog::FromDataDir(RFL_LAB_SOURCE_DIR));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(20)) << "hung";
+  EXPECT_FALSE(loaded.scenario.has_value());
+  std::string out = loaded.diagnostics.Render();
+  EXPECT_NE(out.find("h.yaml:"), std::string::npos) << out;
+  return out;
+}
+
+TEST(ScenarioHostile, AFiftyThousandCharacterScalarIsRefusedNotACrash) {
+  for (std::string key : {"name: quickstart", "source: debian:linux-source-7.3", "memory: 512M", "timeout: 120s"}) {
+    std::string value = key.substr(0, key.find(':') + 2) + std::string(50000, key[0] == 'n' ? 'a' : '9');
+    EXPECT_NE(Refused(Replace(Quickstart(), key, value)).find("a value of 50000 bytes; at most 4096"),
+              std::string::npos)
+        << key;
+  }
+}
+
+TEST(ScenarioHostile, HugeNumbersAreOutOfRangeNotAnAbort) {
+  std::string base = Replace(Quickstart(), "memory: 512M", "memory: 99999999999999999999G");
+  EXPECT_NE(Refused(base).find("boot.memory 99999999999999999999G is out of range"), std::string::npos)
+      << Refused(base);
+  std::string timeout = Replace(Quickstart(), "timeout: 120s", "timeout: 1111928739998603528h");
+  EXPECT_NE(Refused(timeout).find("boot.timeout 1111928739998603528h is out of range"), std::string::npos)
+      << Refused(timeout);
+  std::string repeat = Replace(Quickstart(), "repeat: 5", "repeat: 18446744073709551616");
+  EXPECT_NE(Refused(repeat).find("is out of range"), std::string::npos) << Refused(repeat);
+}
+
+TEST(ScenarioHostile, NanInfinityAndHexFloatsAreNotNumbers) {
+  for (std::string t : {"{noise: nan%, alpha: 0.05}", "{noise: 1%, alpha: nan}", "{noise: 1%, alpha: inf}",
+                        "{noise: 1%, alpha: 0x1p-5}", "{noise: 1%, alpha: ' 0.05'}"}) {
+    std::string text = Replace(Quickstart(), "thresholds: {noise: 1%, alpha: 0.05}", "thresholds: " + t);
+    EXPECT_NE(Refused(text).find("thresholds."), std::string::npos) << t;
+  }
+}
+
+TEST(ScenarioHostile, ASecondYamlDocumentIsAnErrorNotIgnored) {
+  EXPECT_NE(Refused(Quickstart() + "---\nname: other\n").find("a second YAML document"), std::string::npos);
+}
+
+TEST(ScenarioHostile, NulBytesAndInvalidUtf8AreErrorsAtTheirPlace) {
+  std::string nul = Replace(Quickstart(), "fragments:", std::string("fragments:\0", 11));
+  EXPECT_NE(Refused(nul).find("the file contains a NUL byte"), std::string::npos);
+  std::string bad = Quickstart() + "x: \xff\n";
+  EXPECT_NE(Refused(bad).find("invalid UTF-8 (byte 0xFF)"), std::string::npos);
+}
+
+TEST(ScenarioHostile, AnAliasBombIsRefusedInBoundedMemory) {
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    std::string prev = "*a" + std::to_string(i - 1);
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int k = 0; k < 10; ++k) bomb += (k ? ", " : "") + prev;
+    bomb += "]\n";
+  }
+  EXPECT_NE(Refused(bomb).find("more than 100000 nodes once its aliases are expanded"), std::string::npos);
+}
+
+TEST(ScenarioHostile, ThousandsOfErrorsAreCappedLikeACompiler) {
+  std::string text = "name: x\n";
+  for (int i = 0; i < 30000; ++i) text += "unknown" + std::to_string(i) + ": 1\n";
+  std::string out = Refused(text);
+  EXPECT_NE(out.find("more diagnostic(s) not shown"), std::string::npos);
+  EXPECT_LT(out.size(), 100'000u);
+}
+
+TEST(ScenarioHostile, CarriageReturnOnlyLineEndsAreNamed) {
+  std::string text = Quickstart();
+  for (char& c : text) {
+    if (c == '\n') c = '\r';
+  }
+  EXPECT_NE(Refused(text).find("end in CR only"), std::string::npos);
+}
+
+TEST(ScenarioHostile, EmptyFilesAndMissingKeysHaveAPlace) {
+  EXPECT_NE(Refused("").find("h.yaml:1:1: error: the scenario is empty"), std::string::npos);
+  EXPECT_NE(Refused("name: x\n").find("h.yaml:1:1: error: missing required key 'kernel'"), std::string::npos);
+}
+
+TEST(ScenarioHostile, ARejectedCharacterIsShownAsItsCodePoint) {
+  std::string out = Refused(Replace(Quickstart(), "name: quickstart", "name: quickst\u0430rt"));
+  EXPECT_NE(out.find("U+0430"), std::string::npos) << out;
+}
+
+TEST(ScenarioHostile, PathsThatAreNotFilesSayWhatTheyAre) {
+  std::string dir = Refused(Replace(Quickstart(), "source: debian:linux-source-7.3", "source: tarball:/tmp"));
+  EXPECT_NE(dir.find("is a directory, not a regular file"), std::string::npos) << dir;
+  std::string dev = Refused(Replace(Quickstart(), "source: debian:linux-source-7.3", "source: tarball:/dev/zero"));
+  EXPECT_NE(dev.find("is a character device, not a regular file"), std::string::npos) << dev;
+}
+
+TEST(ScenarioHostile, NonRegularScenarioFilesAreNeverRead) {
+  for (const char* path : {"/dev/zero", "/tmp", "/dev/null"}) {
+    auto loaded = LoadScenario(path, Catalog::FromDataDir(RFL_LAB_SOURCE_DIR));
+    EXPECT_FALSE(loaded.scenario.has_value());
+    std::string out = loaded.diagnostics.Render();
+    EXPECT_NE(out.find("not a scenario file"), std::string::npos) << path << ": " << out;
+  }
+}
+
+}  // namespace
+}  // namespace rfl::scenario
