@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
+#include "lab/toolchain/versions.h"
 #include "lab/util/hash.h"
 #include "lab/util/paths.h"
 
@@ -52,6 +53,24 @@ Result<Recipe> ParseRecipe(const std::string& text, const fs::path& path) {
     auto apt_options = StringList(root["apt_options"], "apt_options", path);
     if (!apt_options) return Fail(apt_options.error());
     r.apt_options = *apt_options;
+    if (const auto& versions = root["versions"]) {
+      if (!versions.IsMap())
+        return FailAs(Error::Kind::kInput, "{}: 'versions' maps a tool to a version, e.g. rustc: \"1.96.*\"",
+                      path.string());
+      for (const auto& kv : versions) {
+        auto tool = kv.first.as<std::string>();
+        if (std::find(std::begin(kVersionedTools), std::end(kVersionedTools), tool) == std::end(kVersionedTools)) {
+          return FailAs(Error::Kind::kInput, "{}: versions: unknown tool '{}' (known: {})", path.string(), tool,
+                        fmt::join(kVersionedTools, ", "));
+        }
+        auto pattern = kv.second.IsScalar() ? kv.second.as<std::string>() : std::string();
+        if (!IsVersionPattern(pattern)) {
+          return FailAs(Error::Kind::kInput, "{}: versions: {}: '{}' is not a version such as 1.96.* or 1.96.0",
+                        path.string(), tool, pattern);
+        }
+        r.versions.emplace_back(tool, pattern);
+      }
+    }
     if (const auto& pin = root["pin"]) {
       if (!pin.IsMap() || !pin["suite"])
         return FailAs(Error::Kind::kInput, "{}: 'pin' needs 'suite' and 'packages'", path.string());
@@ -73,6 +92,12 @@ Result<Recipe> LoadRecipe(const fs::path& path) {
   return ParseRecipe(*text, path);
 }
 
+std::vector<std::string> Recipe::SuiteNames() const {
+  std::vector<std::string> names{suite};
+  names.insert(names.end(), extra_suites.begin(), extra_suites.end());
+  return names;
+}
+
 std::vector<std::string> Recipe::SourcesLines() const {
   std::vector<std::string> lines{fmt::format("deb {} {} main", mirror, suite)};
   for (const auto& s : extra_suites) lines.push_back(fmt::format("deb {} {} main", mirror, s));
@@ -92,6 +117,7 @@ std::string Recipe::ContentHash() const {
   for (const auto& p : pin_packages) h.Add("pin").Add(p);
   for (const auto& p : packages) h.Add("pkg").Add(p);
   for (const auto& o : apt_options) h.Add("aptopt").Add(o);  // none: the hash is what it was
+  for (const auto& [tool, pattern] : versions) h.Add("version").Add(tool).Add(pattern);
   return h.Short();
 }
 

@@ -6,6 +6,7 @@
 // tools on PATH.
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lab/util/result.h"
@@ -22,11 +23,17 @@ struct Recipe {
   std::string pin_suite;                  // packages below come from this suite
   std::vector<std::string> pin_packages;  // apt globs: rustc, libstd-rust-*
   std::vector<std::string> packages;
+  // What the toolchain must deliver: tool → pattern ("rustc" → "1.96.*"),
+  // in file order. Provisioning pins the packages to it and checks the tools
+  // (versions.h); an archive without it is an error, never a substitute.
+  std::vector<std::pair<std::string, std::string>> versions;
   // apt.conf options for making the rootfs, e.g. `Acquire::Check-Valid-Until
   // "false"` for a suite whose mirrored Release file is past its date.
   std::vector<std::string> apt_options;
   std::filesystem::path path;             // the file it came from
 
+  // suite, then extra_suites.
+  std::vector<std::string> SuiteNames() const;
   // The sources.list lines (one per suite, main only).
   std::vector<std::string> SourcesLines() const;
   // An apt preferences file pinning pin_packages to pin_suite ("" when none).

@@ -8,6 +8,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "lab/toolchain/archive.h"
+#include "lab/toolchain/versions.h"
 #include "lab/util/file_lock.h"
 #include "lab/util/cancel.h"
 #include "lab/util/hash.h"
@@ -196,6 +198,11 @@ std::optional<Toolchain> FindProvisioned(const fs::path& cache_dir, const fs::pa
   fs::path dir = cache_dir / "toolchains" / name;
   auto tc = LoadStamp(dir);
   if (!tc || tc->recipe_hash != recipe->ContentHash()) return std::nullopt;
+  // A rootfs is used only if its tools are what the recipe says.
+  if (auto st = CheckVersions(*recipe, tc->versions); !st) {
+    spdlog::warn("{} (cached in {}): not using it", st.error().message, dir.string());
+    return std::nullopt;
+  }
   return *tc;
 }
 
@@ -218,7 +225,7 @@ Result<Toolchain> Provision(const fs::path& cache_dir, const fs::path& data_dir,
   std::error_code ec;
   if (fs::exists(dir)) {
     if (!fs::exists(dir / kStampName)) spdlog::warn("toolchain {}: half-made rootfs found, redoing it", name);
-    else spdlog::info("toolchain {}: recipe changed (or --force), reprovisioning", name);
+    else spdlog::info("toolchain {}: recipe changed, tools differ from it, or --force: reprovisioning", name);
     fs::remove_all(dir, ec);
     if (ec) return Fail("cannot remove {}: {}", dir.string(), ec.message());
   }
@@ -237,13 +244,27 @@ Result<Toolchain> Provision(const fs::path& cache_dir, const fs::path& data_dir,
     }
   } cleanup{tmp};
 
+  // Hold the packages to the versions the recipe states, read from the
+  // archive's own indices: an archive that moved on is an error naming what
+  // it has now, never a silent substitute.
+  std::vector<std::string> packages = recipe->packages;
+  if (!recipe->versions.empty()) {
+    spdlog::info("toolchain {}: reading the archive's package indices ({})", name, fmt::join(recipe->SuiteNames(), ", "));
+    auto index = ReadArchiveIndex(*recipe, root / ".apt" / name, runner);
+    if (!index) return Fail(index.error().Wrap(fmt::format("provisioning toolchain {}", name)));
+    auto pins = ResolvePins(*recipe, *index);
+    if (!pins) return Fail(pins.error());
+    for (const auto& pin : *pins) spdlog::info("toolchain {}: {} from {}={} ({})", name, pin.tool, pin.package, pin.version, pin.suite);
+    packages = PinnedPackages(*recipe, *pins);
+  }
+
   std::string prefs = recipe->AptPreferences();
   if (!prefs.empty()) {
     if (auto st = WriteFileAtomic(tmp / "prefs" / "rfl-lab", prefs); !st) return Fail(st.error());
   }
   Command cmd;
   cmd.argv = {"mmdebstrap", "--variant=apt", "--aptopt=Acquire::Retries \"5\"",
-              fmt::format("--include={}", fmt::join(recipe->packages, ","))};
+              fmt::format("--include={}", fmt::join(packages, ","))};
   for (const auto& o : recipe->apt_options) cmd.argv.push_back("--aptopt=" + o);
   if (!prefs.empty()) {
     cmd.argv.push_back("--setup-hook=mkdir -p \"$1\"/etc/apt/preferences.d");
@@ -287,6 +308,7 @@ Result<Toolchain> Provision(const fs::path& cache_dir, const fs::path& data_dir,
   auto versions = QueryVersions(tc, runner);
   if (!versions) return Fail(versions.error().Wrap(fmt::format("toolchain {} was made but", name)));
   tc.versions = *versions;
+  if (auto st = CheckVersions(*recipe, tc.versions); !st) return Fail(st.error());
   tc.id = ToolchainId(name, tc.recipe_hash, tc.versions);
   json stamp{{"name", name},
              {"recipe_hash", tc.recipe_hash},

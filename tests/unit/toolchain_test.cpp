@@ -18,32 +18,56 @@ const std::filesystem::path kData = RFL_LAB_SOURCE_DIR;
 
 bool Has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
 
-TEST(Recipe, ShippedRecipesNameTheirSuitesAndKernelBuildPackages) {
+TEST(Recipe, ShippedRecipesNameTheirSuitesKernelBuildPackagesAndVersions) {
   auto names = ListRecipeNames(kData);
   for (const char* n : {"rustc-1.85", "rustc-1.96", "rustc-1.97"}) EXPECT_TRUE(Has(names, n)) << n;
   for (const auto& n : names) {
     auto r = FindRecipe(kData, n);
     ASSERT_TRUE(r.has_value()) << r.error().message;
     EXPECT_EQ(r->name, n);
-    for (const char* p : {"clang", "lld", "llvm", "bindgen", "rustc", "rust-src", "rustfmt", "make", "bc", "bison",
-                          "flex", "libelf-dev", "libssl-dev", "python3", "cpio"}) {
+    for (const char* p : {"clang", "lld", "llvm", "bindgen", "make", "bc", "bison", "flex", "libelf-dev",
+                          "libssl-dev", "python3", "cpio"}) {
       EXPECT_TRUE(Has(r->packages, p)) << n << " lacks " << p;
     }
+    // Debian's rustc, or its rustc-web build of another version.
+    bool plain = Has(r->packages, "rustc") && Has(r->packages, "rust-src") && Has(r->packages, "rustfmt");
+    bool web = Has(r->packages, "rustc-web") && Has(r->packages, "rust-web-src") && Has(r->packages, "rustfmt-web");
+    EXPECT_TRUE(plain || web) << n;
+    // Every shipped recipe says what it delivers, and the name says the same.
+    ASSERT_EQ(r->versions.size(), 3u) << n;
+    EXPECT_EQ(r->versions[0], (std::pair<std::string, std::string>{"rustc", n.substr(6) + ".*"}));
   }
   EXPECT_EQ(FindRecipe(kData, "rustc-1.85")->suite, "trixie");
+  EXPECT_EQ(FindRecipe(kData, "rustc-1.96")->suite, "trixie");
   EXPECT_EQ(FindRecipe(kData, "rustc-1.97")->suite, "forky");
 }
 
-TEST(Recipe, BackportsRecipePinsOnlyTheRustPackages) {
-  auto r = FindRecipe(kData, "rustc-1.96");
-  ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->suite, "trixie");
+TEST(Recipe, PinSendsOnlyTheNamedPackagesToTheOtherSuite) {
+  auto r = ParseRecipe(
+      "name: bpo\nsuite: trixie\nextra_suites: [trixie-backports]\npin:\n  suite: trixie-backports\n"
+      "  packages: [rustc, rust-src, rustfmt]\npackages: [rustc]\n",
+      "bpo.yaml");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
   ASSERT_EQ(r->SourcesLines().size(), 2u);
   EXPECT_EQ(r->SourcesLines()[1], "deb http://deb.debian.org/debian trixie-backports main");
   std::string prefs = r->AptPreferences();
   EXPECT_NE(prefs.find("Package: rustc rust-src rustfmt"), std::string::npos) << prefs;
   EXPECT_NE(prefs.find("Pin: release n=trixie-backports\nPin-Priority: 990\n"), std::string::npos) << prefs;
   EXPECT_EQ(FindRecipe(kData, "rustc-1.85")->AptPreferences(), "");
+}
+
+TEST(Recipe, VersionsMustNameAKnownToolAndAVersion) {
+  auto tool = ParseRecipe("suite: trixie\npackages: [a]\nversions: {gcc: \"12.*\"}\n", "x.yaml");
+  ASSERT_FALSE(tool.has_value());
+  EXPECT_EQ(tool.error().message, "x.yaml: versions: unknown tool 'gcc' (known: rustc, bindgen, clang)");
+  auto pattern = ParseRecipe("suite: trixie\npackages: [a]\nversions: {rustc: \"1.9*\"}\n", "x.yaml");
+  ASSERT_FALSE(pattern.has_value());
+  EXPECT_EQ(pattern.error().message, "x.yaml: versions: rustc: '1.9*' is not a version such as 1.96.* or 1.96.0");
+  auto ok = ParseRecipe("suite: trixie\npackages: [a]\nversions: {rustc: \"1.96.0\"}\n", "x.yaml");
+  ASSERT_TRUE(ok.has_value());
+  auto other = *ok;
+  other.versions[0].second = "1.96.*";
+  EXPECT_NE(ok->ContentHash(), other.ContentHash());
 }
 
 TEST(Recipe, ContentHashChangesWithThePackageList) {
