@@ -1,4 +1,5 @@
-// rfl-lab toolchain list | provision NAME [--force] | shell NAME [--source SPEC]
+// rfl-lab toolchain list | available [--suite S]... [--json] | provision NAME [--force] |
+//         shell NAME [--source SPEC]
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -9,6 +10,7 @@
 #include "lab/cli/commands.h"
 #include "lab/kernel/source.h"
 #include "lab/scenario/model.h"
+#include "lab/toolchain/available.h"
 #include "lab/toolchain/recipe.h"
 #include "lab/toolchain/toolchain.h"
 #include "lab/util/paths.h"
@@ -50,6 +52,39 @@ void RegisterToolchainCommand(CLI::App& app, CliContext& ctx) {
   auto* list = cmd->add_subcommand("list", "Recipes, and the rustc/bindgen/clang of each provisioned toolchain");
   list->callback([&ctx] {
     List(ctx.Dirs());
+  });
+
+  struct AvailableOpts {
+    std::vector<std::string> suites{"trixie", "trixie-backports", "forky"};
+    std::string mirror = "http://deb.debian.org/debian";
+    bool json = false;
+  };
+  auto ao = std::make_shared<AvailableOpts>();
+  auto* avail = cmd->add_subcommand(
+      "available", "The rustc, bindgen, clang and linux-source versions the archive offers now, and their recipes");
+  avail->add_option("--suite", ao->suites, "Debian suites to read (default: trixie trixie-backports forky)")
+      ->capture_default_str();
+  avail->add_option("--mirror", ao->mirror, "Debian mirror")->capture_default_str();
+  avail->add_flag("--json", ao->json, "JSON instead of a table");
+  avail->callback([&ctx, ao] {
+    auto dirs = ctx.Dirs();
+    toolchain::Recipe suites;
+    suites.name = "available";
+    suites.suite = ao->suites.front();
+    suites.extra_suites.assign(ao->suites.begin() + 1, ao->suites.end());
+    suites.mirror = ao->mirror;
+    // A listing: testing suites' Release files are often past their date
+    // here (see rustc-1.97.yaml); signatures are still checked.
+    suites.apt_options = {"Acquire::Check-Valid-Until \"false\""};
+    auto index = toolchain::ReadArchiveIndex(suites, dirs.cache / "toolchains" / ".apt" / ".available", DefaultRunner());
+    if (!index) return ctx.Fail(index.error());
+    std::vector<toolchain::Recipe> recipes;
+    for (const auto& name : toolchain::ListRecipeNames(dirs.data)) {
+      if (auto r = toolchain::FindRecipe(dirs.data, name)) recipes.push_back(*r);
+    }
+    auto a = toolchain::SummarizeArchive(*index, ao->suites, recipes);
+    if (ao->json) std::cout << toolchain::AvailabilityJson(a).dump(2) << "\n";
+    else std::cout << toolchain::RenderAvailability(a);
   });
 
   struct ProvisionOpts {

@@ -2,9 +2,12 @@
 // tests/fixtures/toolchain/packages/ are cut from Debian's real indices of
 // 2026-11-30 (trixie, trixie-backports, forky; see the README there).
 #include "lab/toolchain/archive.h"
+#include "lab/toolchain/available.h"
 #include "lab/toolchain/recipe.h"
 #include "lab/toolchain/toolchain.h"
 #include "lab/toolchain/versions.h"
+
+#include <cstdlib>
 
 #include <gtest/gtest.h>
 
@@ -148,6 +151,50 @@ TEST(Pins, ARecipeWhosePackagesCannotDeliverTheToolSaysSo) {
   EXPECT_EQ(pins.error().message,
             "toolchain t: no package of the recipe (clang) delivers bindgen in http://deb.debian.org/debian (trixie); "
             "the archive offers bindgen 0.71.1 (bindgen, trixie)");
+}
+
+}  // namespace
+}  // namespace rfl::toolchain
+
+namespace rfl::toolchain {
+namespace {
+
+std::vector<IndexEntry> AllSuites() {
+  std::vector<IndexEntry> all;
+  for (const char* suite : {"trixie", "trixie-backports", "forky"}) {
+    auto text = ReadFile(kPackages / (std::string(suite) + ".Packages"));
+    EXPECT_TRUE(text.has_value());
+    auto e = ParsePackagesIndex(*text, suite);
+    all.insert(all.end(), e.begin(), e.end());
+  }
+  return all;
+}
+
+// `rfl-lab toolchain available` on the captured indices and the shipped
+// recipes; regenerate with RFL_LAB_UPDATE_GOLDEN=1 and review the diff.
+TEST(Available, ListsEachVersionWithTheRecipesThatDeliverIt) {
+  std::vector<Recipe> recipes;
+  for (const auto& n : ListRecipeNames(kData)) recipes.push_back(*FindRecipe(kData, n));
+  auto a = SummarizeArchive(AllSuites(), {"trixie", "trixie-backports", "forky"}, recipes);
+  std::string got = RenderAvailability(a);
+  fs::path golden = kData / "tests/fixtures/toolchain/available.golden";
+  if (std::getenv("RFL_LAB_UPDATE_GOLDEN")) ASSERT_TRUE(WriteFileAtomic(golden, got).has_value());
+  EXPECT_EQ(got, *ReadFile(golden));
+  EXPECT_TRUE(a.suggestions.empty()) << "every rustc release here has a recipe";
+}
+
+TEST(Available, ARustcWithoutARecipeGetsOneToStartFrom) {
+  std::vector<Recipe> recipes{*FindRecipe(kData, "rustc-1.85")};
+  auto a = SummarizeArchive(AllSuites(), {"trixie", "trixie-backports", "forky"}, recipes);
+  ASSERT_EQ(a.suggestions.size(), 2u);
+  EXPECT_NE(a.suggestions[0].find("name: rustc-1.96\nsuite: trixie\n"), std::string::npos) << a.suggestions[0];
+  EXPECT_NE(a.suggestions[0].find("rustc-web, rust-web-src, rustfmt-web"), std::string::npos) << a.suggestions[0];
+  EXPECT_NE(a.suggestions[1].find("name: rustc-1.97\nsuite: trixie-backports\n"), std::string::npos);
+  // The suggestion is a recipe the lab accepts.
+  std::string text = a.suggestions[0].substr(a.suggestions[0].find('\n') + 1);
+  auto parsed = ParseRecipe(text, "rustc-1.96.yaml");
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  EXPECT_TRUE(ResolvePins(*parsed, AllSuites()).has_value());
 }
 
 }  // namespace
