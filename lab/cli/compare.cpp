@@ -40,6 +40,7 @@ void RegisterCompareCommand(CLI::App& app, CliContext& ctx) {
       if (!data) return fail(data.error());
       runs.push_back(std::move(*data));
     }
+    for (const auto& drift : results::ToolchainDrift(runs[0], runs[1])) ctx.Warn(drift);
     auto analysis = results::CompareRuns(runs[0], runs[1]);
     auto format = report::ParseFormat(opt->format).value_or(report::Format::kTable);
     if (auto s = report::WriteReport(report::Render(analysis, format, report::ColorFor(opt->output)), opt->output);

@@ -1,10 +1,12 @@
 #include "lab/results/comparison.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <tuple>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "lab/results/store.h"
 
@@ -379,6 +381,27 @@ RepetitionAdvice NeedMoreRepetitions(const RunData& run, int min, int max) {
                                             advice.inconclusive.size(), advice.completed)
                               : fmt::format("every verdict settled after {} repetitions", advice.completed);
   return advice;
+}
+
+std::vector<std::string> ToolchainDrift(const RunData& a, const RunData& b) {
+  // toolchain name → the distinct rustc version lines of a run's builds.
+  auto versions = [](const RunData& run) {
+    std::map<std::string, std::set<std::string>> out;
+    for (const auto& build : run.builds) {
+      if (!build.rustc_version.empty()) out[build.toolchain].insert(build.rustc_version);
+    }
+    return out;
+  };
+  auto va = versions(a), vb = versions(b);
+  std::vector<std::string> drift;
+  for (const auto& [name, in_a] : va) {
+    auto it = vb.find(name);
+    if (it == vb.end() || it->second == in_a) continue;
+    drift.push_back(fmt::format("toolchain {} is {} in run {} but {} in run {}: the runs differ in compiler, not only "
+                                "in what you meant to compare",
+                                name, fmt::join(in_a, " / "), a.run.id, fmt::join(it->second, " / "), b.run.id));
+  }
+  return drift;
 }
 
 }  // namespace rfl::results

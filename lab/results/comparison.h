@@ -109,6 +109,11 @@ RunAnalysis CompareRuns(const RunData& a, const RunData& b);
 // The outcome cells of a run (one per variant × arch × toolchain × kernel).
 std::vector<OutcomeCell> OutcomeMatrix(const RunData& run);
 
+// One sentence per toolchain name that stands for different compilers in the
+// two runs (`rustc -vV` first lines differ, e.g. a recipe that drifted with
+// the archive): a comparison across them compares compilers, not kernels.
+std::vector<std::string> ToolchainDrift(const RunData& a, const RunData& b);
+
 
 // Adaptive repetitions (scenario `repeat: {min, max}`).
 struct RepetitionAdvice {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "lab/results/comparison.h"
@@ -166,6 +167,23 @@ TEST_F(Comparison, CompareRunsMatchesGroupsAcrossRuns) {
   // The reverse direction is a regression.
   RunAnalysis r = CompareRuns(b, a);
   EXPECT_EQ(r.findings.regressions.size(), 3u);
+}
+
+// What happened to rustc-1.96 when trixie-backports moved to 1.97.
+TEST_F(Comparison, AToolchainNameThatStandsForAnotherCompilerIsNamed) {
+  RunData a = Load();
+  RunData b = Load();
+  EXPECT_TRUE(ToolchainDrift(a, b).empty());
+  ASSERT_FALSE(b.builds.empty());
+  for (auto& build : a.builds) build.rustc_version = "rustc 1.96.0 (ac68faa20 2026-05-25)";
+  for (auto& build : b.builds) build.rustc_version = "rustc 1.97.1 (8bab26f4f 2026-07-14)";
+  b.run.id = a.run.id + 1;
+  auto drift = ToolchainDrift(a, b);
+  ASSERT_EQ(drift.size(), 1u);
+  EXPECT_EQ(drift[0], fmt::format("toolchain {} is rustc 1.96.0 (ac68faa20 2026-05-25) in run {} but rustc 1.97.1 "
+                                  "(8bab26f4f 2026-07-14) in run {}: the runs differ in compiler, not only in what "
+                                  "you meant to compare",
+                                  a.builds[0].toolchain, a.run.id, b.run.id));
 }
 
 TEST_F(Comparison, CompareRunsDropsTheAxisThatDiffers) {
