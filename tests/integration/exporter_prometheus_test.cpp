@@ -209,9 +209,7 @@ TEST_F(ExporterPrometheus, ValuesEqualTheNewestCompletedRunInTheStore) {
       auto l = labels;
       l["workload"] = s.workload;
       l["metric"] = s.metric;
-      std::string params;
-      for (const auto& [k, v] : s.labels) params += (params.empty() ? "" : ",") + k + "=" + v;
-      l["params"] = params;
+      for (const auto& [k, v] : s.labels) l[k] = v;  // one label per dimension
       seconds[l].push_back(s.value);
     }
   }
@@ -231,7 +229,7 @@ TEST_F(ExporterPrometheus, ValuesEqualTheNewestCompletedRunInTheStore) {
     auto l = cell(d.key.arch, d.key.toolchain, d.key.kernel, d.variant);
     l["workload"] = d.key.workload;
     l["metric"] = d.key.metric;
-    l["params"] = ParamsTextFromLabelsKey(d.key.labels);
+    for (const auto& [k, v] : SampleLabelsFromKey(d.key.labels)) l[k] = v;
     check("rfl_lab_delta_ratio", l, d.stats.ratio);
     ++checks;
   }
