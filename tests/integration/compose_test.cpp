@@ -30,8 +30,25 @@ TEST(Compose, DockerComposeConfigAcceptsTheFile) {
   ASSERT_NE(start, std::string::npos) << r->output;
   YAML::Node resolved = YAML::Load(r->output.substr(start));
   auto services = resolved["services"];
-  for (const char* name : {"lab", "prometheus", "pushgateway", "grafana"}) {
+  for (const char* name : {"lab", "prometheus", "pushgateway", "alertmanager", "grafana"}) {
     ASSERT_TRUE(services[name]) << name;
+  }
+  // Every host Prometheus scrapes or sends alerts to is a service of the file.
+  YAML::Node prom = YAML::LoadFile((fs::path(RFL_LAB_SOURCE_DIR) / "exporters/prometheus/prometheus.yml").string());
+  std::vector<std::string> targets;
+  for (const auto& job : prom["scrape_configs"]) {
+    for (const auto& sc : job["static_configs"]) {
+      for (const auto& t : sc["targets"]) targets.push_back(t.as<std::string>());
+    }
+  }
+  ASSERT_TRUE(prom["alerting"]) << "prometheus.yml sends alerts nowhere";
+  for (const auto& am : prom["alerting"]["alertmanagers"]) {
+    for (const auto& sc : am["static_configs"]) {
+      for (const auto& t : sc["targets"]) targets.push_back(t.as<std::string>());
+    }
+  }
+  for (const auto& t : targets) {
+    EXPECT_TRUE(services[t.substr(0, t.find(':'))]) << "prometheus.yml names " << t << ", not a compose service";
   }
   EXPECT_EQ(services["lab"]["build"]["dockerfile"].as<std::string>(), "images/lab/Containerfile");
   EXPECT_TRUE(fs::exists(fs::path(RFL_LAB_SOURCE_DIR) / "images/lab/Containerfile"));

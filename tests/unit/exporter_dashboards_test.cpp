@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "exporters/prometheus/export.h"
 #include "exporters/prometheus/metrics_model.h"
 #include "lab/util/paths.h"
 
@@ -82,6 +83,38 @@ TEST(Dashboards, TemplateVariablesForScenarioArchToolchainFromLabelValues) {
   }
 }
 
+// Series of a run held by both `serve` and the Pushgateway exist twice; a
+// dashboard shows one source at a time ($source, single choice), so every
+// selector names it and sums never double (docs/monitoring.md).
+TEST(Dashboards, EverySelectorTakesOneSource) {
+  std::regex selector(R"re((rfl_lab_[a-z0-9_]+)(\{[^}]*\})?)re");
+  for (const auto& path : Dashboards()) {
+    auto d = Load(path);
+    std::vector<std::string> exprs;
+    bool has_source = false;
+    for (const auto& v : d["templating"]["list"]) {
+      if (v["name"] == "source") {
+        has_source = true;
+        EXPECT_EQ(v["query"]["query"], "label_values(rfl_lab_run_info, job)") << path;
+        EXPECT_FALSE(v.value("multi", true)) << path << ": $source must be a single choice";
+        EXPECT_FALSE(v.value("includeAll", true)) << path << ": $source must not offer All";
+        continue;
+      }
+      exprs.push_back(v["query"]["query"]);
+    }
+    EXPECT_TRUE(has_source) << path << " lacks $source";
+    for (const auto& panel : d["panels"]) {
+      for (const auto& t : panel.value("targets", nlohmann::json::array())) exprs.push_back(t["expr"]);
+    }
+    for (const auto& expr : exprs) {
+      for (auto it = std::sregex_iterator(expr.begin(), expr.end(), selector); it != std::sregex_iterator(); ++it) {
+        EXPECT_NE((*it)[2].str().find(R"(job="$source")"), std::string::npos)
+            << path.filename() << ": " << it->str() << " in " << expr;
+      }
+    }
+  }
+}
+
 TEST(Dashboards, ProviderServesTheFolderComposeMounts) {
   YAML::Node provider = YAML::LoadFile((kExporters / "grafana/provisioning/dashboards/rfl-lab.yaml").string());
   ASSERT_EQ(provider["apiVersion"].as<int>(), 1);
@@ -109,6 +142,17 @@ TEST(AlertRules, NameOnlyExportedMetrics) {
   for (const char* a : {"RflLabRegression", "RflLabBootFailures", "RflLabNoSuccessfulRun"}) {
     EXPECT_TRUE(alerts.contains(a)) << a;
   }
+}
+
+// The regression alert lists the series' sample labels by name, and tells
+// pushed series by the push job: both must match the exporter's.
+TEST(AlertRules, KnowEverySampleLabelAndThePushJob) {
+  auto text = ReadFile(kExporters / "prometheus/rules.yml");
+  ASSERT_TRUE(text);
+  std::string alternation;
+  for (auto label : kSampleLabels) alternation += (alternation.empty() ? "" : "|") + std::string(label);
+  EXPECT_NE(text->find("\"^(" + alternation + ")$\""), std::string::npos) << "rules.yml should match ^(" << alternation << ")$";
+  EXPECT_NE(text->find("job=\"" + std::string(kPushJob) + "\""), std::string::npos);
 }
 
 }  // namespace
