@@ -381,9 +381,9 @@ std::string RenderHtml(const RunAnalysis& a) {
         Node td = Attr(El(r, "td"), "class", "num " + VerdictClass(d, a.thresholds));
         Attr(El(td, "b", text), "class", "change");
         if (d.stats.ci) {
-          auto pct = [](double r) {
-            double v = (r - 1) * 100;
-            return std::fabs(v) < 0.005 ? std::string("0.00") : fmt::format("{:+.2f}", v);
+          auto pct = [](double ratio) {
+            double change = (ratio - 1) * 100;
+            return std::fabs(change) < 0.005 ? std::string("0.00") : fmt::format("{:+.2f}", change);
           };
           Attr(El(td, "small", fmt::format(" [{}, {}]", pct(d.stats.ci->lo), pct(d.stats.ci->hi))), "class", "grid-ci");
         }

@@ -219,8 +219,8 @@ std::vector<Tick> AxisTicks(double lo, double hi, std::string_view unit, bool in
   int decimals = std::max(0, static_cast<int>(std::ceil(-std::log10(scaled_step) - 1e-9)));
   if (integers && s.factor == 1) decimals = 0;
   const double first = std::ceil(v0 / step - 1e-9) * step;
-  for (int i = 0; first + i * step <= v1 + step * 1e-9; ++i) {
-    double t = first + i * step;
+  for (int k = 0; first + k * step <= v1 + step * 1e-9; ++k) {
+    double t = first + k * step;
     double shown = t * s.factor;
     if (std::fabs(shown) < scaled_step * 1e-9) shown = 0;  // no "-0"
     std::string label = fmt::format("{:.{}f}{}", shown, decimals, s.suffix);

@@ -111,7 +111,9 @@ TEST_F(KcidbExport, SamplesAreAggregatedPerBootAndPerCell) {
     if (misc.contains("boot")) {
       ++per_boot[misc["boot"].dump()];
       EXPECT_FALSE(t.contains("number")) << t["path"];
-      if (t["path"] != "rfl_lab.boot") EXPECT_FALSE(misc["samples"].empty()) << t["path"];
+      if (t["path"] != "rfl_lab.boot") {
+        EXPECT_FALSE(misc["samples"].empty()) << t["path"];
+      }
     } else if (misc.value("kind", "") == "median") {
       ++medians;
       EXPECT_EQ(misc["n"], 5) << t["path"];

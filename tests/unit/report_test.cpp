@@ -270,7 +270,9 @@ class Quickstart : public ::testing::Test {
 TEST_F(Quickstart, TableMatchesGoldenText) {
   fs::path golden = fs::path(RFL_LAB_FIXTURES_DIR) / "report" / "quickstart.table.golden";
   std::string got = RenderTable(*analysis_, false);
-  if (std::getenv("RFL_LAB_UPDATE_GOLDEN")) ASSERT_TRUE(WriteFileAtomic(golden, got).has_value());
+  if (std::getenv("RFL_LAB_UPDATE_GOLDEN")) {
+    ASSERT_TRUE(WriteFileAtomic(golden, got).has_value());
+  }
   auto want = ReadFile(golden);
   ASSERT_TRUE(want.has_value()) << "missing golden file " << golden;
   EXPECT_EQ(got, *want);
@@ -312,7 +314,9 @@ TEST_F(Quickstart, TableHeadersNameEachColumnOnceAndUnitsReadHuman) {
   size_t headers = 0;
   for (std::string line; std::getline(lines, line);) {
     // Every line with JSON label text is a finding ("  - regression: …").
-    if (line.find("{\"") != std::string::npos) EXPECT_TRUE(line.starts_with("  - ")) << line;
+    if (line.find("{\"") != std::string::npos) {
+      EXPECT_TRUE(line.starts_with("  - ")) << line;
+    }
     if (!line.starts_with("  variant ")) continue;
     ++headers;
     EXPECT_EQ(Count(line, "variant"), 1u) << "a second variant column: " << line;
