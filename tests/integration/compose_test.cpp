@@ -52,7 +52,15 @@ TEST(Compose, DockerComposeConfigAcceptsTheFile) {
   }
   EXPECT_EQ(services["lab"]["build"]["dockerfile"].as<std::string>(), "images/lab/Containerfile");
   EXPECT_TRUE(fs::exists(fs::path(RFL_LAB_SOURCE_DIR) / "images/lab/Containerfile"));
-  EXPECT_EQ(services["lab"]["devices"][0].as<std::string>().substr(0, 20), "/dev/kvm:/dev/kvm");
+  // serve has no privilege; the runner has exactly what mmdebstrap and
+  // bubblewrap need, and /dev/kvm.
+  EXPECT_FALSE(services["lab"]["devices"]);
+  EXPECT_FALSE(services["lab"]["user"]) << "lab runs as the image's unprivileged user";
+  EXPECT_EQ(services["lab"]["cap_drop"][0].as<std::string>(), "ALL");
+  ASSERT_TRUE(services["runner"]);
+  EXPECT_EQ(services["runner"]["devices"][0].as<std::string>().substr(0, 20), "/dev/kvm:/dev/kvm");
+  EXPECT_EQ(services["runner"]["cap_add"][0].as<std::string>(), "SYS_ADMIN");
+  EXPECT_EQ(services["runner"]["profiles"][0].as<std::string>(), "run") << "the runner must not start with up";
   for (const auto& service : services) {
     for (const auto& port : service.second["ports"]) {
       EXPECT_TRUE(port.as<std::string>().starts_with("127.0.0.1:")) << service.first << ": " << port;
