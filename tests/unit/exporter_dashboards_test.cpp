@@ -75,7 +75,7 @@ TEST(Dashboards, TemplateVariablesForScenarioArchToolchainFromLabelValues) {
     auto d = Load(path);
     std::map<std::string, std::string> vars;
     for (const auto& v : d["templating"]["list"]) vars[v["name"]] = v["query"]["query"];
-    for (const char* name : {"scenario", "arch", "toolchain"}) {
+    for (const char* name : {"scenario", "arch", "toolchain", "kernel"}) {
       ASSERT_TRUE(vars.contains(name)) << path << " lacks $" << name;
       EXPECT_TRUE(vars[name].starts_with("label_values(")) << vars[name];
       EXPECT_NE(vars[name].find(std::string(", ") + name + ")"), std::string::npos) << vars[name];
@@ -113,6 +113,33 @@ TEST(Dashboards, EverySelectorTakesOneSource) {
       }
     }
   }
+}
+
+// What a reader needs on the panels themselves: the delta panel draws the
+// noise floor band, the outcome matrix shows the failing share as a number.
+TEST(Dashboards, DeltaPanelHasTheNoiseBandAndTheMatrixShowsTheFailingShare) {
+  bool band = false, matrix = false;
+  for (const auto& path : Dashboards()) {
+    auto d = Load(path);
+    for (const auto& panel : d["panels"]) {
+      std::string title = panel["title"];
+      if (title.starts_with("Delta against the baseline")) {
+        for (const auto& t : panel["targets"]) {
+          if (t["expr"].get<std::string>().find("rfl_lab_noise_floor_ratio") != std::string::npos) band = true;
+        }
+      }
+      if (title.starts_with("Outcome matrix")) {
+        matrix = true;
+        const auto& defaults = panel["fieldConfig"]["defaults"];
+        EXPECT_EQ(defaults.value("unit", ""), "percentunit");
+        for (const auto& m : defaults["mappings"]) {
+          if (m["type"] == "range") EXPECT_FALSE(m["options"]["result"].contains("text")) << "a text hides the share";
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(band) << "the delta panel lacks the noise floor band";
+  EXPECT_TRUE(matrix);
 }
 
 TEST(Dashboards, ProviderServesTheFolderComposeMounts) {
