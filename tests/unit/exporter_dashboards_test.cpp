@@ -142,6 +142,26 @@ TEST(Dashboards, DeltaPanelHasTheNoiseBandAndTheMatrixShowsTheFailingShare) {
   EXPECT_TRUE(matrix);
 }
 
+// Build duration leaves cache hits out (they have no build time): some table
+// must say which cells were cache hits.
+TEST(Dashboards, CacheHitsAreShownWhereBuildDurationHasNone) {
+  bool shown = false;
+  for (const auto& path : Dashboards()) {
+    auto d = Load(path);
+    for (const auto& panel : d["panels"]) {
+      if (panel["type"] != "table") continue;
+      for (const auto& t : panel.value("targets", nlohmann::json::array())) {
+        std::string expr = t["expr"];
+        if (expr.find("rfl_lab_build_outcome") != std::string::npos &&
+            std::regex_search(expr, std::regex(R"(group_left\s*\(outcome\)|by\s*\([^)]*outcome)"))) {
+          shown = true;
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(shown);
+}
+
 TEST(Dashboards, ProviderServesTheFolderComposeMounts) {
   YAML::Node provider = YAML::LoadFile((kExporters / "grafana/provisioning/dashboards/rfl-lab.yaml").string());
   ASSERT_EQ(provider["apiVersion"].as<int>(), 1);
