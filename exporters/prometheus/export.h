@@ -2,7 +2,7 @@
 // The three ways results leave the lab for Prometheus (docs/monitoring.md):
 //   - Serve: a long-running /metrics endpoint computed from the store on each
 //     scrape (`rfl-lab serve`);
-//   - PushRun: one run to a Pushgateway, grouped by job and scenario
+//   - PushRun: one run to a Pushgateway, grouped by job="rfl-lab-push" and scenario
 //     (`rfl-lab push`, `rfl-lab run --push URL`);
 //   - WriteTextfile: one run as a node_exporter textfile-collector file,
 //     written atomically (`rfl-lab run --textfile DIR`).
@@ -31,8 +31,10 @@ inline constexpr std::string_view kDefaultListen = "127.0.0.1:9477";
 // its request before it is dropped (idle connections must not starve scrapes).
 inline constexpr int kExposerThreads = 32;
 inline constexpr std::chrono::milliseconds kExposerRequestTimeout{2000};
-// The Pushgateway job name of every push.
-inline constexpr std::string_view kPushJob = "rfl-lab";
+// The Pushgateway job name of every push. Distinct from the job that scrapes
+// `serve`, so that rules and dashboards can tell the two sources apart and
+// count a run once when both hold it (docs/monitoring.md).
+inline constexpr std::string_view kPushJob = "rfl-lab-push";
 
 // A prometheus-cpp Collectable computing the families from a MetricsSource on
 // each scrape. A failed read exports rfl_lab_store_up 0 (and counts it in
@@ -73,7 +75,7 @@ struct GatewayAddress {
 [[nodiscard]] Result<GatewayAddress> ParseGatewayUrl(std::string_view url);
 
 // Pushes run `run_id` (the newest run when nullopt) to the Pushgateway at
-// `gateway_url`, replacing the group {job="rfl-lab", scenario="<name>"}.
+// `gateway_url`, replacing the group {job="rfl-lab-push", scenario="<name>"}.
 // Returns the scenario name.
 [[nodiscard]] Result<std::string> PushRun(results::Store& store, std::optional<int64_t> run_id,
                                           std::string_view gateway_url);

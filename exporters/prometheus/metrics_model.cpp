@@ -1,5 +1,6 @@
 #include "exporters/prometheus/metrics_model.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 
@@ -12,15 +13,21 @@ namespace {
 
 // The labels of one cell of the outcome matrix, first on most families.
 #define RFL_CELL "scenario", "arch", "toolchain", "kernel", "variant"
-#define RFL_SERIES RFL_CELL, "workload", "metric", "params"
+#define RFL_SERIES RFL_CELL, "workload", "metric"
 
 const std::vector<MetricDef> kCatalog = {
     {"rfl_lab_run_info", MetricType::kGauge, {"scenario", "baseline", "timing", "lab_version"},
      "Metadata of the newest exported run of a scenario (value 1)."},
+    {"rfl_lab_run_id", MetricType::kGauge, {"scenario"},
+     "Id of the newest exported run of the scenario: `rfl-lab report <id>` shows it."},
+    {"rfl_lab_noise_floor_ratio", MetricType::kGauge, {"scenario"},
+     "The scenario's noise floor: delta ratios within 1 +- this are no change."},
     {"rfl_lab_last_success_timestamp_seconds", MetricType::kGauge, {"scenario"},
      "End time (Unix seconds) of the newest run of the scenario that completed."},
     {"rfl_lab_cell_timestamp_seconds", MetricType::kGauge, {RFL_CELL},
      "End time (Unix seconds) of the run the cell's figures come from."},
+    {"rfl_lab_cell_run_id", MetricType::kGauge, {RFL_CELL},
+     "Id of the run the cell's figures come from: `rfl-lab report <id>` shows it."},
     {"rfl_lab_variant_info", MetricType::kGauge, {RFL_CELL, "expect", "rustc_version", "flags_digest"},
      "Build metadata of a cell (value 1): expectation, `rustc -vV` version line, digest of the effective "
      "rustc flags."},
@@ -41,25 +48,25 @@ const std::vector<MetricDef> kCatalog = {
     {"rfl_lab_boot_duration_seconds", MetricType::kGauge, {RFL_CELL},
      "Median host-side duration of the cell's passed boots, VM start to power-off."},
     {"rfl_lab_workload_median_seconds", MetricType::kGauge, {RFL_SERIES},
-     "Median over passed boots of a workload figure measured in seconds."},
+     "Median over passed boots of a workload figure measured in seconds.", true},
     {"rfl_lab_workload_median_ops_per_second", MetricType::kGauge, {RFL_SERIES},
-     "Median over passed boots of a workload rate in operations per second."},
+     "Median over passed boots of a workload rate in operations per second.", true},
     {"rfl_lab_workload_median_bytes", MetricType::kGauge, {RFL_SERIES},
-     "Median over passed boots of a workload figure measured in bytes."},
-    {"rfl_lab_workload_median", MetricType::kGauge, {RFL_SERIES, "unit"},
-     "Median over passed boots of a workload figure in another unit (named by `unit`)."},
+     "Median over passed boots of a workload figure measured in bytes.", true},
+    {"rfl_lab_workload_median", MetricType::kGauge, {RFL_SERIES},
+     "Median over passed boots of a dimensionless workload figure (a count).", true},
     {"rfl_lab_workload_samples", MetricType::kGauge, {RFL_SERIES},
-     "Number of samples behind a workload median."},
+     "Number of samples behind a workload median.", true},
     {"rfl_lab_delta_ratio", MetricType::kGauge, {RFL_SERIES},
-     "Median of the variant divided by the median of the baseline variant."},
+     "Median of the variant divided by the median of the baseline variant.", true},
     {"rfl_lab_delta_ci_lower_ratio", MetricType::kGauge, {RFL_SERIES},
-     "Lower bound of the bootstrap 95% confidence interval of the delta ratio."},
+     "Lower bound of the bootstrap 95% confidence interval of the delta ratio.", true},
     {"rfl_lab_delta_ci_upper_ratio", MetricType::kGauge, {RFL_SERIES},
-     "Upper bound of the bootstrap 95% confidence interval of the delta ratio."},
+     "Upper bound of the bootstrap 95% confidence interval of the delta ratio.", true},
     {"rfl_lab_delta_p_value", MetricType::kGauge, {RFL_SERIES},
-     "Two-sided Mann-Whitney U p-value of variant against baseline samples."},
+     "Two-sided Mann-Whitney U p-value of variant against baseline samples.", true},
     {"rfl_lab_delta_verdict", MetricType::kGauge, {RFL_SERIES, "verdict"},
-     "Verdict of the comparison with the baseline: 1 for the verdict reached, 0 for the others."},
+     "Verdict of the comparison with the baseline: 1 for the verdict reached, 0 for the others.", true},
     {"rfl_lab_regressions", MetricType::kGauge, {RFL_CELL},
      "Number of metrics of the cell whose verdict is regression."},
     {"rfl_lab_store_up", MetricType::kGauge, {},
@@ -90,12 +97,42 @@ const MetricDef* FindMetric(std::string_view name) {
   return nullptr;
 }
 
-void Snapshot::Set(std::string_view metric, std::vector<std::string> label_values, double value) {
+namespace {
+
+constexpr size_t kSampleLabelCount = std::size(kSampleLabels);
+
+// One value per kSampleLabels entry ("" when unset); keys the list does not
+// know go, sorted, to other_labels.
+std::vector<std::string> SampleLabelValues(const std::map<std::string, std::string>& sample) {
+  std::vector<std::string> values(kSampleLabelCount);
+  std::string other;
+  for (const auto& [key, value] : sample) {
+    auto it = std::find(std::begin(kSampleLabels), std::end(kSampleLabels) - 1, key);
+    if (it != std::end(kSampleLabels) - 1) {
+      values[static_cast<size_t>(it - std::begin(kSampleLabels))] = value;
+    } else {
+      other += (other.empty() ? "" : ",") + key + "=" + value;
+    }
+  }
+  values.back() = other;
+  return values;
+}
+
+}  // namespace
+
+void Snapshot::Set(std::string_view metric, std::vector<std::string> label_values, double value,
+                   const std::map<std::string, std::string>& sample) {
   size_t index = IndexOf(metric);
-  if (label_values.size() != kCatalog[index].labels.size()) {
-    spdlog::critical("metric {} takes {} labels, got {}", metric, kCatalog[index].labels.size(),
-                     label_values.size());
+  const MetricDef& def = kCatalog[index];
+  if (label_values.size() != def.labels.size() || (!def.sample_labels && !sample.empty())) {
+    spdlog::critical("metric {} takes {} labels{}, got {}{}", metric, def.labels.size(),
+                     def.sample_labels ? " and sample labels" : "", label_values.size(),
+                     sample.empty() ? "" : " and sample labels");
     std::abort();
+  }
+  if (def.sample_labels) {
+    auto extra = SampleLabelValues(sample);
+    label_values.insert(label_values.end(), extra.begin(), extra.end());
   }
   series_[index][std::move(label_values)] = value;
 }
@@ -110,13 +147,27 @@ void Snapshot::Merge(const Snapshot& other) {
 std::optional<double> Snapshot::Value(std::string_view metric,
                                       const std::map<std::string, std::string>& labels) const {
   const MetricDef* def = FindMetric(metric);
-  if (!def || labels.size() != def->labels.size()) return std::nullopt;
+  if (!def) return std::nullopt;
   std::vector<std::string> values;
+  std::map<std::string, std::string> sample = labels;
   for (auto name : def->labels) {
-    auto it = labels.find(std::string(name));
-    if (it == labels.end()) return std::nullopt;
+    auto it = sample.find(std::string(name));
+    if (it == sample.end()) return std::nullopt;
     values.push_back(it->second);
+    sample.erase(it);
   }
+  if (def->sample_labels) {
+    auto extra = SampleLabelValues({});
+    for (size_t i = 0; i < kSampleLabelCount; ++i) {
+      auto it = sample.find(std::string(kSampleLabels[i]));
+      if (it != sample.end()) {
+        extra[i] = it->second;
+        sample.erase(it);
+      }
+    }
+    values.insert(values.end(), extra.begin(), extra.end());
+  }
+  if (!sample.empty()) return std::nullopt;
   auto family = series_.find(static_cast<size_t>(def - kCatalog.data()));
   if (family == series_.end()) return std::nullopt;
   auto row = family->second.find(values);
@@ -144,8 +195,12 @@ std::vector<prometheus::MetricFamily> Snapshot::Families() const {
     for (const auto& [values, value] : rows) {
       prometheus::ClientMetric m;
       m.label.reserve(values.size());
-      for (size_t i = 0; i < values.size(); ++i) {
+      for (size_t i = 0; i < def.labels.size(); ++i) {
         m.label.push_back({std::string(def.labels[i]), values[i]});
+      }
+      // Sample labels only when set: Prometheus reads an empty label as none.
+      for (size_t i = def.labels.size(); i < values.size(); ++i) {
+        if (!values[i].empty()) m.label.push_back({std::string(kSampleLabels[i - def.labels.size()]), values[i]});
       }
       if (def.type == MetricType::kCounter) {
         m.counter.value = value;
@@ -165,26 +220,15 @@ std::string SerializeText(const std::vector<prometheus::MetricFamily>& families)
   return out.str();
 }
 
-std::string ParamsText(const std::map<std::string, std::string>& labels) {
-  std::string out;
-  for (const auto& [key, value] : labels) {
-    if (!out.empty()) out += ',';
-    out += key;
-    out += '=';
-    out += value;
-  }
-  return out;
-}
-
-std::string ParamsTextFromLabelsKey(std::string_view labels_key) {
-  if (labels_key.empty()) return {};
-  auto parsed = nlohmann::json::parse(labels_key, nullptr, /*allow_exceptions=*/false);
-  if (!parsed.is_object()) return std::string(labels_key);
+std::map<std::string, std::string> SampleLabelsFromKey(std::string_view labels_key) {
   std::map<std::string, std::string> labels;
+  if (labels_key.empty()) return labels;
+  auto parsed = nlohmann::json::parse(labels_key, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object()) return labels;
   for (const auto& [key, value] : parsed.items()) {
     labels[key] = value.is_string() ? value.get<std::string>() : value.dump();
   }
-  return ParamsText(labels);
+  return labels;
 }
 
 }  // namespace rfl::exporters

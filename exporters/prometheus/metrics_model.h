@@ -30,14 +30,26 @@ struct MetricDef {
   MetricType type;
   std::vector<std::string_view> labels;  // exact names, in this order
   std::string_view help;
+  // The series also carry the sample's own labels, one label per dimension
+  // (payload_bytes, device, pattern…; kSampleLabels), each only when set.
+  bool sample_labels = false;
 };
 
 // Label names allowed on any rfl-lab series; each takes values from a set
 // bounded by scenario files or by the lab's enums.
 inline constexpr std::string_view kBoundedLabels[] = {
     "scenario", "arch",    "toolchain", "kernel",        "variant",       "workload", "metric",
-    "params",   "unit",    "outcome",   "verdict",       "object",        "section",  "expect",
-    "baseline", "timing",  "status",    "rustc_version", "flags_digest", "lab_version",
+    "outcome",  "verdict", "object",    "section",       "expect",        "baseline", "timing",
+    "rustc_version", "flags_digest", "lab_version",
+};
+
+// The labels the guest agent's workloads put on their samples (binder
+// payload_bytes; block device, pattern, block_size; rust-samples line; kunit
+// status), each its own Prometheus label. A label the agent adds later and
+// this list does not know yet goes, as "key=value,…", to `other_labels`
+// until it is added here (a unit test walks the agent's workloads).
+inline constexpr std::string_view kSampleLabels[] = {
+    "payload_bytes", "block_size", "device", "pattern", "line", "status", "other_labels",
 };
 
 // Every family the lab exports, in exposition order.
@@ -50,12 +62,15 @@ const MetricDef* FindMetric(std::string_view name);
 class Snapshot {
  public:
   // Sets one series. `metric` must be in the catalog and `label_values` give
-  // one value per catalog label name, in catalog order.
-  void Set(std::string_view metric, std::vector<std::string> label_values, double value);
+  // one value per catalog label name, in catalog order; `sample` the
+  // sample's own labels (families with sample_labels only).
+  void Set(std::string_view metric, std::vector<std::string> label_values, double value,
+           const std::map<std::string, std::string>& sample = {});
   // Copies every series of `other` in (other wins on equal label values).
   void Merge(const Snapshot& other);
 
-  // The value of one series, labels given by name (tests, tools).
+  // The value of one series, labels given by name (tests, tools); sample
+  // labels left out are unset.
   std::optional<double> Value(std::string_view metric, const std::map<std::string, std::string>& labels) const;
   size_t SeriesCount() const;
   bool empty() const { return SeriesCount() == 0; }
@@ -72,10 +87,7 @@ class Snapshot {
 // textfile collector reads), via prometheus-cpp's TextSerializer.
 std::string SerializeText(const std::vector<prometheus::MetricFamily>& families);
 
-// "payload_bytes=4096,pattern=randread": a sample's own labels as one
-// `params` label value (sorted by key); "" when there are none.
-std::string ParamsText(const std::map<std::string, std::string>& labels);
-// The same from the store's canonical labels text (results::LabelsKey JSON).
-std::string ParamsTextFromLabelsKey(std::string_view labels_key);
+// A sample's labels from the store's canonical labels text (results::LabelsKey JSON).
+std::map<std::string, std::string> SampleLabelsFromKey(std::string_view labels_key);
 
 }  // namespace rfl::exporters

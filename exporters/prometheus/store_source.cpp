@@ -23,6 +23,9 @@ struct UnitMapping {
   double scale = 1;
 };
 
+// The unit is in the family's name, never a label. A figure in a unit the
+// guest agent does not emit (agent::AllUnits: seconds, ops_per_second,
+// bytes, count) has no family and is left out (empty family).
 UnitMapping MapUnit(std::string_view unit) {
   if (unit == "seconds" || unit == "s") return {"rfl_lab_workload_median_seconds", 1};
   if (unit == "ms") return {"rfl_lab_workload_median_seconds", 1e-3};
@@ -30,7 +33,8 @@ UnitMapping MapUnit(std::string_view unit) {
   if (unit == "ns") return {"rfl_lab_workload_median_seconds", 1e-9};
   if (unit == "bytes") return {"rfl_lab_workload_median_bytes", 1};
   if (unit == "ops_per_second" || unit == "ops/s") return {"rfl_lab_workload_median_ops_per_second", 1};
-  return {"rfl_lab_workload_median", 1};
+  if (unit == "count" || unit.empty()) return {"rfl_lab_workload_median", 1};
+  return {"", 1};
 }
 
 std::vector<std::string> CellLabels(const std::string& scenario, const CellKey& cell) {
@@ -62,6 +66,7 @@ std::map<CellKey, Snapshot> CellSnapshots(const results::RunData& run, const res
     Snapshot& snap = cells[key];
     auto labels = CellLabels(scenario, key);
     snap.Set("rfl_lab_cell_timestamp_seconds", labels, run.run.ended_unix);
+    snap.Set("rfl_lab_cell_run_id", labels, static_cast<double>(run.run.id));
 
     const results::BuildRecord* build = c.build_key.empty() ? nullptr : FindBuild(run, c.build_key);
     snap.Set("rfl_lab_variant_info",
@@ -100,7 +105,8 @@ std::map<CellKey, Snapshot> CellSnapshots(const results::RunData& run, const res
   // Medians over passed boots (a passed boot is always a final attempt).
   struct SeriesKey {
     CellKey cell;
-    std::string workload, metric, unit, params;
+    std::string workload, metric, unit;
+    std::map<std::string, std::string> labels;
     auto operator<=>(const SeriesKey&) const = default;
   };
   std::map<SeriesKey, std::vector<double>> samples;
@@ -112,23 +118,19 @@ std::map<CellKey, Snapshot> CellSnapshots(const results::RunData& run, const res
       boot_durations[cell].push_back(b.ended_unix - b.started_unix);
     }
     for (const auto& s : b.samples) {
-      samples[{cell, s.workload, s.metric, s.unit, ParamsText(s.labels)}].push_back(s.value);
+      samples[{cell, s.workload, s.metric, s.unit, s.labels}].push_back(s.value);
     }
   }
   for (const auto& [cell, values] : boot_durations) {
     cells[cell].Set("rfl_lab_boot_duration_seconds", CellLabels(scenario, cell), results::Median(values));
   }
   for (const auto& [key, values] : samples) {
-    auto series = With(CellLabels(scenario, key.cell), {key.workload, key.metric, key.params});
+    auto series = With(CellLabels(scenario, key.cell), {key.workload, key.metric});
     UnitMapping mapping = MapUnit(key.unit);
+    if (mapping.family.empty()) continue;
     Snapshot& snap = cells[key.cell];
-    double median = results::Median(values) * mapping.scale;
-    if (mapping.family == "rfl_lab_workload_median") {
-      snap.Set(mapping.family, With(series, {key.unit}), median);
-    } else {
-      snap.Set(mapping.family, series, median);
-    }
-    snap.Set("rfl_lab_workload_samples", series, static_cast<double>(values.size()));
+    snap.Set(mapping.family, series, results::Median(values) * mapping.scale, key.labels);
+    snap.Set("rfl_lab_workload_samples", series, static_cast<double>(values.size()), key.labels);
   }
 
   // Comparisons with the baseline variant.
@@ -136,17 +138,18 @@ std::map<CellKey, Snapshot> CellSnapshots(const results::RunData& run, const res
     CellKey cell{d.key.arch, d.key.toolchain, d.key.kernel, d.variant};
     Snapshot& snap = cells[cell];
     auto labels = CellLabels(scenario, cell);
-    auto series = With(labels, {d.key.workload, d.key.metric, ParamsTextFromLabelsKey(d.key.labels)});
-    if (std::isfinite(d.stats.ratio)) snap.Set("rfl_lab_delta_ratio", series, d.stats.ratio);
+    auto series = With(labels, {d.key.workload, d.key.metric});
+    auto sample = SampleLabelsFromKey(d.key.labels);
+    if (std::isfinite(d.stats.ratio)) snap.Set("rfl_lab_delta_ratio", series, d.stats.ratio, sample);
     if (d.stats.ci) {
-      snap.Set("rfl_lab_delta_ci_lower_ratio", series, d.stats.ci->lo);
-      snap.Set("rfl_lab_delta_ci_upper_ratio", series, d.stats.ci->hi);
+      snap.Set("rfl_lab_delta_ci_lower_ratio", series, d.stats.ci->lo, sample);
+      snap.Set("rfl_lab_delta_ci_upper_ratio", series, d.stats.ci->hi, sample);
     }
-    if (d.stats.test) snap.Set("rfl_lab_delta_p_value", series, d.stats.test->p_value);
+    if (d.stats.test) snap.Set("rfl_lab_delta_p_value", series, d.stats.test->p_value, sample);
     for (auto v : {results::Verdict::kRegression, results::Verdict::kImprovement, results::Verdict::kNoChange,
                    results::Verdict::kInconclusive}) {
       snap.Set("rfl_lab_delta_verdict", With(series, {std::string(results::VerdictName(v))}),
-               d.stats.verdict == v ? 1 : 0);
+               d.stats.verdict == v ? 1 : 0, sample);
     }
     if (d.stats.verdict == results::Verdict::kRegression) {
       double n = snap.Value("rfl_lab_regressions", {{"scenario", scenario},
@@ -170,6 +173,8 @@ Snapshot RunLevel(const results::RunData& run) {
   Snapshot snap;
   const auto& info = run.run.info;
   snap.Set("rfl_lab_run_info", {info.scenario_name, info.baseline, info.timing, info.lab_version}, 1);
+  snap.Set("rfl_lab_run_id", {info.scenario_name}, static_cast<double>(run.run.id));
+  snap.Set("rfl_lab_noise_floor_ratio", {info.scenario_name}, info.noise);
   return snap;
 }
 

@@ -21,6 +21,7 @@ struct ReportOptions {
   std::string output;
   std::string store;
   bool gate = false;
+  bool all = false;
 };
 
 }  // namespace
@@ -34,6 +35,7 @@ void RegisterReportCommand(CLI::App& app, CliContext& ctx) {
       ->capture_default_str();
   cmd->add_option("-o,--output", opt->output, "Write to FILE instead of stdout");
   cmd->add_option("--store", opt->store, "Results store (default <state dir>/results.sqlite3)");
+  cmd->add_flag("--all", opt->all, "Table: list every comparison, not only the changed ones");
   cmd->add_flag("--gate", opt->gate, "Exit 1 when the run has findings (regression, unexpected build failure, failed boot)");
   cmd->callback([&ctx, opt] {
     auto store = results::OpenSqliteStoreReadOnly(opt->store.empty() ? results::DefaultStorePath(ctx.Dirs().state)
@@ -45,7 +47,7 @@ void RegisterReportCommand(CLI::App& app, CliContext& ctx) {
     if (!data) return ctx.Fail(data.error());
     auto analysis = results::AnalyzeRun(*data);
     auto format = report::ParseFormat(opt->format).value_or(report::Format::kTable);
-    if (auto s = report::WriteReport(report::Render(analysis, format, report::ColorFor(opt->output)), opt->output);
+    if (auto s = report::WriteReport(report::Render(analysis, format, report::ColorFor(opt->output), opt->all), opt->output);
         !s) {
       return ctx.Fail(s.error());
     }

@@ -1,16 +1,24 @@
 // The HTML report: one self-contained page (inline CSS and SVG, no script,
 // no network) built as a pugixml DOM so every text is escaped by the library.
-// Per metric: the baseline and variant samples as dots over a box (quartiles,
+// The answer first (section#overview): verdict counts, findings, a metric ×
+// variant grid of %-changes coloured by verdict, and the changed metrics
+// largest effect first. Then what the variants are (flags, Kconfig, exact
+// toolchain versions), build failures and failed boots with their evidence
+// in the page, the outcome matrix, one card per metric (the changed ones
+// open, the rest in a collapsed <details>), code size and builds.
+// A card: the baseline and variant samples as dots over a box (quartiles,
 // median, min–max), and the ratio's bootstrap CI against the noise band.
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <pugixml.hpp>
 
 #include "lab/report/report.h"
+#include "lab/report/summary.h"
 
 namespace rfl::report {
 namespace {
@@ -18,20 +26,34 @@ namespace {
 using namespace rfl::results;
 
 constexpr const char* kCss = R"css(
-body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
-h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
-table { border-collapse: collapse; margin: .5em 0; }
-th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; vertical-align: top; }
+body { font: 14px/1.35 system-ui, sans-serif; margin: 1em 1.5em; color: #222; max-width: 1800px; }
+h1 { font-size: 1.35em; margin: 0 0 .2em; } h2 { font-size: 1.12em; margin: 1.4em 0 .4em; }
+.meta { color: #555; margin: 0 0 .6em; }
+table { border-collapse: collapse; margin: .4em 0; }
+th, td { border: 1px solid #ccc; padding: 2px 7px; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.passed, .built, .improvement { background: #e3f6e3; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.passed, .built, .improvement, .cache-hit { background: #e3f6e3; }
 .failed, .build-failed, .regression, .unexpected-pass { background: #fbe0e0; }
 .expected-failure, .no-change { background: #eee; color: #555; }
+.no-change.inside-noise { background: #e8eaf6; color: #283593; }
 .inconclusive, .not-run { background: #fff5d6; }
+.verdicts span { display: inline-block; padding: 1px 8px; margin-right: .4em; border-radius: 3px; }
+.overview { display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start; }
+.overview > div { min-width: 0; }
+table.grid td, table.grid th { padding: 1px 6px; }
+table.grid td.num { min-width: 5.5em; }
+table.grid small.grid-ci { color: #666; font-size: .8em; }
+table.grid b.change { font-weight: 600; }
+table.grid th.metric, table.grid td.metric { white-space: nowrap; }
 .metric { margin: 1em 0 1.5em; }
 .metric h3 { font-size: 1em; margin: 0 0 .2em; }
 .reason { color: #555; font-size: .9em; }
-pre { background: #f7f7f7; padding: .5em; max-height: 12em; overflow: auto; }
+pre { background: #f7f7f7; padding: .4em; margin: .2em 0; max-height: 16em; overflow: auto;
+      white-space: pre-wrap; overflow-wrap: anywhere; }
+table.builds, table.variants, table.failures { table-layout: fixed; width: 100%; }
+table.builds td, table.variants td, table.failures td { overflow-wrap: anywhere; }
+details > summary { cursor: pointer; font-weight: 600; margin: .6em 0; }
 svg text { font: 11px system-ui, sans-serif; fill: #333; }
 )css";
 
@@ -85,8 +107,10 @@ void Plot(Node parent, const MetricDelta& d, double noise) {
   if (all.empty()) return;
   auto [mn_it, mx_it] = std::minmax_element(all.begin(), all.end());
   double lo = *mn_it, hi = *mx_it;
+  const bool integers =
+      std::all_of(all.begin(), all.end(), [](double v) { return std::fabs(v - std::round(v)) < 1e-9; });
   if (hi - lo <= 0) {
-    double pad = lo == 0 ? 1 : std::fabs(lo) * 0.01;
+    double pad = integers ? 1 : (lo == 0 ? 1 : std::fabs(lo) * 0.01);
     lo -= pad;
     hi += pad;
   } else {
@@ -96,15 +120,15 @@ void Plot(Node parent, const MetricDelta& d, double noise) {
   }
   auto x = [&](double v) { return kLeft + (v - lo) / (hi - lo) * plot_w; };
 
-  // Value axis.
+  // Value axis: nice, distinct ticks.
   Node axis = El(svg, "line");
   Attr(axis, "x1", F(kLeft)).append_attribute("y1").set_value("92");
   Attr(axis, "x2", F(kLeft + plot_w)).append_attribute("y2").set_value("92");
   Attr(axis, "stroke", "#999");
-  for (int i = 0; i <= 4; ++i) {
-    double v = lo + (hi - lo) * i / 4;
-    Node t = El(svg, "text", FormatValue(v, d.key.unit));
-    Attr(t, "x", F(x(v)));
+  for (const Tick& tick : AxisTicks(lo, hi, d.key.unit, integers)) {
+    Node t = El(svg, "text", tick.label);
+    Attr(t, "class", "tick");
+    Attr(t, "x", F(x(tick.value)));
     Attr(t, "y", "105");
     Attr(t, "text-anchor", "middle");
   }
@@ -204,6 +228,61 @@ void Plot(Node parent, const MetricDelta& d, double noise) {
   }
 }
 
+std::string VerdictClass(const MetricDelta& d, const VerdictThresholds& t) {
+  std::string c(VerdictName(d.stats.verdict));
+  if (SignificantInsideNoise(d.stats, t)) c += " inside-noise";
+  return c;
+}
+
+std::string StatsLine(const MetricDelta& d) {
+  const auto& s = d.stats;
+  std::string line = fmt::format("median {} → {}", FormatValue(s.baseline.median, d.key.unit),
+                                 FormatValue(s.variant.median, d.key.unit));
+  if (std::isfinite(s.ratio)) line += fmt::format(", {} (ratio {:.4f})", PercentChange(s.ratio), s.ratio);
+  if (s.ci) line += fmt::format(", 95% CI {} ([{:.4f}, {:.4f}])", CiPercent(s), s.ci->lo, s.ci->hi);
+  if (s.test) line += fmt::format(", Mann-Whitney p = {:.3g} ({})", s.test->p_value, MannWhitneyMethodName(s.test->method));
+  line += fmt::format(", MAD {} / {} of the median, n = {}/{}, {}", SpreadPercent(s.baseline), SpreadPercent(s.variant),
+                      s.baseline.n, s.variant.n, DirectionName(s.direction));
+  return line;
+}
+
+void Card(Node parent, const MetricDelta& d, const RunAnalysis& a, bool many_cells) {
+  Node div = El(parent, "div");
+  Attr(div, "class", "metric");
+  Node h = El(div, "h3");
+  std::string name = MetricName(d.key);
+  if (many_cells) name = CellName(d.key) + " " + name;
+  El(h, "span", fmt::format("{} — {} vs {}: ", name, d.variant_label, d.baseline_label));
+  Attr(El(h, "span", fmt::format("{} {}", VerdictText(d, a.thresholds), PercentChange(d.stats.ratio))), "class",
+       VerdictClass(d, a.thresholds));
+  El(div, "div", StatsLine(d));
+  Attr(El(div, "div", d.stats.reason + (SignificantInsideNoise(d.stats, a.thresholds)
+                                            ? fmt::format(" — but significant (p = {:.3g}, CI excludes 1): a real "
+                                                          "shift smaller than the noise floor",
+                                                          d.stats.test->p_value)
+                                            : "")),
+       "class", "reason");
+  Plot(div, d, a.thresholds.noise);
+}
+
+Node Table(Node parent, const char* cls, std::initializer_list<const char*> header) {
+  Node t = El(parent, "table");
+  if (cls && *cls) Attr(t, "class", cls);
+  Node tr = El(t, "tr");
+  for (const char* h : header) El(tr, "th", h);
+  return t;
+}
+
+Node Num(Node tr, const std::string& text, const std::string& extra_class = {}) {
+  return Attr(El(tr, "td", text), "class", extra_class.empty() ? "num" : "num " + extra_class);
+}
+
+std::string Join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : std::string(sep)) + s;
+  return out;
+}
+
 }  // namespace
 
 std::string RenderHtml(const RunAnalysis& a) {
@@ -221,38 +300,227 @@ std::string RenderHtml(const RunAnalysis& a) {
   El(head, "style", kCss);
   Node body = El(html, "body");
   El(body, "h1", title);
-
-  Node runs = El(body, "table");
-  Node hr = El(runs, "tr");
-  for (const char* h : {"run", "scenario", "status", "timing", "host", "lab", "baseline", "noise", "alpha"}) El(hr, "th", h);
   for (const auto& r : a.runs) {
-    Node tr = El(runs, "tr");
-    El(tr, "td", std::to_string(r.id));
-    El(tr, "td", r.info.scenario_name);
-    El(tr, "td", std::string(RunStatusName(r.status)) + (r.message.empty() ? "" : ": " + r.message));
-    El(tr, "td", r.info.timing);
-    El(tr, "td", r.info.host);
-    El(tr, "td", r.info.lab_version);
-    El(tr, "td", r.info.baseline);
-    El(tr, "td", fmt::format("±{:g}%", r.info.noise * 100));
-    El(tr, "td", fmt::format("{:g}", r.info.alpha));
+    Attr(El(body, "p",
+            fmt::format("run {} of {}: {}{} · timing {} · host {} · lab {} · baseline {} · noise floor ±{:g}% · "
+                        "alpha {:g}",
+                        r.id, r.info.scenario_name, RunStatusName(r.status), r.message.empty() ? "" : ": " + r.message,
+                        r.info.timing, r.info.host, r.info.lab_version, r.info.baseline, r.info.noise * 100,
+                        r.info.alpha)),
+         "class", "meta");
   }
 
-  // Findings first: what a CI reader needs.
-  El(body, "h2", "Findings");
+  std::set<std::string> cells;
+  for (const auto& d : a.deltas) cells.insert(CellName(d.key));
+  const bool many_cells = cells.size() > 1;
+
+  // Overview: verdict counts, findings, the metric × variant grid and the
+  // changed metrics — the answer, above the fold.
+  Node overview = El(body, "section");
+  Attr(overview, "id", "overview");
+  VerdictCounts counts = CountVerdicts(a);
+  Node verdicts = El(overview, "p");
+  Attr(verdicts, "class", "verdicts");
+  El(verdicts, "b", fmt::format("{} comparisons: ", counts.total()));
+  auto badge = [&](const char* cls, int n, const std::string& text) {
+    Attr(El(verdicts, "span", fmt::format("{} {}", n, text)), "class", cls);
+  };
+  badge("regression", counts.regression, "regression");
+  badge("improvement", counts.improvement, "improvement");
+  badge("no-change", counts.no_change, "no-change");
+  if (counts.inside_noise) {
+    badge("no-change inside-noise", counts.inside_noise,
+          fmt::format("of them {} significant inside the noise floor", kInsideNoiseMark));
+  }
+  badge("inconclusive", counts.inconclusive, "inconclusive");
+
   auto findings = a.findings.All();
   if (findings.empty()) {
-    Attr(El(body, "p", "No regressions, unexpected build failures or failed boots."), "class", "passed");
+    Attr(El(overview, "p", "No findings: no regression, unexpected build result or failed boot."), "class",
+         "findings passed");
   } else {
-    Node ul = El(body, "ul");
+    Node ul = El(overview, "ul");
     Attr(ul, "class", "findings");
-    for (const auto& f : findings) El(ul, "li", f);
+    for (const auto& f : findings) Attr(El(ul, "li", f), "class", "regression");
   }
 
-  El(body, "h2", "Outcomes");
-  std::vector<std::string> variants;
+  std::vector<std::string> variants;  // compared variants, scenario order
+  for (const auto& d : a.deltas) {
+    if (std::find(variants.begin(), variants.end(), d.variant) == variants.end()) variants.push_back(d.variant);
+  }
+  Node flex = El(overview, "div");
+  Attr(flex, "class", "overview");
+  if (!a.deltas.empty()) {
+    Node left = El(flex, "div");
+    El(left, "h2", fmt::format("Change of the median against {} (95% CI in %; colour = verdict)", a.baseline));
+    Node grid = El(left, "table");
+    Attr(grid, "class", "grid");
+    Node tr = El(grid, "tr");
+    Attr(El(tr, "th", "metric"), "class", "metric");
+    for (const auto& v : variants) Attr(El(tr, "th", v), "class", "num");
+    std::vector<std::pair<std::string, std::map<std::string, const MetricDelta*>>> rows;
+    std::map<std::string, size_t> row_of;
+    for (const auto& d : a.deltas) {
+      std::string name = (many_cells ? CellName(d.key) + " " : "") + MetricName(d.key);
+      auto [it, inserted] = row_of.try_emplace(name, rows.size());
+      if (inserted) rows.push_back({name, {}});
+      rows[it->second].second[d.variant] = &d;
+    }
+    for (const auto& [name, by_variant] : rows) {
+      Node r = El(grid, "tr");
+      Attr(El(r, "td", name), "class", "metric");
+      for (const auto& v : variants) {
+        auto it = by_variant.find(v);
+        if (it == by_variant.end()) {
+          El(r, "td");
+          continue;
+        }
+        const MetricDelta& d = *it->second;
+        std::string text = PercentChange(d.stats.ratio);
+        if (SignificantInsideNoise(d.stats, a.thresholds)) text += " " + std::string(kInsideNoiseMark);
+        Node td = Attr(El(r, "td"), "class", "num " + VerdictClass(d, a.thresholds));
+        Attr(El(td, "b", text), "class", "change");
+        if (d.stats.ci) {
+          auto pct = [](double ratio) {
+            double change = (ratio - 1) * 100;
+            return std::fabs(change) < 0.005 ? std::string("0.00") : fmt::format("{:+.2f}", change);
+          };
+          Attr(El(td, "small", fmt::format(" [{}, {}]", pct(d.stats.ci->lo), pct(d.stats.ci->hi))), "class", "grid-ci");
+        }
+        Attr(td, "title", fmt::format("{}: 95% CI {}, p = {}; {}", VerdictName(d.stats.verdict), CiPercent(d.stats),
+                                      d.stats.test ? fmt::format("{:.3g}", d.stats.test->p_value) : "–",
+                                      d.stats.reason));
+      }
+    }
+  }
+
+  auto changed = ChangedDeltas(a);
+  Node right = El(flex, "div");
+  El(right, "h2", fmt::format("Changed, largest effect first ({} = significant inside the ±{:g}% noise floor)",
+                              kInsideNoiseMark, a.thresholds.noise * 100));
+  if (changed.empty()) {
+    El(right, "p", a.deltas.empty() ? "No metric has samples on both sides." : "No metric changed significantly.");
+  } else {
+    Node t = Table(right, "changed",
+                   {"variant", "metric", "median before → after", "change", "95% CI", "MAD b / v", "p", "n", "verdict"});
+    for (const MetricDelta* d : changed) {
+      Node tr = El(t, "tr");
+      El(tr, "td", d->variant);
+      El(tr, "td", (many_cells ? CellName(d->key) + " " : "") + MetricName(d->key));
+      Num(tr, FormatValue(d->stats.baseline.median, d->key.unit) + " → " +
+                  FormatValue(d->stats.variant.median, d->key.unit));
+      Num(tr, PercentChange(d->stats.ratio), VerdictClass(*d, a.thresholds));
+      Num(tr, CiPercent(d->stats));
+      Num(tr, SpreadPercent(d->stats.baseline) + " / " + SpreadPercent(d->stats.variant));
+      Num(tr, d->stats.test ? fmt::format("{:.2g}", d->stats.test->p_value) : "–");
+      Num(tr, fmt::format("{}/{}", d->stats.baseline.n, d->stats.variant.n));
+      Attr(El(tr, "td", VerdictText(*d, a.thresholds)), "class", VerdictClass(*d, a.thresholds));
+    }
+  }
+
+  // What each variant is: flags, Kconfig, toolchain with the exact rustc.
+  if (!a.runs.empty()) {
+    const RunSummary& run = a.runs.back();
+    Attr(El(body, "h2", "Variants"), "id", "variants");
+    Node t = Table(body, "variants", {"variant", "expect", "rustflags", "Kconfig", "toolchain", "outcome"});
+    Node cols = t.prepend_child("colgroup");
+    for (const char* w : {"14%", "8%", "18%", "26%", "22%", "12%"}) Attr(El(cols, "col"), "style", std::string("width: ") + w);
+    for (const auto& v : run.info.variants) {
+      Node tr = El(t, "tr");
+      El(tr, "td", v.name + (v.name == run.info.baseline ? " (baseline)" : ""));
+      El(tr, "td", ExpectName(v.expect));
+      El(El(tr, "td"), "code", v.rustflags.empty() ? "—" : Join(v.rustflags, " "));
+      std::vector<std::string> kconfig;
+      for (const auto& [k, val] : v.kconfig) kconfig.push_back(fmt::format("CONFIG_{}={}", k, val));
+      El(El(tr, "td"), "code", kconfig.empty() ? "—" : Join(kconfig, " "));
+      std::set<std::string> toolchains;
+      for (const auto& b : a.builds) {
+        if (std::find(b.variants.begin(), b.variants.end(), v.name) == b.variants.end()) continue;
+        // The exact versions come from a successful build of the toolchain.
+        std::string rustc = b.rustc_version;
+        for (const auto& other : a.builds) {
+          if (rustc.empty() && other.toolchain == b.toolchain) rustc = other.rustc_version;
+        }
+        toolchains.insert(b.toolchain + (rustc.empty() ? "" : ": " + rustc));
+      }
+      El(tr, "td", Join({toolchains.begin(), toolchains.end()}, "; "));
+      std::vector<std::string> outcomes;
+      for (const auto& c : a.outcomes) {
+        if (c.variant != v.name || c.run_id != run.id) continue;
+        std::string text = c.Status();
+        if (c.boots) text += fmt::format(" {}/{}", c.passed, c.boots);
+        if (many_cells) text = fmt::format("{}/{}/{}: ", c.arch, c.toolchain, c.kernel) + text;
+        outcomes.push_back(text);
+      }
+      Node td = El(tr, "td", Join(outcomes, "; "));
+      for (const auto& c : a.outcomes) {
+        if (c.variant == v.name && c.run_id == run.id) Attr(td, "class", c.Status());
+      }
+    }
+    // Toolchains: the exact versions (rustc -vV, clang, bindgen) the builds recorded.
+    std::map<std::string, const BuildRecord*> toolchain_builds;
+    for (const auto& b : a.builds) {
+      if (!b.rustc_version.empty()) toolchain_builds.try_emplace(b.toolchain, &b);
+    }
+    if (!toolchain_builds.empty()) {
+      Node tt = Table(body, "toolchains", {"toolchain", "rustc", "clang", "bindgen"});
+      for (const auto& [name, b] : toolchain_builds) {
+        Node tr = El(tt, "tr");
+        El(tr, "td", name);
+        El(tr, "td", b->rustc_version);
+        El(tr, "td", b->clang_version);
+        El(tr, "td", b->bindgen_version);
+      }
+    }
+  }
+
+  // Failures with the lines that prove them, visible.
+  std::vector<const BuildRecord*> failed_builds;
+  for (const auto& b : a.builds) {
+    if (!BuildSucceeded(b.outcome)) failed_builds.push_back(&b);
+  }
+  std::vector<const BootRecord*> failed_boots;
+  for (const auto& b : a.boots) {
+    if (b.outcome != BootOutcome::kPassed && b.outcome != BootOutcome::kBuildFailed) failed_boots.push_back(&b);
+  }
+  if (!failed_builds.empty()) {
+    Attr(El(body, "h2", "Build failures"), "id", "build-failures");
+    Node t = Table(body, "failures build-failures", {"variants", "cell", "outcome", "error lines"});
+    Node cols = t.prepend_child("colgroup");
+    for (const char* w : {"12%", "14%", "10%", "64%"}) Attr(El(cols, "col"), "style", std::string("width: ") + w);
+    for (const BuildRecord* b : failed_builds) {
+      Node tr = El(t, "tr");
+      El(tr, "td", Join(b->variants, ", "));
+      El(tr, "td", fmt::format("{}/{}/{}", b->arch, b->toolchain, b->kernel));
+      Attr(El(tr, "td", fmt::format("{}{}", BuildOutcomeName(b->outcome),
+                                    b->failure_class.empty() ? "" : " (" + b->failure_class + ")")),
+           "class", b->outcome == BuildOutcome::kExpectedFailure ? "expected-failure" : "build-failed");
+      El(El(tr, "td"), "pre", b->failure_excerpt.empty() ? "(no excerpt recorded)" : b->failure_excerpt);
+    }
+  }
+  if (!failed_boots.empty()) {
+    Attr(El(body, "h2", "Failed boots"), "id", "failed-boots");
+    Node t = Table(body, "failures boot-failures", {"variant", "cell", "rep / attempt", "outcome", "console excerpt"});
+    Node cols = t.prepend_child("colgroup");
+    for (const char* w : {"10%", "14%", "8%", "10%", "58%"}) Attr(El(cols, "col"), "style", std::string("width: ") + w);
+    for (const BootRecord* b : failed_boots) {
+      Node tr = El(t, "tr");
+      El(tr, "td", b->variant);
+      El(tr, "td", fmt::format("{}/{}/{}", b->arch, b->toolchain, b->kernel));
+      El(tr, "td", fmt::format("{} / {}", b->repetition, b->attempt));
+      Attr(El(tr, "td", BootOutcomeName(b->outcome)), "class", "failed");
+      Node td = El(tr, "td");
+      El(td, "pre", b->evidence.empty() ? "(no evidence recorded)" : b->evidence);
+      if (!b->console_path.empty()) El(td, "div", "console: " + b->console_path);
+    }
+  }
+
+  Attr(El(body, "h2", "Outcomes"), "id", "outcomes");
+  std::vector<std::string> all_variants;
   for (const auto& c : a.outcomes) {
-    if (std::find(variants.begin(), variants.end(), c.variant) == variants.end()) variants.push_back(c.variant);
+    if (std::find(all_variants.begin(), all_variants.end(), c.variant) == all_variants.end()) {
+      all_variants.push_back(c.variant);
+    }
   }
   std::map<std::tuple<int64_t, std::string, std::string, std::string>, std::map<std::string, const OutcomeCell*>>
       rows;
@@ -261,90 +529,74 @@ std::string RenderHtml(const RunAnalysis& a) {
   Attr(matrix, "class", "outcomes");
   Node mh = El(matrix, "tr");
   for (const char* h : {"run", "arch", "toolchain", "kernel"}) El(mh, "th", h);
-  for (const auto& v : variants) El(mh, "th", v);
-  for (const auto& [key, cells] : rows) {
+  for (const auto& v : all_variants) El(mh, "th", v);
+  for (const auto& [key, by_variant] : rows) {
     Node tr = El(matrix, "tr");
     El(tr, "td", std::to_string(std::get<0>(key)));
     El(tr, "td", std::get<1>(key));
     El(tr, "td", std::get<2>(key));
     El(tr, "td", std::get<3>(key));
-    for (const auto& v : variants) {
+    for (const auto& v : all_variants) {
       Node td = El(tr, "td");
-      auto it = cells.find(v);
-      if (it == cells.end()) continue;
+      auto it = by_variant.find(v);
+      if (it == by_variant.end()) continue;
       const OutcomeCell& c = *it->second;
       Attr(td, "class", c.Status());
       std::string text = c.Status();
       if (c.boots) text += fmt::format(" {}/{}", c.passed, c.boots);
       if (c.retried) text += fmt::format(" ({} retried)", c.retried);
       td.text().set(text.c_str());
-      std::string tip;
-      if (!c.failure_class.empty()) tip += c.failure_class + ": " + c.failure_excerpt;
-      if (!c.first_failure_evidence.empty()) tip += c.first_failure_evidence;
-      if (!tip.empty()) Attr(td, "title", tip);
     }
   }
 
-  El(body, "h2", "Metrics");
+  Attr(El(body, "h2", "Metrics"), "id", "metrics");
   if (a.deltas.empty()) El(body, "p", "No metric has samples on both sides.");
-  for (const auto& d : a.deltas) {
-    Node div = El(body, "div");
-    Attr(div, "class", std::string("metric ") + std::string(VerdictName(d.stats.verdict)));
-    El(div, "h3", fmt::format("{} — {} vs {}: {}", d.key.Text(), d.variant_label, d.baseline_label,
-                              VerdictName(d.stats.verdict)));
-    const auto& s = d.stats;
-    std::string line = fmt::format("median {} → {}", FormatValue(s.baseline.median, d.key.unit),
-                                   FormatValue(s.variant.median, d.key.unit));
-    if (std::isfinite(s.ratio)) line += fmt::format(", ratio {:.4f}", s.ratio);
-    if (s.ci) line += fmt::format(", 95% CI [{:.4f}, {:.4f}]", s.ci->lo, s.ci->hi);
-    if (s.test) line += fmt::format(", Mann-Whitney p = {:.3g} ({})", s.test->p_value, MannWhitneyMethodName(s.test->method));
-    line += fmt::format(", n = {}/{}, {}", s.baseline.n, s.variant.n, DirectionName(s.direction));
-    El(div, "div", line);
-    Attr(El(div, "div", s.reason), "class", "reason");
-    Plot(div, d, a.thresholds.noise);
+  for (const MetricDelta* d : changed) Card(body, *d, a, many_cells);
+  auto others = OtherDeltas(a);
+  if (!others.empty()) {
+    Node details = El(body, "details");
+    Attr(details, "class", "other-metrics");
+    El(details, "summary", fmt::format("{} other comparisons (no-change, inconclusive)", others.size()));
+    for (const MetricDelta* d : others) Card(details, *d, a, many_cells);
   }
 
-  El(body, "h2", "Code size");
+  Attr(El(body, "h2", "Code size"), "id", "code-size");
   if (a.sizes.empty()) {
     El(body, "p", "No size data (no successful build pair).");
   } else {
-    Node t = El(body, "table");
-    Attr(t, "class", "sizes");
-    Node th = El(t, "tr");
-    for (const char* h : {"cell", "variant", "object", "section", "baseline", "variant", "delta", "%"}) El(th, "th", h);
+    Node t = Table(body, "sizes", {"cell", "variant", "object", "section", "baseline", "variant", "delta", "%"});
     for (const auto& z : a.sizes) {
       Node tr = El(t, "tr");
       El(tr, "td", fmt::format("{}/{}/{}", z.arch, z.toolchain, z.kernel));
       El(tr, "td", z.variant);
       El(tr, "td", z.object);
       El(tr, "td", z.section);
-      Attr(El(tr, "td", std::to_string(z.baseline_bytes)), "class", "num");
-      Attr(El(tr, "td", std::to_string(z.variant_bytes)), "class", "num");
-      Attr(El(tr, "td", fmt::format("{:+d}", z.delta())), "class", z.delta() > 0 ? "num regression" : "num");
-      Attr(El(tr, "td", z.baseline_bytes ? fmt::format("{:+.3f}", 100.0 * static_cast<double>(z.delta()) /
-                                                                      static_cast<double>(z.baseline_bytes))
-                                         : "–"),
-           "class", "num");
+      Num(tr, std::to_string(z.baseline_bytes));
+      Num(tr, std::to_string(z.variant_bytes));
+      Num(tr, fmt::format("{:+d}", z.delta()), z.delta() > 0 ? "regression" : "");
+      Num(tr, z.baseline_bytes ? fmt::format("{:+.3f}", 100.0 * static_cast<double>(z.delta()) /
+                                                            static_cast<double>(z.baseline_bytes))
+                               : "–");
     }
   }
 
-  El(body, "h2", "Builds");
-  Node bt = El(body, "table");
-  Node bh = El(bt, "tr");
-  for (const char* h : {"key", "variants", "cell", "outcome", "rustc", "duration", "failure"}) El(bh, "th", h);
+  Attr(El(body, "h2", "Builds"), "id", "builds");
+  Node bt = Table(body, "builds", {"key", "variants", "cell", "outcome", "rustc", "duration", "effective rustflags"});
+  Node cols = bt.prepend_child("colgroup");
+  for (const char* w : {"10%", "10%", "12%", "8%", "18%", "7%", "35%"}) Attr(El(cols, "col"), "style", std::string("width: ") + w);
   for (const auto& b : a.builds) {
     Node tr = El(bt, "tr");
-    El(tr, "td", b.key);
-    std::string vs;
-    for (const auto& v : b.variants) vs += (vs.empty() ? "" : ", ") + v;
-    El(tr, "td", vs);
+    El(El(tr, "td"), "code", b.key);
+    El(tr, "td", Join(b.variants, ", "));
     El(tr, "td", fmt::format("{}/{}/{}", b.arch, b.toolchain, b.kernel));
     Attr(El(tr, "td", BuildOutcomeName(b.outcome)), "class",
-         BuildSucceeded(b.outcome) ? "built" : (b.outcome == BuildOutcome::kExpectedFailure ? "expected-failure" : "build-failed"));
-    El(tr, "td", b.rustc_version);
-    Attr(El(tr, "td", fmt::format("{:.1f} s", b.duration_seconds)), "class", "num");
-    Node fail = El(tr, "td");
-    if (!b.failure_excerpt.empty()) El(fail, "pre", b.failure_class + "\n" + b.failure_excerpt);
+         BuildSucceeded(b.outcome) ? "built"
+                                   : (b.outcome == BuildOutcome::kExpectedFailure ? "expected-failure" : "build-failed"));
+    El(tr, "td", b.rustc_version.empty() ? "—" : b.rustc_version);
+    Num(tr, b.outcome == BuildOutcome::kCacheHit ? "cached" : fmt::format("{:.0f} s", b.duration_seconds));
+    Node flags = El(tr, "td");
+    if (!b.effective_flags.empty()) El(flags, "pre", b.effective_flags);
+    if (!b.failure_excerpt.empty()) El(flags, "pre", b.failure_class + "\n" + b.failure_excerpt);
   }
 
   std::ostringstream out;

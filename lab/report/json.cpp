@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "lab/report/report.h"
+#include "lab/report/summary.h"
 
 namespace rfl::report {
 namespace {
@@ -163,6 +164,8 @@ json ReportJson(const RunAnalysis& a) {
                               {"ci", ci},
                               {"mann_whitney", test},
                               {"verdict", VerdictName(s.verdict)},
+                              {"significant", Significant(s, a.thresholds)},
+                              {"inside_noise", SignificantInsideNoise(s, a.thresholds)},
                               {"reason", s.reason}});
   }
   out["sizes"] = json::array();
@@ -184,23 +187,9 @@ json ReportJson(const RunAnalysis& a) {
   return out;
 }
 
-std::string FormatValue(double value, std::string_view unit) {
-  if (!std::isfinite(value)) return "–";
-  if (unit == "s" || unit == "seconds") {
-    double a = std::fabs(value);
-    if (a == 0) return "0 s";
-    if (a < 1e-6) return fmt::format("{:.4g} ns", value * 1e9);
-    if (a < 1e-3) return fmt::format("{:.4g} µs", value * 1e6);
-    if (a < 1) return fmt::format("{:.4g} ms", value * 1e3);
-    return fmt::format("{:.4g} s", value);
-  }
-  if (unit.empty()) return fmt::format("{:.6g}", value);
-  return fmt::format("{:.6g} {}", value, unit);
-}
-
-std::string Render(const RunAnalysis& analysis, Format format, bool color) {
+std::string Render(const RunAnalysis& analysis, Format format, bool color, bool all) {
   switch (format) {
-    case Format::kTable: return RenderTable(analysis, color);
+    case Format::kTable: return RenderTable(analysis, color, all);
     case Format::kJson: return ReportJson(analysis).dump(2) + "\n";
     case Format::kHtml: return RenderHtml(analysis);
     case Format::kKcidb: return KcidbJson(analysis).dump(2) + "\n";

@@ -1,15 +1,35 @@
 // KCIDB I/O v5.3 export. One checkout per kernel source label, one build per
-// build record, and tests: one per boot (status from the outcome class), one
-// per sample ("DONE" with a `number`), one per comparison (the ratio as a
-// `number`, FAIL on a regression). Validated against the published schema in
-// tests/unit/kcidb_test.cpp.
+// build record, and tests under one tree rooted at `rfl_lab`:
+//   - per boot attempt: `rfl_lab.boot` (status from the outcome class, the
+//     boot workload's milestones in misc.samples) and `rfl_lab.<workload>`
+//     for every other workload (its samples in misc.samples) — samples are
+//     aggregated per boot, not one test each;
+//   - per cell (build and variant): `rfl_lab.<workload>.<metric>.<key>_<value>…`
+//     with the median over passed boots as `number` and the values in misc;
+//   - per comparison: `rfl_lab.compare.<workload>.<metric>.<key>_<value>…`
+//     (the ratio as `number`, FAIL on a regression).
+// A test id is its scope (boot, or build and variant) plus its path, so two
+// tests can only share an id by sharing scope and path: tests/unit/kcidb_test.cpp
+// holds the export of the captured quickstart store to unique ids and paths;
+// tests/integration/kcidb_schema_test.cpp validates it against the schema.
+//
+// What the store does not record is left out rather than made up: the exact
+// kernel version (checkout misc.kernel_version is null, with a note) and a
+// build's start time. A cache hit's duration is the cache lookup, so it goes
+// to misc.cache_lookup_seconds, not to `duration`.
 #include <cmath>
 #include <ctime>
+#include <filesystem>
+#include <map>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 
 #include "lab/report/report.h"
+#include "lab/results/statistics.h"
+#include "lab/results/store.h"
 
 namespace rfl::report {
 namespace {
@@ -43,14 +63,98 @@ std::string Clean(std::string_view s, size_t max = kMaxExcerpt) {
   return out;
 }
 
-// A test path component: [a-zA-Z0-9_-]+.
+// A test path component: [a-zA-Z0-9_-]+, other characters folded into one
+// '_' ("rust_minimal: Rust minimal sample (init)" → rust_minimal_Rust_minimal_sample_init).
 std::string PathPart(std::string_view s) {
   std::string out;
   for (char c : s) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    out += ok ? c : '_';
+    if (ok) {
+      out += c;
+    } else if (!out.empty() && out.back() != '_') {
+      out += '_';
+    }
   }
+  while (!out.empty() && out.back() == '_') out.pop_back();
   return out.empty() ? "_" : out;
+}
+
+// rfl_lab.<workload>.<metric>.<key>_<value>… (labels in key order).
+std::string MetricPath(std::string_view root, const std::string& workload, const std::string& metric,
+                       const std::map<std::string, std::string>& labels) {
+  std::string path = fmt::format("{}.{}", root, PathPart(workload));
+  std::string m = PathPart(metric);
+  if (m != PathPart(workload)) path += "." + m;
+  for (const auto& [k, v] : labels) path += "." + PathPart(k + "_" + v);
+  return path;
+}
+
+std::map<std::string, std::string> LabelsOf(const std::string& key) {
+  std::map<std::string, std::string> out;
+  json j = json::parse(key, nullptr, false);
+  if (!j.is_object()) return out;
+  for (const auto& [k, v] : j.items()) out[k] = v.is_string() ? v.get<std::string>() : v.dump();
+  return out;
+}
+
+// A KCIDB `number`: the base unit and how a viewer may prefix it.
+json Number(double value, const std::string& unit) {
+  json n = {{"value", value}};
+  if (unit == "seconds" || unit == "s") {
+    n["unit"] = "s";
+    n["prefix"] = "metric";
+  } else if (unit == "ops_per_second") {
+    n["unit"] = "ops/s";
+    n["prefix"] = "metric";
+  } else if (unit == "bytes") {
+    n["unit"] = "B";
+    n["prefix"] = "binary";
+  } else if (!unit.empty() && unit != "count") {
+    n["unit"] = Clean(unit, 256);
+  }
+  return n;
+}
+
+json SampleJson(const Sample& s) {
+  return {{"metric", s.metric}, {"unit", s.unit}, {"labels", s.labels},
+          {"value", std::isfinite(s.value) ? json(s.value) : json(nullptr)}};
+}
+
+// The kernel source spec of each label, from the scenario the run recorded
+// (kernel.source: one spec or a list); empty when it cannot be read.
+std::map<std::string, std::string> KernelSources(const std::string& scenario_text) {
+  std::map<std::string, std::string> out;
+  try {
+    YAML::Node root = YAML::Load(scenario_text);
+    YAML::Node source = root["kernel"] ? root["kernel"]["source"] : YAML::Node();
+    std::vector<std::string> specs;
+    if (source && source.IsScalar()) specs.push_back(source.as<std::string>());
+    if (source && source.IsSequence()) {
+      for (const auto& s : source) {
+        if (s.IsScalar()) specs.push_back(s.as<std::string>());
+      }
+    }
+    for (const auto& spec : specs) {
+      // The label rfl-lab gives a source (scenario::KernelSource::Label).
+      auto colon = spec.find(':');
+      std::string kind = colon == std::string::npos ? "" : spec.substr(0, colon);
+      std::string value = colon == std::string::npos ? spec : spec.substr(colon + 1);
+      std::string label = value;
+      if (kind == "debian" && value.starts_with("linux-source-")) label = value.substr(13);
+      if (kind == "path" || kind == "tarball") label = std::filesystem::path(value).filename().string();
+      out[label] = spec;
+    }
+  } catch (const YAML::Exception&) {
+    // An unreadable scenario only costs the checkout its tree name.
+  }
+  return out;
+}
+
+const char* WorkloadStatus(std::string_view status) {
+  if (status == "passed") return "PASS";
+  if (status == "failed") return "FAIL";
+  if (status == "skipped") return "SKIP";
+  return "ERROR";
 }
 
 const char* BootStatus(BootOutcome o) {
@@ -86,20 +190,30 @@ json KcidbJson(const RunAnalysis& a, std::string_view origin_view) {
   auto checkout_id = [&](const std::string& kernel) { return prefix + "-kernel-" + kernel; };
   auto build_id = [&](const std::string& key) { return prefix + "-build-" + key; };
 
+  const auto sources = KernelSources(run.info.scenario_text);
   std::set<std::string> kernels;
   for (const auto& b : a.builds) kernels.insert(b.kernel);
   for (const auto& b : a.boots) kernels.insert(b.kernel);
   for (const auto& k : kernels) {
-    out["checkouts"].push_back({{"id", checkout_id(k)},
-                                {"origin", origin},
-                                {"tree_name", Clean(k)},
-                                {"start_time", IsoTime(run.info.started_unix)},
-                                {"valid", true},
-                                {"comment", Clean(fmt::format("rfl-lab scenario {} run {}", run.info.scenario_name, run.id))},
-                                {"misc", {{"scenario", run.info.scenario_name},
-                                          {"scenario_hash", run.info.scenario_hash},
-                                          {"run_id", run.id},
-                                          {"lab_version", run.info.lab_version}}}});
+    auto source = sources.find(k);
+    json checkout = {{"id", checkout_id(k)},
+                     {"origin", origin},
+                     {"start_time", IsoTime(run.info.started_unix)},
+                     {"valid", true},
+                     {"comment", Clean(fmt::format("rfl-lab scenario {} run {}", run.info.scenario_name, run.id))},
+                     {"misc",
+                      {{"scenario", run.info.scenario_name},
+                       {"scenario_hash", run.info.scenario_hash},
+                       {"run_id", run.id},
+                       {"lab_version", run.info.lab_version},
+                       {"kernel_label", k},
+                       {"source", source == sources.end() ? json(nullptr) : json(source->second)},
+                       {"kernel_version", nullptr},
+                       {"kernel_version_note",
+                        "the exact kernel version (make kernelversion) is not recorded by this results store; "
+                        "the source spec names the package or tarball it came from"}}}};
+    if (source != sources.end()) checkout["tree_name"] = Clean(source->second);
+    out["checkouts"].push_back(std::move(checkout));
   }
 
   std::set<std::string> known_builds;
@@ -109,21 +223,31 @@ json KcidbJson(const RunAnalysis& a, std::string_view origin_view) {
     for (const auto& v : b.variants) variants += (variants.empty() ? "" : "+") + v;
     std::string compiler = b.rustc_version;
     if (!b.clang_version.empty()) compiler += (compiler.empty() ? "" : ", ") + b.clang_version;
+    const bool cache_hit = b.outcome == BuildOutcome::kCacheHit;
     json build = {{"id", build_id(b.key)},
                   {"checkout_id", checkout_id(b.kernel)},
                   {"origin", origin},
                   {"architecture", b.arch},
                   {"config_name", Clean(variants)},
-                  {"duration", b.duration_seconds},
                   {"status", BuildSucceeded(b.outcome) ? "PASS" : "FAIL"},
                   {"misc", {{"key", b.key},
                             {"variants", b.variants},
                             {"toolchain", b.toolchain},
                             {"outcome", BuildOutcomeName(b.outcome)},
+                            {"cache_hit", cache_hit},
                             {"expected_failure", b.outcome == BuildOutcome::kExpectedFailure},
                             {"effective_rustflags", b.effective_flags},
                             {"bindgen", b.bindgen_version},
-                            {"sizes", b.sizes}}}};
+                            {"sizes", b.sizes},
+                            {"start_time_note", "rfl-lab records a build's duration, not its start time"}}}};
+    // A cache hit reused an artifact built earlier: what it took here is the
+    // lookup, not a build.
+    if (cache_hit) {
+      build["misc"]["cache_lookup_seconds"] = b.duration_seconds;
+      build["comment"] = "cache hit: artifact reused from an earlier build";
+    } else {
+      build["duration"] = b.duration_seconds;
+    }
     if (!compiler.empty()) build["compiler"] = Clean(compiler);
     if (!b.failure_excerpt.empty()) build["log_excerpt"] = Clean(b.failure_excerpt);
     if (!b.failure_class.empty()) build["comment"] = Clean(b.failure_class);
@@ -141,42 +265,97 @@ json KcidbJson(const RunAnalysis& a, std::string_view origin_view) {
     }
   }
 
+  // Per boot attempt: the boot, then one test per other workload.
   for (const auto& b : a.boots) {
-    const std::string boot_id = fmt::format("{}-boot{}", prefix, b.id);
-    json test = {{"id", boot_id},
-                 {"build_id", build_id(b.build_key)},
-                 {"origin", origin},
-                 {"path", "boot"},
-                 {"status", BootStatus(b.outcome)},
-                 {"environment", {{"comment", Clean(fmt::format("QEMU {} {} ({})", b.arch, b.accel, b.timing))}}},
-                 {"misc", {{"variant", b.variant},
-                           {"toolchain", b.toolchain},
-                           {"repetition", b.repetition},
-                           {"attempt", b.attempt},
-                           {"outcome", BootOutcomeName(b.outcome)},
-                           {"console_path", b.console_path}}}};
-    if (b.started_unix > 0) test["start_time"] = IsoTime(b.started_unix);
-    if (b.ended_unix > b.started_unix && b.started_unix > 0) test["duration"] = b.ended_unix - b.started_unix;
-    if (!b.evidence.empty()) test["log_excerpt"] = Clean(b.evidence);
-    out["tests"].push_back(std::move(test));
-    size_t i = 0;
-    for (const auto& s : b.samples) {
-      if (!std::isfinite(s.value)) continue;
-      json number = {{"value", s.value}};
-      if (!s.unit.empty()) number["unit"] = Clean(s.unit, 256);
-      if (s.unit == "s") number["prefix"] = "metric";
-      out["tests"].push_back({{"id", fmt::format("{}-s{}", boot_id, i++)},
-                              {"build_id", build_id(b.build_key)},
-                              {"origin", origin},
-                              {"path", fmt::format("boot.{}.{}", PathPart(s.workload), PathPart(s.metric))},
-                              {"status", "DONE"},
-                              {"number", number},
-                              {"misc", {{"variant", b.variant}, {"labels", s.labels}, {"boot", b.id}}}});
+    const std::string scope = fmt::format("{}-boot{}", prefix, b.id);
+    json environment = {{"comment", Clean(fmt::format("QEMU {} {} ({})", b.arch, b.accel, b.timing))}};
+    auto add = [&](const std::string& path, const char* status, json misc) {
+      misc["boot"] = b.id;
+      misc["variant"] = b.variant;
+      json test = {{"id", scope + "-" + path},
+                   {"build_id", build_id(b.build_key)},
+                   {"origin", origin},
+                   {"path", path},
+                   {"status", status},
+                   {"environment", environment},
+                   {"misc", std::move(misc)}};
+      if (b.started_unix > 0) test["start_time"] = IsoTime(b.started_unix);
+      out["tests"].push_back(std::move(test));
+      return out["tests"].size() - 1;
+    };
+    std::map<std::string, json> samples_by_workload;
+    for (const auto& s : b.samples) samples_by_workload[s.workload].push_back(SampleJson(s));
+    json boot_samples = samples_by_workload.contains("boot") ? samples_by_workload["boot"] : json::array();
+    size_t i = add("rfl_lab.boot", BootStatus(b.outcome),
+                   {{"toolchain", b.toolchain},
+                    {"repetition", b.repetition},
+                    {"attempt", b.attempt},
+                    {"outcome", BootOutcomeName(b.outcome)},
+                    {"console_path", b.console_path},
+                    {"samples", boot_samples}});
+    if (b.ended_unix > b.started_unix && b.started_unix > 0) out["tests"][i]["duration"] = b.ended_unix - b.started_unix;
+    if (!b.evidence.empty()) out["tests"][i]["log_excerpt"] = Clean(b.evidence);
+
+    std::set<std::string> done;
+    for (const auto& w : b.workloads) {
+      if (w.name == "boot" || !done.insert(w.name).second) continue;
+      json misc = {{"status", w.status}, {"reason", w.reason}};
+      auto it = samples_by_workload.find(w.name);
+      misc["samples"] = it == samples_by_workload.end() ? json::array() : it->second;
+      size_t j = add("rfl_lab." + PathPart(w.name), WorkloadStatus(w.status), std::move(misc));
+      if (w.duration_s > 0) out["tests"][j]["duration"] = w.duration_s;
+      if (!w.reason.empty()) out["tests"][j]["comment"] = Clean(w.reason, 1024);
+    }
+    // Stores without workload records (schema 1): the samples say the
+    // workload ran; a passed boot means the agent finished every workload.
+    for (const auto& [name, samples] : samples_by_workload) {
+      if (name == "boot" || done.contains(name)) continue;
+      add("rfl_lab." + PathPart(name), b.outcome == BootOutcome::kPassed ? "PASS" : "DONE",
+          {{"samples", samples}});
     }
   }
 
+  // Per cell: the median over passed final attempts, as comparisons see them.
+  using SeriesKey = std::tuple<std::string, std::string, std::string, std::string, std::string, std::string>;
+  // (build key, variant, workload, metric, unit, labels key) → (values, boot ids)
+  std::map<SeriesKey, std::pair<std::vector<double>, std::vector<int64_t>>> series;
+  std::map<std::tuple<std::string, std::string, std::string, std::string, std::string, int>, const BootRecord*> last;
+  for (const auto& b : a.boots) {
+    auto key = std::make_tuple(b.arch, b.toolchain, b.kernel, b.variant, b.build_key, b.repetition);
+    auto it = last.find(key);
+    if (it == last.end() || it->second->attempt <= b.attempt) last[key] = &b;
+  }
+  for (const auto& [key, b] : last) {
+    if (b->outcome != BootOutcome::kPassed) continue;
+    for (const auto& s : b->samples) {
+      if (!std::isfinite(s.value)) continue;
+      auto& [values, boots] = series[{b->build_key, b->variant, s.workload, s.metric, s.unit, LabelsKey(s.labels)}];
+      values.push_back(s.value);
+      boots.push_back(b->id);
+    }
+  }
+  for (const auto& [key, entry] : series) {
+    const auto& [build_key, variant, workload, metric, unit, labels] = key;
+    const auto& [values, boots] = entry;
+    std::string path = MetricPath("rfl_lab", workload, metric, LabelsOf(labels));
+    Summary sum = Summarize(values);
+    out["tests"].push_back({{"id", fmt::format("{}-build-{}-{}-{}", prefix, build_key, PathPart(variant), path)},
+                            {"build_id", build_id(build_key)},
+                            {"origin", origin},
+                            {"path", path},
+                            {"status", "DONE"},
+                            {"number", Number(sum.median, unit)},
+                            {"misc", {{"kind", "median"},
+                                      {"variant", variant},
+                                      {"unit", unit},
+                                      {"labels", LabelsOf(labels)},
+                                      {"n", sum.n},
+                                      {"mad", sum.mad},
+                                      {"values", values},
+                                      {"boots", boots}}}});
+  }
+
   // Comparisons, attached to the variant's build in this run.
-  size_t n = 0;
   for (const auto& d : a.deltas) {
     if (!std::isfinite(d.stats.ratio)) continue;
     std::string key;
@@ -189,10 +368,12 @@ json KcidbJson(const RunAnalysis& a, std::string_view origin_view) {
       }
     }
     if (key.empty()) continue;
-    json misc = {{"verdict", VerdictName(d.stats.verdict)},
+    json misc = {{"kind", "comparison"},
+                 {"verdict", VerdictName(d.stats.verdict)},
                  {"reason", d.stats.reason},
                  {"baseline", d.baseline_label},
-                 {"variant", d.variant_label},
+                 {"variant", d.variant},
+                 {"variant_label", d.variant_label},
                  {"labels", json::parse(d.key.labels, nullptr, false)},
                  {"direction", DirectionName(d.stats.direction)},
                  {"baseline_median", d.stats.baseline.median},
@@ -202,10 +383,11 @@ json KcidbJson(const RunAnalysis& a, std::string_view origin_view) {
     const char* status = d.stats.verdict == Verdict::kRegression ? "FAIL"
                          : d.stats.verdict == Verdict::kInconclusive ? "DONE"
                                                                      : "PASS";
-    out["tests"].push_back({{"id", fmt::format("{}-cmp{}", prefix, n++)},
+    std::string path = MetricPath("rfl_lab.compare", d.key.workload, d.key.metric, LabelsOf(d.key.labels));
+    out["tests"].push_back({{"id", fmt::format("{}-build-{}-{}-{}", prefix, key, PathPart(d.variant), path)},
                             {"build_id", build_id(key)},
                             {"origin", origin},
-                            {"path", fmt::format("compare.{}.{}", PathPart(d.key.workload), PathPart(d.key.metric))},
+                            {"path", path},
                             {"status", status},
                             {"number", {{"value", d.stats.ratio}, {"unit", "ratio"}}},
                             {"misc", misc}});

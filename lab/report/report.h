@@ -18,8 +18,12 @@ std::optional<Format> ParseFormat(std::string_view s);  // "table" | "json" | "h
 // The report as JSON; "schema": "rfl-lab-report/2".
 nlohmann::json ReportJson(const results::RunAnalysis& analysis);
 
-// Plain text for a terminal; ANSI colours when `color`.
+// Plain text for a terminal; ANSI colours when `color`. The answer first:
+// verdict counts, findings, the changed metrics largest effect first (with
+// %-change, CI and spread); then outcomes per variant and code size. The
+// other comparisons are counted, and listed with `all`.
 std::string RenderTable(const results::RunAnalysis& analysis, bool color);
+std::string RenderTable(const results::RunAnalysis& analysis, bool color, bool all);
 
 // One HTML document, everything inline.
 std::string RenderHtml(const results::RunAnalysis& analysis);
@@ -29,10 +33,12 @@ std::string RenderHtml(const results::RunAnalysis& analysis);
 // "<origin>:".
 nlohmann::json KcidbJson(const results::RunAnalysis& analysis, std::string_view origin = "rfl_lab");
 
-// Dispatches on `format`; JSON formats are pretty-printed.
-std::string Render(const results::RunAnalysis& analysis, Format format, bool color);
+// Dispatches on `format`; JSON formats are pretty-printed. `all`: the table
+// lists every comparison, not only the changed ones.
+std::string Render(const results::RunAnalysis& analysis, Format format, bool color, bool all = false);
 
-// "1.73 s", "110 µs", "4096 B", "12.5 IOPS": a value with its unit, seconds scaled.
+// A value with its unit as a reader writes it: "1.734 s", "110 µs",
+// "47.27 k ops/s", "4 KiB", "2" (a count), "250000 IOPS" (other units kept).
 std::string FormatValue(double value, std::string_view unit);
 
 }  // namespace rfl::report

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "lab/report/report.h"
+#include "lab/report/summary.h"
 
 namespace rfl::report {
 namespace {
@@ -92,99 +93,188 @@ std::string Date(double unix_seconds) {
   return buf;
 }
 
+// The columns of one comparison; the cell only when the report has several.
+std::vector<std::string> DeltaRow(const MetricDelta& d, const VerdictThresholds& t, bool with_cell, bool with_reason) {
+  const auto& s = d.stats;
+  std::vector<std::string> row{d.variant};
+  if (with_cell) row.push_back(CellName(d.key));
+  row.push_back(MetricName(d.key));
+  row.push_back(FormatValue(s.baseline.median, d.key.unit) + " → " + FormatValue(s.variant.median, d.key.unit));
+  row.push_back(PercentChange(s.ratio));
+  row.push_back(CiPercent(s));
+  row.push_back(SpreadPercent(s.baseline) + " / " + SpreadPercent(s.variant));
+  row.push_back(s.test ? fmt::format("{:.2g}", s.test->p_value) : "–");
+  row.push_back(fmt::format("{}/{}", s.baseline.n, s.variant.n));
+  row.push_back(VerdictText(d, t));
+  if (with_reason) row.push_back(s.reason);
+  return row;
+}
+
+std::vector<std::string> DeltaHeader(bool with_cell, bool with_reason) {
+  std::vector<std::string> h{"variant"};
+  if (with_cell) h.push_back("cell");
+  for (const char* c : {"metric", "median before → after", "change", "95% CI of change", "MAD % (b / v)", "p", "n",
+                        "verdict"}) {
+    h.push_back(c);
+  }
+  if (with_reason) h.push_back("why");
+  return h;
+}
+
+Table DeltaTable(const std::vector<const MetricDelta*>& deltas, const VerdictThresholds& t, bool with_cell,
+                 bool with_reason) {
+  Table table(DeltaHeader(with_cell, with_reason));
+  for (const MetricDelta* d : deltas) {
+    auto row = DeltaRow(*d, t, with_cell, with_reason);
+    std::vector<std::string> colors(row.size());
+    colors[row.size() - (with_reason ? 2 : 1)] = VerdictColor(d->stats.verdict);
+    colors[with_cell ? 4 : 3] = VerdictColor(d->stats.verdict);
+    table.Add(std::move(row), std::move(colors));
+  }
+  return table;
+}
+
+std::string OutcomeText(const OutcomeCell& c) {
+  std::string status = c.Status();
+  std::string text = status;
+  if (c.boots > 0) text = fmt::format("{} {}/{}", status, c.passed, c.boots);
+  if (c.retried > 0) text += fmt::format(" ({} retried)", c.retried);
+  if (!c.failure_class.empty()) text += " (" + c.failure_class + ")";
+  if (c.build == BuildOutcome::kCacheHit) text += ", cached build";
+  return text;
+}
+
+std::string Definition(const VariantInfo* v) {
+  if (!v) return {};
+  std::string out;
+  for (const auto& f : v->rustflags) out += (out.empty() ? "" : " ") + f;
+  for (const auto& [k, val] : v->kconfig) out += (out.empty() ? "" : " ") + fmt::format("CONFIG_{}={}", k, val);
+  return out.empty() ? "(scenario defaults)" : out;
+}
+
 }  // namespace
 
-std::string RenderTable(const RunAnalysis& a, bool color) {
+std::string RenderTable(const RunAnalysis& a, bool color) { return RenderTable(a, color, /*all=*/false); }
+
+std::string RenderTable(const RunAnalysis& a, bool color, bool all) {
   std::string out;
+  auto paint = [&](const char* c, const std::string& text) { return color ? c + text + kReset : text; };
   for (const auto& r : a.runs) {
-    out += fmt::format("run {}  {}  {}  {}  timing {}  host {}  lab {}\n", r.id, r.info.scenario_name,
+    out += fmt::format("{} run {}: {} {}, timing {}, host {}, lab {}\n", r.info.scenario_name, r.id,
                        RunStatusName(r.status), Date(r.info.started_unix), r.info.timing, r.info.host,
                        r.info.lab_version);
     if (!r.message.empty()) out += fmt::format("  {}\n", r.message);
   }
-  out += fmt::format("baseline: {}   noise floor: ±{:g}%   alpha: {:g}\n\n", a.baseline, a.thresholds.noise * 100,
-                     a.thresholds.alpha);
+  std::set<std::string> cells;
+  for (const auto& c : a.outcomes) cells.insert(fmt::format("{}/{}/{}", c.arch, c.toolchain, c.kernel));
+  for (const auto& d : a.deltas) cells.insert(CellName(d.key));
+  const bool many_cells = cells.size() > 1;
+  out += fmt::format("baseline {} · noise floor ±{:g}% · alpha {:g}{}\n\n", a.baseline, a.thresholds.noise * 100,
+                     a.thresholds.alpha, many_cells || cells.empty() ? "" : " · " + *cells.begin());
 
-  // Outcome matrix: one row per (run, arch, toolchain, kernel), one column per variant.
+  // The answer first: verdicts, then what fails the run.
+  VerdictCounts counts = CountVerdicts(a);
+  out += fmt::format("Verdicts of {} comparisons: {}\n", counts.total(), VerdictCountsText(counts));
+  auto findings = a.findings.All();
+  if (findings.empty()) {
+    out += paint(kGreen, "No findings.") + "\n";
+  } else {
+    out += paint(kRed, fmt::format("Findings ({}):", findings.size())) + "\n";
+    for (const auto& f : findings) out += "  - " + f + "\n";
+  }
+
+  auto changed = ChangedDeltas(a);
+  auto others = OtherDeltas(a);
+  if (!changed.empty()) {
+    out += fmt::format("\nChanged, largest effect first ({} = significant but inside the ±{:g}% noise floor)\n",
+                       kInsideNoiseMark, a.thresholds.noise * 100);
+    out += DeltaTable(changed, a.thresholds, many_cells, false).Render(color);
+  } else if (!a.deltas.empty()) {
+    out += "\nNo metric changed significantly.\n";
+  }
+  if (!others.empty()) {
+    if (all) {
+      out += fmt::format("\nEvery other comparison ({}), metric order\n", others.size());
+      out += DeltaTable(others, a.thresholds, many_cells, true).Render(color);
+    } else {
+      out += paint(kDim, fmt::format("\n{} other comparisons (no-change, inconclusive): --all lists them.",
+                                     others.size())) +
+             "\n";
+    }
+  }
+
+  // Outcomes: one row per variant, one column per cell (run, arch/toolchain/kernel).
+  std::vector<std::string> columns;
+  std::map<std::pair<std::string, std::string>, const OutcomeCell*> by;
   std::vector<std::string> variants;
   for (const auto& c : a.outcomes) {
+    std::string col = fmt::format("{}{}/{}/{}", a.runs.size() > 1 ? fmt::format("run {} ", c.run_id) : "", c.arch,
+                                  c.toolchain, c.kernel);
+    if (std::find(columns.begin(), columns.end(), col) == columns.end()) columns.push_back(col);
     if (std::find(variants.begin(), variants.end(), c.variant) == variants.end()) variants.push_back(c.variant);
+    by[{c.variant, col}] = &c;
   }
-  std::map<std::tuple<int64_t, std::string, std::string, std::string>, std::map<std::string, const OutcomeCell*>>
-      rows;
-  for (const auto& c : a.outcomes) rows[{c.run_id, c.arch, c.toolchain, c.kernel}][c.variant] = &c;
-  std::vector<std::string> header{"arch", "toolchain", "kernel"};
-  if (a.runs.size() > 1) header.insert(header.begin(), "run");
-  for (const auto& v : variants) header.push_back(v);
-  Table outcomes(header);
-  for (const auto& [key, cells] : rows) {
-    std::vector<std::string> row{std::get<1>(key), std::get<2>(key), std::get<3>(key)};
-    std::vector<std::string> colors(3);
-    if (a.runs.size() > 1) {
-      row.insert(row.begin(), std::to_string(std::get<0>(key)));
-      colors.push_back({});
+  if (!variants.empty()) {
+    const bool one_column = columns.size() == 1;
+    std::vector<std::string> header{"variant", "expect"};
+    if (one_column) {
+      header.push_back("outcome");
+    } else {
+      header.insert(header.end(), columns.begin(), columns.end());
     }
+    header.push_back("definition");
+    Table outcomes(header);
+    const RunSummary& last = a.runs.back();
     for (const auto& v : variants) {
-      auto it = cells.find(v);
-      if (it == cells.end()) {
-        row.push_back("");
-        colors.push_back({});
-        continue;
+      const VariantInfo* info = nullptr;
+      for (const auto& vi : last.info.variants) {
+        if (vi.name == v) info = &vi;
       }
-      const OutcomeCell& c = *it->second;
-      std::string status = c.Status();
-      std::string text = status;
-      if (c.boots > 0) text = fmt::format("{} {}/{}", status, c.passed, c.boots);
-      if (c.retried > 0) text += fmt::format(" ({} retried)", c.retried);
-      row.push_back(text);
-      colors.push_back(StatusColor(status));
+      std::vector<std::string> row{v, info ? std::string(ExpectName(info->expect)) : ""};
+      std::vector<std::string> colors(2);
+      for (const auto& col : columns) {
+        auto it = by.find({v, col});
+        row.push_back(it == by.end() ? "" : OutcomeText(*it->second));
+        colors.push_back(it == by.end() ? "" : StatusColor(it->second->Status()));
+      }
+      row.push_back(Definition(info));
+      outcomes.Add(row, colors);
     }
-    outcomes.Add(row, colors);
-  }
-  out += "Outcomes\n" + outcomes.Render(color);
-
-  if (!a.deltas.empty()) {
-    Table deltas({"metric", "labels", "cell", "variant", "baseline", "variant", "ratio", "95% CI", "p", "n",
-                  "verdict"});
-    for (const auto& d : a.deltas) {
-      const auto& s = d.stats;
-      std::string labels = d.key.labels == "{}" ? "" : d.key.labels;
-      std::string ci = s.ci ? fmt::format("[{:.4f}, {:.4f}]", s.ci->lo, s.ci->hi) : "–";
-      std::string p = s.test ? fmt::format("{:.3g}", s.test->p_value) : "–";
-      std::string ratio = std::isfinite(s.ratio) ? fmt::format("{:.4f}", s.ratio) : "–";
-      std::vector<std::string> colors(11);
-      colors[10] = VerdictColor(s.verdict);
-      deltas.Add({d.key.workload + "." + d.key.metric, labels,
-                  fmt::format("{}/{}/{}", d.key.arch, d.key.toolchain, d.key.kernel), d.variant,
-                  FormatValue(s.baseline.median, d.key.unit), FormatValue(s.variant.median, d.key.unit), ratio, ci,
-                  p, fmt::format("{}/{}", s.baseline.n, s.variant.n), std::string(VerdictName(s.verdict))},
-                 colors);
-    }
-    out += "\nMetrics (median variant / median baseline)\n" + deltas.Render(color);
+    out += "\nOutcomes\n" + outcomes.Render(color);
   }
 
   if (!a.sizes.empty()) {
-    Table sizes({"cell", "variant", "object", "section", "baseline", "variant", "delta"});
+    // One row per (cell, variant, object); sections as columns.
+    std::vector<std::string> sections;
+    std::map<std::tuple<std::string, std::string, std::string>, std::map<std::string, const SizeDelta*>> rows;
     for (const auto& z : a.sizes) {
-      std::vector<std::string> colors(7);
-      if (z.delta() > 0) colors[6] = kRed;
-      if (z.delta() < 0) colors[6] = kGreen;
-      double pct = z.baseline_bytes ? 100.0 * static_cast<double>(z.delta()) / static_cast<double>(z.baseline_bytes)
-                                    : 0.0;
-      sizes.Add({fmt::format("{}/{}/{}", z.arch, z.toolchain, z.kernel), z.variant, z.object, z.section,
-                 std::to_string(z.baseline_bytes), std::to_string(z.variant_bytes),
-                 fmt::format("{:+d} B ({:+.2f}%)", z.delta(), pct)},
-                colors);
+      if (std::find(sections.begin(), sections.end(), z.section) == sections.end()) sections.push_back(z.section);
+      rows[{fmt::format("{}/{}/{}", z.arch, z.toolchain, z.kernel), z.variant, z.object}][z.section] = &z;
     }
-    out += "\nCode size (bytes, exact)\n" + sizes.Render(color);
-  }
-
-  auto findings = a.findings.All();
-  if (findings.empty()) {
-    out += fmt::format("\n{}No findings.{}\n", color ? kGreen : "", color ? kReset : "");
-  } else {
-    out += fmt::format("\n{}Findings ({}):{}\n", color ? kRed : "", findings.size(), color ? kReset : "");
-    for (const auto& f : findings) out += "  - " + f + "\n";
+    std::vector<std::string> header{"variant", "object"};
+    if (many_cells) header.insert(header.begin() + 1, "cell");
+    for (const auto& s : sections) header.push_back(s);
+    Table sizes(header);
+    for (const auto& [key, by_section] : rows) {
+      std::vector<std::string> row{std::get<1>(key), std::get<2>(key)};
+      if (many_cells) row.insert(row.begin() + 1, std::get<0>(key));
+      std::vector<std::string> colors(row.size());
+      for (const auto& s : sections) {
+        auto it = by_section.find(s);
+        if (it == by_section.end()) {
+          row.push_back("");
+          colors.push_back("");
+          continue;
+        }
+        const SizeDelta& z = *it->second;
+        double pct = z.baseline_bytes ? 100.0 * static_cast<double>(z.delta()) / static_cast<double>(z.baseline_bytes)
+                                      : 0.0;
+        row.push_back(z.delta() == 0 ? "0" : fmt::format("{:+d} B ({:+.2f}%)", z.delta(), pct));
+        colors.push_back(z.delta() > 0 ? kRed : z.delta() < 0 ? kGreen : "");
+      }
+      sizes.Add(row, colors);
+    }
+    out += fmt::format("\nCode size against {} (bytes, exact)\n", a.baseline) + sizes.Render(color);
   }
   return out;
 }

@@ -30,12 +30,37 @@ TEST(Compose, DockerComposeConfigAcceptsTheFile) {
   ASSERT_NE(start, std::string::npos) << r->output;
   YAML::Node resolved = YAML::Load(r->output.substr(start));
   auto services = resolved["services"];
-  for (const char* name : {"lab", "prometheus", "pushgateway", "grafana"}) {
+  for (const char* name : {"lab", "prometheus", "pushgateway", "alertmanager", "grafana"}) {
     ASSERT_TRUE(services[name]) << name;
+  }
+  // Every host Prometheus scrapes or sends alerts to is a service of the file.
+  YAML::Node prom = YAML::LoadFile((fs::path(RFL_LAB_SOURCE_DIR) / "exporters/prometheus/prometheus.yml").string());
+  std::vector<std::string> targets;
+  for (const auto& job : prom["scrape_configs"]) {
+    for (const auto& sc : job["static_configs"]) {
+      for (const auto& t : sc["targets"]) targets.push_back(t.as<std::string>());
+    }
+  }
+  ASSERT_TRUE(prom["alerting"]) << "prometheus.yml sends alerts nowhere";
+  for (const auto& am : prom["alerting"]["alertmanagers"]) {
+    for (const auto& sc : am["static_configs"]) {
+      for (const auto& t : sc["targets"]) targets.push_back(t.as<std::string>());
+    }
+  }
+  for (const auto& t : targets) {
+    EXPECT_TRUE(services[t.substr(0, t.find(':'))]) << "prometheus.yml names " << t << ", not a compose service";
   }
   EXPECT_EQ(services["lab"]["build"]["dockerfile"].as<std::string>(), "images/lab/Containerfile");
   EXPECT_TRUE(fs::exists(fs::path(RFL_LAB_SOURCE_DIR) / "images/lab/Containerfile"));
-  EXPECT_EQ(services["lab"]["devices"][0].as<std::string>().substr(0, 20), "/dev/kvm:/dev/kvm");
+  // serve has no privilege; the runner has exactly what mmdebstrap and
+  // bubblewrap need, and /dev/kvm.
+  EXPECT_FALSE(services["lab"]["devices"]);
+  EXPECT_FALSE(services["lab"]["user"]) << "lab runs as the image's unprivileged user";
+  EXPECT_EQ(services["lab"]["cap_drop"][0].as<std::string>(), "ALL");
+  ASSERT_TRUE(services["runner"]);
+  EXPECT_EQ(services["runner"]["devices"][0].as<std::string>().substr(0, 20), "/dev/kvm:/dev/kvm");
+  EXPECT_EQ(services["runner"]["cap_add"][0].as<std::string>(), "SYS_ADMIN");
+  EXPECT_EQ(services["runner"]["profiles"][0].as<std::string>(), "run") << "the runner must not start with up";
   for (const auto& service : services) {
     for (const auto& port : service.second["ports"]) {
       EXPECT_TRUE(port.as<std::string>().starts_with("127.0.0.1:")) << service.first << ": " << port;

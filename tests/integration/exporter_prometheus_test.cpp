@@ -4,12 +4,17 @@
 // the rules pass `promtool check rules` and `promtool test rules`, the alerts
 // fire on the run's regression and boot failure, and every query of the
 // Grafana dashboards evaluates and returns data.
+//
+// As in docker-compose.yml, the same Prometheus also scrapes a real
+// Pushgateway holding the same run (`rfl-lab push`) and sends its alerts to a
+// real Alertmanager: dashboards and alerts must count that run once.
 #include <fstream>
 #include <regex>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "exporters/prometheus/export.h"
 #include "exporters/prometheus/store_source.h"
 #include "lab/results/comparison.h"
 #include "lab/results/statistics.h"
@@ -53,35 +58,84 @@ class ExporterPrometheus : public ::testing::Test {
     ASSERT_TRUE(port) << "rfl-lab serve did not start:\n" << serve_->output();
     serve_port_ = std::stoi(*port);
 
-    // Prometheus scraping it every second, evaluating the lab's rules.
+    // A Pushgateway holding the newest completed run, as `rfl-lab push`
+    // leaves it; an Alertmanager with the lab's configuration.
+    if (FindProgram("prometheus-pushgateway")) {
+      gateway_port_ = fixture::FreePort();
+      // Debian's Pushgateway persists to /var/lib/prometheus/pushgateway.data by
+      // default: every test run would start with the groups of the last one.
+      gateway_ = new ServerProcess({"prometheus-pushgateway", "--persistence.file=",
+                                    fmt::format("--web.listen-address=127.0.0.1:{}", gateway_port_)});
+      auto gateway_url = fmt::format("http://127.0.0.1:{}", gateway_port_);
+      auto deadline = std::chrono::steady_clock::now() + 30s;
+      while (std::chrono::steady_clock::now() < deadline && !fixture::HttpGet(gateway_url + "/-/ready")) {
+        std::this_thread::sleep_for(100ms);
+      }
+      auto store = results::OpenSqliteStoreReadOnly(store_path_);
+      ASSERT_TRUE(store) << store.error().message;
+      auto newest = NewestCompletedRun(**store);
+      ASSERT_TRUE(newest);
+      auto pushed = PushRun(**store, *newest, gateway_url);
+      ASSERT_TRUE(pushed) << pushed.error().message << "\n" << gateway_->output();
+    }
+    if (FindProgram("prometheus-alertmanager")) {
+      alertmanager_port_ = fixture::FreePort();
+      alertmanager_ = new ServerProcess(
+          {"prometheus-alertmanager", "--config.file=" + (kExporters / "prometheus" / "alertmanager.yml").string(),
+           "--storage.path=" + (dir_->path() / "alertmanager").string(),
+           fmt::format("--web.listen-address=127.0.0.1:{}", alertmanager_port_), "--cluster.listen-address="});
+    }
+
+    // Prometheus scraping both every second, evaluating the lab's rules.
     fs::copy_file(kExporters / "prometheus" / "rules.yml", dir_->path() / "rules.yml");
     {
       std::ofstream cfg(dir_->path() / "prometheus.yml");
       cfg << "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-          << "rule_files: [rules.yml]\n"
-          << "scrape_configs:\n"
+          << "rule_files: [rules.yml]\n";
+      if (alertmanager_port_) {
+        cfg << "alerting: {alertmanagers: [{static_configs: [{targets: ['127.0.0.1:" << alertmanager_port_
+            << "']}]}]}\n";
+      }
+      cfg << "scrape_configs:\n"
           << "  - job_name: rfl-lab\n"
           << "    static_configs: [{targets: ['127.0.0.1:" << serve_port_ << "']}]\n";
+      if (gateway_port_) {
+        cfg << "  - job_name: pushgateway\n"
+            << "    honor_labels: true\n"
+            << "    static_configs: [{targets: ['127.0.0.1:" << gateway_port_ << "']}]\n";
+      }
     }
     prom_port_ = fixture::FreePort();
     prometheus_ = new ServerProcess({"prometheus", "--config.file=" + (dir_->path() / "prometheus.yml").string(),
                                      "--storage.tsdb.path=" + (dir_->path() / "tsdb").string(),
                                      fmt::format("--web.listen-address=127.0.0.1:{}", prom_port_)});
     ASSERT_TRUE(prometheus_->started()) << prometheus_->error();
-    // Wait for a scrape that brought the lab's series.
+    // Wait for scrapes that brought the lab's series from every source.
+    size_t sources = gateway_port_ ? 2 : 1;
     auto deadline = std::chrono::steady_clock::now() + 60s;
     while (std::chrono::steady_clock::now() < deadline) {
-      auto r = PromQuery(prom_port_, "rfl_lab_last_success_timestamp_seconds");
-      if (r && !r->empty()) break;
+      auto r = PromQuery(prom_port_, "count by (job) (rfl_lab_last_success_timestamp_seconds)");
+      if (r && r->size() == sources) break;
       std::this_thread::sleep_for(250ms);
     }
   }
   static void TearDownTestSuite() {
     delete prometheus_;
+    delete alertmanager_;
+    delete gateway_;
     delete serve_;
     delete dir_;
-    prometheus_ = serve_ = nullptr;
+    prometheus_ = alertmanager_ = gateway_ = serve_ = nullptr;
     dir_ = nullptr;
+  }
+
+  static std::optional<int64_t> NewestCompletedRun(results::Store& store) {
+    auto runs = store.ListRuns();
+    if (!runs) return std::nullopt;
+    for (const auto& r : *runs) {
+      if (r.status == results::RunStatus::kCompleted) return r.id;
+    }
+    return std::nullopt;
   }
   void SetUp() override {
     if (!skip_.empty()) GTEST_SKIP() << skip_;
@@ -109,8 +163,12 @@ class ExporterPrometheus : public ::testing::Test {
   static inline bool real_store_ = false;
   static inline ServerProcess* serve_ = nullptr;
   static inline ServerProcess* prometheus_ = nullptr;
+  static inline ServerProcess* gateway_ = nullptr;
+  static inline ServerProcess* alertmanager_ = nullptr;
   static inline int serve_port_ = 0;
   static inline int prom_port_ = 0;
+  static inline int gateway_port_ = 0;
+  static inline int alertmanager_port_ = 0;
 };
 
 TEST_F(ExporterPrometheus, EverySeriesPrometheusStoredEqualsTheExportersView) {
@@ -209,9 +267,7 @@ TEST_F(ExporterPrometheus, ValuesEqualTheNewestCompletedRunInTheStore) {
       auto l = labels;
       l["workload"] = s.workload;
       l["metric"] = s.metric;
-      std::string params;
-      for (const auto& [k, v] : s.labels) params += (params.empty() ? "" : ",") + k + "=" + v;
-      l["params"] = params;
+      for (const auto& [k, v] : s.labels) l[k] = v;  // one label per dimension
       seconds[l].push_back(s.value);
     }
   }
@@ -231,7 +287,7 @@ TEST_F(ExporterPrometheus, ValuesEqualTheNewestCompletedRunInTheStore) {
     auto l = cell(d.key.arch, d.key.toolchain, d.key.kernel, d.variant);
     l["workload"] = d.key.workload;
     l["metric"] = d.key.metric;
-    l["params"] = ParamsTextFromLabelsKey(d.key.labels);
+    for (const auto& [k, v] : SampleLabelsFromKey(d.key.labels)) l[k] = v;
     check("rfl_lab_delta_ratio", l, d.stats.ratio);
     ++checks;
   }
@@ -257,6 +313,10 @@ TEST_F(ExporterPrometheus, PromtoolAcceptsAndUnitTestsTheRules) {
   auto config = RunTool({"promtool", "check", "config", (kExporters / "prometheus" / "prometheus.yml").string()});
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_TRUE(config->ok()) << config->output;
+  if (!FindProgram("amtool")) GTEST_SKIP() << "amtool missing (prometheus-alertmanager)";
+  auto am = RunTool({"amtool", "check-config", (kExporters / "prometheus" / "alertmanager.yml").string()});
+  ASSERT_TRUE(am) << am.error().message;
+  EXPECT_TRUE(am->ok()) << am->output;
 }
 
 TEST_F(ExporterPrometheus, AlertsFireForTheRunsRegressionAndBootFailure) {
@@ -283,10 +343,11 @@ TEST_F(ExporterPrometheus, AlertsFireForTheRunsRegressionAndBootFailure) {
 }
 
 // Grafana's template variables and macros replaced as Grafana would with the
-// scenario chosen and every other variable at "All".
-std::string Substitute(std::string expr, const std::string& scenario) {
+// source and scenario chosen and every other variable at "All".
+std::string Substitute(std::string expr, const std::string& scenario, const std::string& source = "rfl-lab") {
   expr = std::regex_replace(expr, std::regex(R"(\$__(rate_)?interval|\$__range)"), "5m");
   expr = std::regex_replace(expr, std::regex(R"(\$scenario\b)"), scenario);
+  expr = std::regex_replace(expr, std::regex(R"(\$source\b)"), source);
   return std::regex_replace(expr, std::regex(R"(\$[a-z_]+)"), ".*");
 }
 
@@ -322,6 +383,130 @@ TEST_F(ExporterPrometheus, EveryDashboardQueryEvaluatesAndReturnsData) {
     }
   }
   EXPECT_GT(queries, 20u);
+}
+
+// Every panel query of the dashboards: (dashboard / title, expression).
+std::vector<std::pair<std::string, std::string>> PanelQueries() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& entry : fs::directory_iterator(kExporters / "grafana" / "dashboards")) {
+    if (entry.path().extension() != ".json") continue;
+    auto d = nlohmann::json::parse(ReadFile(entry.path()).value_or("{}"));
+    for (const auto& panel : d["panels"]) {
+      for (const auto& t : panel.value("targets", nlohmann::json::array())) {
+        out.emplace_back(entry.path().filename().string() + " / " + panel["title"].get<std::string>(), t["expr"]);
+      }
+    }
+  }
+  return out;
+}
+
+// The sum of rfl_lab_regressions the store's newest runs have (what serve exports).
+double StoreRegressions(const fs::path& store_path) {
+  auto store = results::OpenSqliteStore(store_path);
+  EXPECT_TRUE(store) << store.error().message;
+  if (!store) return -1;
+  StoreMetricsSource source(**store);
+  auto snap = source.Collect();
+  EXPECT_TRUE(snap);
+  if (!snap) return -1;
+  double sum = 0;
+  for (const auto& f : (*snap)->Families()) {
+    if (f.name != "rfl_lab_regressions") continue;
+    for (const auto& m : f.metric) sum += m.gauge.value;
+  }
+  return sum;
+}
+
+TEST_F(ExporterPrometheus, DashboardsCountARunHeldByServeAndPushOnce) {
+  if (!gateway_port_) GTEST_SKIP() << "prometheus-pushgateway missing (scripts/setup.sh)";
+  auto scenarios = PromQuery(prom_port_, R"(rfl_lab_run_info{job="rfl-lab"})");
+  ASSERT_TRUE(scenarios && !scenarios->empty());
+  std::string scenario = (*scenarios)[0]["metric"]["scenario"];
+  double regressions = StoreRegressions(store_path_);
+  // The trap this guards against: both sources hold the run.
+  auto naive = PromQuery(prom_port_, "sum(rfl_lab_regressions)");
+  ASSERT_TRUE(naive && naive->size() == 1);
+  EXPECT_DOUBLE_EQ(std::stod((*naive)[0]["value"][1].get<std::string>()), 2 * regressions)
+      << "serve and the Pushgateway should both hold the newest run";
+
+  for (std::string source : {std::string("rfl-lab"), std::string(kPushJob)}) {
+    for (const auto& [where, expr] : PanelQueries()) {
+      auto r = PromQuery(prom_port_, Substitute(expr, scenario, source));
+      ASSERT_TRUE(r) << where << ": " << r.error().message;
+      EXPECT_FALSE(r->empty()) << where << " with source " << source << " returns no data";
+      std::set<std::string> seen;
+      for (const auto& series : *r) {
+        std::map<std::string, std::string> labels = series["metric"];
+        auto key = SeriesKey(labels["__name__"], labels);
+        EXPECT_TRUE(seen.insert(key).second) << where << " with source " << source << " shows " << key << " twice";
+      }
+      if (where.ends_with("/ Regressions") && r->size() == 1) {
+        EXPECT_DOUBLE_EQ(std::stod((*r)[0]["value"][1].get<std::string>()), regressions) << where << ", " << source;
+      }
+    }
+  }
+}
+
+// Active alerts by identity (alert name and labels, job and instance left
+// out) from Prometheus' /api/v1/alerts or Alertmanager's /api/v2/alerts.
+std::map<std::string, std::vector<nlohmann::json>> AlertsByIdentity(const nlohmann::json& alerts) {
+  std::map<std::string, std::vector<nlohmann::json>> out;
+  for (const auto& a : alerts) {
+    bool active = a.contains("state") ? a["state"] == "firing" : a["status"]["state"] == "active";
+    if (!active) continue;
+    std::map<std::string, std::string> labels = a["labels"];
+    out[SeriesKey(labels["alertname"], labels)].push_back(a);
+  }
+  return out;
+}
+
+TEST_F(ExporterPrometheus, EachAlertFiresOnceAcrossServeAndPushAndReachesAlertmanagerOnce) {
+  if (real_store_) GTEST_SKIP() << "a provided store need not hold a regression";
+  if (!gateway_port_ || !alertmanager_port_) {
+    GTEST_SKIP() << "prometheus-pushgateway or prometheus-alertmanager missing (scripts/setup.sh)";
+  }
+  auto store = results::OpenSqliteStoreReadOnly(store_path_);
+  ASSERT_TRUE(store);
+  auto newest = NewestCompletedRun(**store);
+  ASSERT_TRUE(newest);
+  auto regressions = static_cast<size_t>(StoreRegressions(store_path_));
+  ASSERT_GT(regressions, 0u);
+  auto count = [](const std::map<std::string, std::vector<nlohmann::json>>& by, const std::string& name) {
+    size_t n = 0;
+    for (const auto& [key, list] : by) n += key.starts_with(name + "{") ? list.size() : 0;
+    return n;
+  };
+  std::map<std::string, std::vector<nlohmann::json>> prom, am;
+  auto settled = [&] {
+    return count(prom, "RflLabRegression") == regressions && count(prom, "RflLabBootFailures") == 1 &&
+           count(am, "RflLabRegression") == regressions && count(am, "RflLabBootFailures") == 1;
+  };
+  auto deadline = std::chrono::steady_clock::now() + 40s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto p = fixture::HttpGet(fmt::format("http://127.0.0.1:{}/api/v1/alerts", prom_port_));
+    auto a = fixture::HttpGet(fmt::format("http://127.0.0.1:{}/api/v2/alerts", alertmanager_port_));
+    ASSERT_TRUE(p && a) << prometheus_->output() << alertmanager_->output();
+    prom = AlertsByIdentity(nlohmann::json::parse(*p)["data"]["alerts"]);
+    am = AlertsByIdentity(nlohmann::json::parse(*a));
+    if (settled()) break;
+    std::this_thread::sleep_for(500ms);
+  }
+  EXPECT_EQ(count(prom, "RflLabRegression"), regressions);
+  EXPECT_EQ(count(prom, "RflLabBootFailures"), 1u);
+  EXPECT_EQ(count(am, "RflLabRegression"), regressions);
+  EXPECT_EQ(count(am, "RflLabBootFailures"), 1u);
+  for (const auto* by : {&prom, &am}) {
+    for (const auto& [key, list] : *by) {
+      EXPECT_EQ(list.size(), 1u) << key << " fires " << list.size() << " times";
+      if (!key.starts_with("RflLabRegression{")) continue;
+      // The text says by how much, how sure, and where to look.
+      std::string summary = list.front()["annotations"]["summary"];
+      std::string description = list.front()["annotations"]["description"];
+      EXPECT_TRUE(std::regex_search(summary, std::regex(R"( by [+-]\d+\.\d\d % \(ratio \d\.\d{4}, 95 % CI \d\.\d{4}–\d\.\d{4}\))")))
+          << summary;
+      EXPECT_NE(description.find(fmt::format("`rfl-lab report {}`", *newest)), std::string::npos) << description;
+    }
+  }
 }
 
 TEST_F(ExporterPrometheus, ServeRefusesAnAddressInUse) {

@@ -30,8 +30,10 @@ class ExporterPushgateway : public ::testing::Test {
     ASSERT_TRUE(store) << store.error().message;
     store_ = std::move(*store);
     port_ = fixture::FreePort();
+    // Debian's Pushgateway persists to /var/lib/prometheus/pushgateway.data by
+    // default: every test run would start with the groups of the last one.
     gateway_ = std::make_unique<ServerProcess>(std::vector<std::string>{
-        "prometheus-pushgateway", fmt::format("--web.listen-address=127.0.0.1:{}", port_)});
+        "prometheus-pushgateway", "--persistence.file=", fmt::format("--web.listen-address=127.0.0.1:{}", port_)});
     ASSERT_TRUE(gateway_->started()) << gateway_->error();
     auto deadline = std::chrono::steady_clock::now() + 30s;
     while (std::chrono::steady_clock::now() < deadline && !fixture::HttpGet(Url() + "/-/ready")) {
@@ -129,7 +131,30 @@ TEST_F(ExporterPushgateway, PushCommandPushesTheNewestRunByDefault) {
   std::string scenario;
   auto snap = SnapshotOfRun(*store_, std::nullopt, &scenario);
   ASSERT_TRUE(snap);
-  EXPECT_NE(r->output.find("pushed scenario " + scenario), std::string::npos) << r->output;
+  auto newest = results::ResolveRun(*store_, "latest");
+  ASSERT_TRUE(newest);
+  EXPECT_NE(r->output.find(fmt::format("pushed run {} of scenario {}", *newest, scenario)), std::string::npos)
+      << r->output;
+  EXPECT_EQ(Group(scenario).size(), fixture::SeriesOf(snap->Families()).size());
+}
+
+TEST_F(ExporterPushgateway, PushCommandTakesAScenarioName) {
+  auto ids = CompletedRunsNewestFirst();
+  ASSERT_FALSE(ids.empty());
+  std::string scenario;
+  ASSERT_TRUE(SnapshotOfRun(*store_, ids.front(), &scenario));
+  auto newest = results::ResolveRun(*store_, scenario);
+  ASSERT_TRUE(newest);
+  Command cmd;
+  cmd.argv = {RFL_LAB_BINARY, "push", "--gateway", Url(), "--store", store_path_.string(), scenario};
+  cmd.timeout = 60s;
+  auto r = DefaultRunner().Run(cmd);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(r->ok()) << r->Describe() << "\n" << r->output;
+  EXPECT_NE(r->output.find(fmt::format("pushed run {} of scenario {}", *newest, scenario)), std::string::npos)
+      << r->output;
+  auto snap = SnapshotOfRun(*store_, *newest);
+  ASSERT_TRUE(snap);
   EXPECT_EQ(Group(scenario).size(), fixture::SeriesOf(snap->Families()).size());
 }
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "exporters/prometheus/export.h"
 #include "exporters/prometheus/metrics_model.h"
 #include "lab/util/paths.h"
 
@@ -74,12 +75,91 @@ TEST(Dashboards, TemplateVariablesForScenarioArchToolchainFromLabelValues) {
     auto d = Load(path);
     std::map<std::string, std::string> vars;
     for (const auto& v : d["templating"]["list"]) vars[v["name"]] = v["query"]["query"];
-    for (const char* name : {"scenario", "arch", "toolchain"}) {
+    for (const char* name : {"scenario", "arch", "toolchain", "kernel"}) {
       ASSERT_TRUE(vars.contains(name)) << path << " lacks $" << name;
       EXPECT_TRUE(vars[name].starts_with("label_values(")) << vars[name];
       EXPECT_NE(vars[name].find(std::string(", ") + name + ")"), std::string::npos) << vars[name];
     }
   }
+}
+
+// Series of a run held by both `serve` and the Pushgateway exist twice; a
+// dashboard shows one source at a time ($source, single choice), so every
+// selector names it and sums never double (docs/monitoring.md).
+TEST(Dashboards, EverySelectorTakesOneSource) {
+  std::regex selector(R"re((rfl_lab_[a-z0-9_]+)(\{[^}]*\})?)re");
+  for (const auto& path : Dashboards()) {
+    auto d = Load(path);
+    std::vector<std::string> exprs;
+    bool has_source = false;
+    for (const auto& v : d["templating"]["list"]) {
+      if (v["name"] == "source") {
+        has_source = true;
+        EXPECT_EQ(v["query"]["query"], "label_values(rfl_lab_run_info, job)") << path;
+        EXPECT_FALSE(v.value("multi", true)) << path << ": $source must be a single choice";
+        EXPECT_FALSE(v.value("includeAll", true)) << path << ": $source must not offer All";
+        continue;
+      }
+      exprs.push_back(v["query"]["query"]);
+    }
+    EXPECT_TRUE(has_source) << path << " lacks $source";
+    for (const auto& panel : d["panels"]) {
+      for (const auto& t : panel.value("targets", nlohmann::json::array())) exprs.push_back(t["expr"]);
+    }
+    for (const auto& expr : exprs) {
+      for (auto it = std::sregex_iterator(expr.begin(), expr.end(), selector); it != std::sregex_iterator(); ++it) {
+        EXPECT_NE((*it)[2].str().find(R"(job="$source")"), std::string::npos)
+            << path.filename() << ": " << it->str() << " in " << expr;
+      }
+    }
+  }
+}
+
+// What a reader needs on the panels themselves: the delta panel draws the
+// noise floor band, the outcome matrix shows the failing share as a number.
+TEST(Dashboards, DeltaPanelHasTheNoiseBandAndTheMatrixShowsTheFailingShare) {
+  bool band = false, matrix = false;
+  for (const auto& path : Dashboards()) {
+    auto d = Load(path);
+    for (const auto& panel : d["panels"]) {
+      std::string title = panel["title"];
+      if (title.starts_with("Delta against the baseline")) {
+        for (const auto& t : panel["targets"]) {
+          if (t["expr"].get<std::string>().find("rfl_lab_noise_floor_ratio") != std::string::npos) band = true;
+        }
+      }
+      if (title.starts_with("Outcome matrix")) {
+        matrix = true;
+        const auto& defaults = panel["fieldConfig"]["defaults"];
+        EXPECT_EQ(defaults.value("unit", ""), "percentunit");
+        for (const auto& m : defaults["mappings"]) {
+          if (m["type"] == "range") EXPECT_FALSE(m["options"]["result"].contains("text")) << "a text hides the share";
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(band) << "the delta panel lacks the noise floor band";
+  EXPECT_TRUE(matrix);
+}
+
+// Build duration leaves cache hits out (they have no build time): some table
+// must say which cells were cache hits.
+TEST(Dashboards, CacheHitsAreShownWhereBuildDurationHasNone) {
+  bool shown = false;
+  for (const auto& path : Dashboards()) {
+    auto d = Load(path);
+    for (const auto& panel : d["panels"]) {
+      if (panel["type"] != "table") continue;
+      for (const auto& t : panel.value("targets", nlohmann::json::array())) {
+        std::string expr = t["expr"];
+        if (expr.find("rfl_lab_build_outcome") != std::string::npos &&
+            std::regex_search(expr, std::regex(R"(group_left\s*\(outcome\)|by\s*\([^)]*outcome)"))) {
+          shown = true;
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(shown);
 }
 
 TEST(Dashboards, ProviderServesTheFolderComposeMounts) {
@@ -109,6 +189,17 @@ TEST(AlertRules, NameOnlyExportedMetrics) {
   for (const char* a : {"RflLabRegression", "RflLabBootFailures", "RflLabNoSuccessfulRun"}) {
     EXPECT_TRUE(alerts.contains(a)) << a;
   }
+}
+
+// The regression alert lists the series' sample labels by name, and tells
+// pushed series by the push job: both must match the exporter's.
+TEST(AlertRules, KnowEverySampleLabelAndThePushJob) {
+  auto text = ReadFile(kExporters / "prometheus/rules.yml");
+  ASSERT_TRUE(text);
+  std::string alternation;
+  for (auto label : kSampleLabels) alternation += (alternation.empty() ? "" : "|") + std::string(label);
+  EXPECT_NE(text->find("\"^(" + alternation + ")$\""), std::string::npos) << "rules.yml should match ^(" << alternation << ")$";
+  EXPECT_NE(text->find("job=\"" + std::string(kPushJob) + "\""), std::string::npos);
 }
 
 }  // namespace

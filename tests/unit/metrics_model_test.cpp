@@ -61,8 +61,14 @@ TEST(MetricCatalog, LabelsComeFromBoundedSetsOnly) {
       EXPECT_TRUE(own.insert(label).second) << def.name << " repeats " << label;
     }
   }
-  for (std::string_view forbidden : {"run", "run_id", "commit", "build_key", "flags", "host", "instance", "job"}) {
+  for (std::string_view label : kSampleLabels) {
+    EXPECT_TRUE(prometheus::CheckLabelName(std::string(label))) << label;
+    EXPECT_FALSE(bounded.contains(label)) << label << " is a sample label and a catalog label";
+  }
+  for (std::string_view forbidden : {"run", "run_id", "commit", "build_key", "flags", "host", "instance", "job",
+                                     "params", "unit"}) {
     EXPECT_FALSE(bounded.contains(forbidden)) << forbidden;
+    EXPECT_EQ(std::find(std::begin(kSampleLabels), std::end(kSampleLabels), forbidden), std::end(kSampleLabels));
   }
 }
 
@@ -111,12 +117,44 @@ TEST(Snapshot, SerializesTheTextFormatWithHelpAndType) {
       << text;
 }
 
-TEST(Params, SortedKeyValuePairsFromSampleLabelsAndStoreKeys) {
-  EXPECT_EQ(ParamsText({}), "");
-  EXPECT_EQ(ParamsText({{"pattern", "randread"}, {"device", "rnull"}}), "device=rnull,pattern=randread");
-  EXPECT_EQ(ParamsTextFromLabelsKey(results::LabelsKey({{"payload_bytes", "4096"}})), "payload_bytes=4096");
-  EXPECT_EQ(ParamsTextFromLabelsKey(results::LabelsKey({})), "");
-  EXPECT_EQ(ParamsTextFromLabelsKey(results::LabelsKey({{"b", "2"}, {"a", "1"}})), "a=1,b=2");
+TEST(SampleLabels, OneLabelPerDimensionOnlyWhenSet) {
+  Snapshot s;
+  Labels cell{{"scenario", "q"}, {"arch", "x86_64"}, {"toolchain", "t"}, {"kernel", "7.3"}, {"variant", "v"}};
+  std::vector<std::string> series{"q", "x86_64", "t", "7.3", "v", "block", "iops"};
+  s.Set("rfl_lab_workload_median_ops_per_second", series, 85000,
+        {{"device", "rnull"}, {"pattern", "randread"}, {"block_size", "4096"}});
+  s.Set("rfl_lab_workload_median_ops_per_second", {"q", "x86_64", "t", "7.3", "v", "boot", "x"}, 1);
+  std::string text = SerializeText(s.Families());
+  EXPECT_NE(text.find("block_size=\"4096\",device=\"rnull\",pattern=\"randread\""), std::string::npos) << text;
+  EXPECT_EQ(text.find("params="), std::string::npos) << text;
+  EXPECT_EQ(text.find("=\"\""), std::string::npos) << "an unset label is left out: " << text;
+  EXPECT_EQ(s.Value("rfl_lab_workload_median_ops_per_second",
+                    With(cell, {{"workload", "block"}, {"metric", "iops"}, {"device", "rnull"}, {"pattern", "randread"},
+                                {"block_size", "4096"}})),
+            85000);
+  EXPECT_EQ(s.Value("rfl_lab_workload_median_ops_per_second", With(cell, {{"workload", "boot"}, {"metric", "x"}})), 1);
+  // A label the catalog does not know yet is kept, in other_labels.
+  s.Set("rfl_lab_workload_median_seconds", series, 2, {{"zeta", "1"}, {"alpha", "b"}});
+  EXPECT_NE(SerializeText(s.Families()).find("other_labels=\"alpha=b,zeta=1\""), std::string::npos);
+}
+
+TEST(SampleLabels, EveryLabelTheAgentsWorkloadsSetIsKnown) {
+  // The agent's workloads name their sample labels in map literals:
+  // AddSample(…, {{"status", …}}) or `labels{{"device", …}, …}` just before.
+  std::set<std::string> known(std::begin(kSampleLabels), std::end(kSampleLabels));
+  std::regex key(R"re((^|[^\w:])\{\{?"([a-z_]+)",)re");
+  std::set<std::string> found;
+  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(RFL_LAB_SOURCE_DIR) /
+                                                           "images" / "agent" / "workloads")) {
+    auto text = ReadFile(e.path());
+    ASSERT_TRUE(text);
+    for (auto it = std::sregex_iterator(text->begin(), text->end(), key); it != std::sregex_iterator(); ++it) {
+      found.insert((*it)[2].str());
+      EXPECT_TRUE(known.contains((*it)[2].str())) << e.path().filename() << ": " << (*it)[2].str();
+    }
+  }
+  // payload_bytes, device, pattern, block_size, line, status
+  EXPECT_EQ(found.size(), std::size(kSampleLabels) - 1) << "other_labels is the only label no workload sets";
 }
 
 class RunSnapshotTest : public ::testing::Test {
@@ -177,18 +215,19 @@ TEST_F(RunSnapshotTest, MediansEqualTheStoredSamples) {
   std::vector<double> values;
   for (const auto& r : *rows) values.push_back(r.sample.value);
   ASSERT_EQ(values.size(), 6u);
-  auto series = With(Cell("baseline"), {{"workload", "binder"}, {"metric", "round_trip_p50"}, {"params", "payload_bytes=4096"}});
+  auto series = With(Cell("baseline"), {{"workload", "binder"}, {"metric", "round_trip_p50"}, {"payload_bytes", "4096"}});
   EXPECT_DOUBLE_EQ(*snap_.Value("rfl_lab_workload_median_seconds", series), results::Median(values));
   EXPECT_EQ(snap_.Value("rfl_lab_workload_samples", series), 6);
   // Rates and other units go to their own families.
   EXPECT_TRUE(snap_.Value("rfl_lab_workload_median_ops_per_second",
                           With(Cell("baseline"), {{"workload", "block"},
                                                   {"metric", "iops"},
-                                                  {"params", "block_size=4096,device=rnull,pattern=randread"}})));
+                                                  {"block_size", "4096"},
+                                                  {"device", "rnull"},
+                                                  {"pattern", "randread"}})));
+  // A count has no unit, in the name or in a label.
   EXPECT_EQ(snap_.Value("rfl_lab_workload_median", With(Cell("baseline"), {{"workload", "rust-samples"},
-                                                                          {"metric", "lines_found"},
-                                                                          {"params", ""},
-                                                                          {"unit", "count"}})),
+                                                                          {"metric", "lines_found"}})),
             2);
 }
 
@@ -197,12 +236,12 @@ TEST_F(RunSnapshotTest, DeltasCarryRatioCiAndOneVerdict) {
   const results::MetricDelta* found = nullptr;
   for (const auto& d : analysis.deltas) {
     if (d.variant == "ibt-rust" && d.key.workload == "binder" && d.key.metric == "round_trip_p50" &&
-        ParamsTextFromLabelsKey(d.key.labels) == "payload_bytes=0") {
+        SampleLabelsFromKey(d.key.labels) == Labels{{"payload_bytes", "0"}}) {
       found = &d;
     }
   }
   ASSERT_NE(found, nullptr);
-  auto series = With(Cell("ibt-rust"), {{"workload", "binder"}, {"metric", "round_trip_p50"}, {"params", "payload_bytes=0"}});
+  auto series = With(Cell("ibt-rust"), {{"workload", "binder"}, {"metric", "round_trip_p50"}, {"payload_bytes", "0"}});
   EXPECT_DOUBLE_EQ(*snap_.Value("rfl_lab_delta_ratio", series), found->stats.ratio);
   ASSERT_TRUE(found->stats.ci);
   EXPECT_DOUBLE_EQ(*snap_.Value("rfl_lab_delta_ci_lower_ratio", series), found->stats.ci->lo);
@@ -216,7 +255,7 @@ TEST_F(RunSnapshotTest, DeltasCarryRatioCiAndOneVerdict) {
   // The baseline is never compared with itself.
   EXPECT_FALSE(snap_.Value("rfl_lab_delta_ratio", With(Cell("baseline"), {{"workload", "binder"},
                                                                           {"metric", "round_trip_p50"},
-                                                                          {"params", "payload_bytes=0"}})));
+                                                                          {"payload_bytes", "0"}})));
 }
 
 TEST_F(RunSnapshotTest, CodeSizesAndTheirDeltasAreExact) {

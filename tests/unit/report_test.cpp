@@ -3,12 +3,19 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <cmath>
 #include <regex>
+#include <sstream>
+#include <set>
+
+#include <fmt/format.h>
 
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
 
 #include "lab/report/report.h"
+#include "lab/report/summary.h"
+#include "lab/util/paths.h"
 #include "tests/support/synthetic_run.h"
 
 namespace rfl::report {
@@ -59,6 +66,17 @@ TEST_F(Report, TableShowsOutcomeMatrixDeltasSizesAndFindings) {
   EXPECT_NE(t.find("Findings (11)"), std::string::npos) << t;
 }
 
+TEST_F(Report, TableListsTheOtherComparisonsOnlyWithAll) {
+  std::string summary = RenderTable(analysis_, false);
+  std::string all = RenderTable(analysis_, false, /*all=*/true);
+  size_t others = OtherDeltas(analysis_).size();
+  ASSERT_GT(others, 0u);
+  EXPECT_NE(summary.find(fmt::format("{} other comparisons", others)), std::string::npos) << summary;
+  EXPECT_EQ(summary.find("Every other comparison"), std::string::npos);
+  EXPECT_NE(all.find(fmt::format("Every other comparison ({})", others)), std::string::npos) << all;
+  EXPECT_EQ(Count(all, "within the noise floor"), Count(summary, "within the noise floor") + others) << all;
+}
+
 TEST_F(Report, TableColoursOnlyWhenAsked) {
   std::string t = RenderTable(analysis_, /*color=*/true);
   EXPECT_NE(t.find("\033[31m"), std::string::npos);
@@ -76,7 +94,8 @@ TEST_F(Report, JsonHasEverythingTheSchemaDocumentPromises) {
   EXPECT_EQ(j["boots"].size(), 48u);
   const auto& m = j["metrics"][0];
   for (const char* key : {"arch", "toolchain", "kernel", "workload", "metric", "unit", "labels", "variant", "direction",
-                          "baseline_samples", "variant_samples", "ratio", "ci", "mann_whitney", "verdict", "reason"}) {
+                          "baseline_samples", "variant_samples", "ratio", "ci", "mann_whitney", "verdict", "significant",
+                          "inside_noise", "reason"}) {
     EXPECT_TRUE(m.contains(key)) << key;
   }
   EXPECT_EQ(m["baseline_samples"]["values"].size(), m["baseline_samples"]["n"].get<size_t>());
@@ -124,8 +143,66 @@ TEST(FormatValue, ScalesSecondsAndKeepsOtherUnits) {
   EXPECT_EQ(FormatValue(1.734, "s"), "1.734 s");
   EXPECT_EQ(FormatValue(0.00011, "s"), "110 µs");
   EXPECT_EQ(FormatValue(0.0123, "s"), "12.3 ms");
+  EXPECT_EQ(FormatValue(0.0123, "seconds"), "12.3 ms");
   EXPECT_EQ(FormatValue(250000, "IOPS"), "250000 IOPS");
   EXPECT_EQ(FormatValue(std::nan(""), "s"), "–");
+}
+
+TEST(FormatValue, WritesUnitsAsReadersDo) {
+  EXPECT_EQ(FormatValue(47272.857, "ops_per_second"), "47.27 k ops/s");
+  EXPECT_EQ(FormatValue(950, "ops_per_second"), "950 ops/s");
+  EXPECT_EQ(FormatValue(2, "count"), "2");         // no fake decimals, no "count"
+  EXPECT_EQ(FormatValue(1.5, "count"), "1.5");
+  EXPECT_EQ(FormatValue(4096, "bytes"), "4 KiB");
+  EXPECT_EQ(FormatValue(65537, "bytes"), "64 KiB");
+  EXPECT_EQ(FormatValue(512, "bytes"), "512 B");
+  EXPECT_EQ(FormatValue(250, "us"), "250 µs");
+}
+
+TEST(AxisTicks, AreDistinctNiceAndInsideTheRange) {
+  // 303.2 ms give or take 0.1 ms: the old axis printed "303.2 ms" three times.
+  auto ticks = AxisTicks(0.30319, 0.30332, "seconds", false);
+  ASSERT_GE(ticks.size(), 3u);
+  std::set<std::string> labels;
+  for (const auto& t : ticks) {
+    EXPECT_TRUE(labels.insert(t.label).second) << "repeated tick " << t.label;
+    EXPECT_GE(t.value, 0.30319);
+    EXPECT_LE(t.value, 0.30332 + 1e-12);
+    EXPECT_NE(t.label.find(" ms"), std::string::npos) << t.label;
+  }
+}
+
+TEST(AxisTicks, IntegerMetricsGetIntegerTicks) {
+  auto ticks = AxisTicks(1, 3, "count", /*integers=*/true);
+  std::vector<std::string> labels;
+  for (const auto& t : ticks) labels.push_back(t.label);
+  EXPECT_EQ(labels, (std::vector<std::string>{"1", "2", "3"}));
+}
+
+TEST(Summary, PercentChangeKeepsSmallShiftsVisible) {
+  EXPECT_EQ(PercentChange(1.0096), "+0.96%");
+  EXPECT_EQ(PercentChange(0.8762), "-12.38%");
+  EXPECT_EQ(PercentChange(1.0004), "+0.040%");
+  EXPECT_EQ(PercentChange(1.0), "0.00%");
+  EXPECT_EQ(PercentChange(std::nan("")), "–");
+}
+
+TEST(Summary, SignificantShiftInsideTheNoiseFloorIsMarkedNotChangedInVerdict) {
+  results::SampleComparison s;
+  s.verdict = results::Verdict::kNoChange;
+  s.ratio = 1.0096;
+  s.ci = results::Interval{1.0096, 1.0096};
+  s.test = results::MannWhitney{0, 0.004, results::MannWhitney::Method::kAsymptotic};
+  results::VerdictThresholds t{0.01, 0.05};
+  EXPECT_TRUE(SignificantInsideNoise(s, t));
+  results::MetricDelta d;
+  d.stats = s;
+  EXPECT_EQ(VerdictText(d, t), "no-change ≈");
+  // A true no-change: the CI holds 1.
+  d.stats.ci = results::Interval{0.999, 1.001};
+  d.stats.test->p_value = 0.6;
+  EXPECT_FALSE(SignificantInsideNoise(d.stats, t));
+  EXPECT_EQ(VerdictText(d, t), "no-change");
 }
 
 TEST(ReportFormat, ParsesTheFourFormats) {
@@ -162,6 +239,161 @@ TEST(CapturedStores, EveryRunRendersInEveryFormat) {
   }
   fs::remove_all(dir);
   if (stores == 0) GTEST_SKIP() << "no captured store in " << fixtures << " yet (see its README.md)";
+}
+
+
+// The captured quickstart store (tests/fixtures/report/README.md): a real
+// run of scenarios/quickstart.yaml. Opened from a copy (opening migrates).
+class Quickstart : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string tmpl = (fs::temp_directory_path() / "rfl-report-qs-XXXXXX").string();
+    dir_ = mkdtemp(tmpl.data());
+    fs::copy_file(fs::path(RFL_LAB_FIXTURES_DIR) / "report" / "quickstart.sqlite3", dir_ / "copy.sqlite3");
+    auto store = results::OpenSqliteStore(dir_ / "copy.sqlite3");
+    ASSERT_TRUE(store) << store.error().message;
+    auto data = (*store)->LoadRun(1);
+    ASSERT_TRUE(data) << data.error().message;
+    analysis_ = new RunAnalysis(results::AnalyzeRun(*data));
+  }
+  static void TearDownTestSuite() {
+    delete analysis_;
+    analysis_ = nullptr;
+    fs::remove_all(dir_);
+  }
+  void SetUp() override { ASSERT_NE(analysis_, nullptr); }
+  static inline fs::path dir_;
+  static inline RunAnalysis* analysis_ = nullptr;
+};
+
+// The table as a user sees it (golden; RFL_LAB_UPDATE_GOLDEN=1 rewrites it).
+TEST_F(Quickstart, TableMatchesGoldenText) {
+  fs::path golden = fs::path(RFL_LAB_FIXTURES_DIR) / "report" / "quickstart.table.golden";
+  std::string got = RenderTable(*analysis_, false);
+  if (std::getenv("RFL_LAB_UPDATE_GOLDEN")) {
+    ASSERT_TRUE(WriteFileAtomic(golden, got).has_value());
+  }
+  auto want = ReadFile(golden);
+  ASSERT_TRUE(want.has_value()) << "missing golden file " << golden;
+  EXPECT_EQ(got, *want);
+}
+
+TEST_F(Quickstart, TableLeadsWithVerdictCountsThenChangedMetricsLargestEffectFirst) {
+  std::string t = RenderTable(*analysis_, false);
+  size_t verdicts = t.find("Verdicts of 56 comparisons: 2 regression · 10 improvement · 36 no-change (6 ≈");
+  size_t changed = t.find("Changed, largest effect first");
+  size_t outcomes = t.find("\nOutcomes\n");
+  ASSERT_NE(verdicts, std::string::npos) << t;
+  ASSERT_NE(changed, std::string::npos) << t;
+  ASSERT_NE(outcomes, std::string::npos) << t;
+  EXPECT_LT(verdicts, changed);
+  EXPECT_LT(changed, outcomes);
+  // Rows of the changed table in order of |change|.
+  auto rows = ChangedDeltas(*analysis_);
+  ASSERT_GE(rows.size(), 10u);
+  for (size_t i = 1; i < rows.size(); ++i) {
+    EXPECT_GE(std::fabs(rows[i - 1]->stats.ratio - 1), std::fabs(rows[i]->stats.ratio - 1));
+  }
+  EXPECT_EQ(rows.front()->variant, "c-binder");
+}
+
+TEST_F(Quickstart, TableMarksTheIbtShiftThatIsSignificantInsideTheNoiseFloor) {
+  // ibt-rust binder p50 at 4 KiB: +0.96 %, p = 0.004, CI [1.0096, 1.0096].
+  std::string t = RenderTable(*analysis_, false);
+  std::regex row(R"(ibt-rust +binder\.round_trip_p50 payload_bytes=4096 +25\.12 µs → 25\.36 µs +\+0\.96% +\[\+0\.96%, \+0\.96%\] .* no-change ≈)");
+  EXPECT_TRUE(std::regex_search(t, row)) << t;
+  // …while a true no-change carries no mark.
+  std::string all = RenderTable(*analysis_, false, true);
+  EXPECT_TRUE(std::regex_search(all, std::regex(R"(ibt-rust +block\.latency_p50 block_size=4096 null_blk randread .* no-change +95%)")))
+      << all;
+}
+
+TEST_F(Quickstart, TableHeadersNameEachColumnOnceAndUnitsReadHuman) {
+  std::string t = RenderTable(*analysis_, false, true);
+  std::istringstream lines(t);
+  size_t headers = 0;
+  for (std::string line; std::getline(lines, line);) {
+    // Every line with JSON label text is a finding ("  - regression: …").
+    if (line.find("{\"") != std::string::npos) {
+      EXPECT_TRUE(line.starts_with("  - ")) << line;
+    }
+    if (!line.starts_with("  variant ")) continue;
+    ++headers;
+    EXPECT_EQ(Count(line, "variant"), 1u) << "a second variant column: " << line;
+  }
+  EXPECT_EQ(headers, 4u);  // changed, every other, outcomes, code size
+  EXPECT_EQ(t.find("ops_per_second"), std::string::npos);
+  EXPECT_EQ(t.find(" count"), std::string::npos);
+  EXPECT_NE(t.find("k ops/s"), std::string::npos);
+  EXPECT_NE(t.find("2 → 2 "), std::string::npos) << "lines_found is an integer";
+}
+
+TEST_F(Quickstart, HtmlOverviewComesFirstWithAGridOfChangesByVariant) {
+  std::string html = RenderHtml(*analysis_);
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(html.c_str() + 16));
+  auto body = doc.select_node("/html/body").node();
+  // h1, the run line, then the overview.
+  auto first_section = body.select_node("section").node();
+  ASSERT_TRUE(first_section);
+  EXPECT_STREQ(first_section.attribute("id").value(), "overview");
+  EXPECT_EQ(doc.select_nodes("/html/body/section[@id='overview']/preceding-sibling::*").size(), 2u);
+  auto grid = doc.select_node("//section[@id='overview']//table[@class='grid']").node();
+  ASSERT_TRUE(grid);
+  // One row per metric (28) plus the header, one column per compared variant.
+  EXPECT_EQ(grid.select_nodes("tr").size(), 29u);
+  auto header = grid.select_nodes("tr[1]/th");
+  ASSERT_EQ(header.size(), 3u);
+  EXPECT_STREQ(header[1].node().child_value(), "ibt-rust");
+  EXPECT_STREQ(header[2].node().child_value(), "c-binder");
+  EXPECT_EQ(grid.select_nodes(".//td[contains(@class,'regression')]").size(), 2u);
+  EXPECT_EQ(grid.select_nodes(".//td[contains(@class,'improvement')]").size(), 10u);
+  EXPECT_EQ(grid.select_nodes(".//td[contains(@class,'inside-noise')]").size(), 6u);
+  auto changed = doc.select_nodes("//section[@id='overview']//table[@class='changed']/tr");
+  EXPECT_EQ(changed.size(), ChangedDeltas(*analysis_).size() + 1);
+}
+
+TEST_F(Quickstart, HtmlDefinesVariantsAndShowsBuildErrorsInThePage) {
+  std::string html = RenderHtml(*analysis_);
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(html.c_str() + 16));
+  auto variants = doc.select_node("//table[@class='variants']").node();
+  ASSERT_TRUE(variants);
+  std::ostringstream text;
+  variants.print(text);
+  EXPECT_NE(text.str().find("-Zcf-protection=branch"), std::string::npos);
+  EXPECT_NE(text.str().find("CONFIG_ANDROID_BINDER_IPC_RUST=n"), std::string::npos);
+  EXPECT_NE(text.str().find("rustc 1.96.1 (31fca3adb 2026-06-26)"), std::string::npos);
+  auto error = doc.select_node("//table[contains(@class,'build-failures')]//pre").node();
+  ASSERT_TRUE(error);
+  EXPECT_NE(std::string(error.child_value()).find("undefined symbol: __x86_return_thunk"), std::string::npos);
+  EXPECT_EQ(doc.select_nodes("//*[@title and contains(@title, '__x86_return_thunk')]").size(), 0u);
+  // Builds: fixed layout, wrapped lines; no cache hit reads "0.0 s".
+  EXPECT_TRUE(doc.select_node("//table[@class='builds']/colgroup"));
+  EXPECT_EQ(html.find("0.0 s"), std::string::npos);
+  // The other comparisons are there, collapsed.
+  auto details = doc.select_node("//details[@class='other-metrics']").node();
+  ASSERT_TRUE(details);
+  EXPECT_FALSE(details.attribute("open"));
+  EXPECT_EQ(details.select_nodes(".//svg[@class='plot']").size(), OtherDeltas(*analysis_).size());
+}
+
+TEST_F(Quickstart, HtmlAxisTicksNeverRepeatWithinAPlot) {
+  std::string html = RenderHtml(*analysis_);
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(html.c_str() + 16));
+  size_t plots = 0;
+  for (const auto& svg : doc.select_nodes("//svg[@class='plot']")) {
+    std::set<std::string> seen;
+    for (const auto& t : svg.node().select_nodes(".//text[@class='tick']")) {
+      std::string label = t.node().child_value();
+      EXPECT_TRUE(seen.insert(label).second) << svg.node().attribute("aria-label").value() << ": " << label;
+      EXPECT_EQ(label.find("count"), std::string::npos) << label;
+    }
+    EXPECT_GE(seen.size(), 2u) << svg.node().attribute("aria-label").value();
+    ++plots;
+  }
+  EXPECT_EQ(plots, analysis_->deltas.size());
 }
 
 }  // namespace
