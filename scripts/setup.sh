@@ -18,6 +18,8 @@ packages=(
   libsqlite3-dev sqlite3 libarchive-dev libpugixml-dev libboost-dev
   prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev zlib1g-dev
   libvirt-dev libelf-dev libgtest-dev libgmock-dev libre2-dev
+  # code checks: LLVM's C disassembler API (lab/codecheck/)
+  llvm-14-dev
   # guest agent cross compilers (static, libc + libstdc++ only)
   g++-aarch64-linux-gnu g++-riscv64-linux-gnu
   # toolchain root filesystems and sources

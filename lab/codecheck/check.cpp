@@ -1,0 +1,24 @@
+#include "lab/codecheck/check.h"
+
+#include <algorithm>
+
+namespace rfl::codecheck {
+
+const ElfRelocation* RelocationAt(std::span<const ElfRelocation> relocs, uint64_t offset) {
+  auto it = std::lower_bound(relocs.begin(), relocs.end(), offset,
+                             [](const ElfRelocation& r, uint64_t o) { return r.offset < o; });
+  return it != relocs.end() && it->offset == offset ? &*it : nullptr;
+}
+
+bool IsNop(Arch, const Instruction& insn) { return insn.valid() && insn.mnemonic == "nop"; }
+
+NopRun CountNops(Arch arch, std::span<const Instruction> insns, size_t from) {
+  NopRun run{0, from};
+  while (run.next < insns.size() && IsNop(arch, insns[run.next])) {
+    run.bytes += insns[run.next].size;
+    ++run.next;
+  }
+  return run;
+}
+
+}  // namespace rfl::codecheck

@@ -1,0 +1,84 @@
+#pragma once
+// The interface every flag's code check implements: given one function's
+// decoded code, is the flag's signature there? One check per file
+// (cf_protection.cpp, function_return.cpp, …); MakeFlagCheck (flags.h) maps a
+// rustc flag to its check. Each check writes its legitimate exceptions next
+// to its rule, and docs/codecheck.md repeats them for users.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lab/codecheck/disassembler.h"
+#include "lab/codecheck/elf_object.h"
+
+namespace rfl::codecheck {
+
+// One function as a check sees it.
+struct FunctionCode {
+  const ElfObject& object;
+  const ElfFunction& function;
+  const Disassembler& disassembler;
+  std::span<const Instruction> instructions;  // the body (or its start: see FlagCheck::needs_body)
+  std::span<const uint8_t> bytes;             // the whole body
+  std::span<const uint8_t> before;            // the section's bytes before the entry
+  std::span<const ElfRelocation> relocations; // applying inside the body (offsets are section offsets)
+  uint64_t address = 0;                       // of the entry: section address + offset
+  // A reference to the function other than a direct call or jump (a
+  // pointer taken). Known only in relocatable objects; false in vmlinux.
+  bool address_taken = false;
+};
+
+// What a check concluded about one function.
+enum class Signature {
+  kPresent,        // the flag's code is there
+  kMissing,        // it should be and is not: an offender
+  kNotApplicable,  // a documented exception, or nothing to judge (e.g. a function that never returns)
+};
+
+struct Judgement {
+  Signature signature = Signature::kNotApplicable;
+  std::string reason;  // for kMissing: what is wrong; for kNotApplicable: which exception
+};
+
+// How the functions' judgements become a verdict.
+enum class Evidence {
+  // Each function with the signature is evidence the flag reached it:
+  // all → effective, none → absent, some → partial.
+  kPerFunction,
+  // The signature is the absence of something (no x18 write): a function
+  // that never needed x18 proves nothing, so any offender → absent, none →
+  // effective; partial cannot be told from absent.
+  kViolationsOnly,
+};
+
+class FlagCheck {
+ public:
+  virtual ~FlagCheck() = default;
+  virtual std::string_view flag() const = 0;  // canonical spelling, e.g. "-Zcf-protection=branch"
+  virtual bool AppliesTo(Arch arch) const = 0;  // objects of another arch: not applicable
+  virtual Evidence evidence() const { return Evidence::kPerFunction; }
+  // Whether Judge needs every instruction; false: the first few suffice.
+  virtual bool needs_body() const { return true; }
+  // Called once per object before its functions; returns notes for the user
+  // (e.g. what cannot be checked in a linked image).
+  virtual std::vector<std::string> BeginObject(const ElfObject&) { return {}; }
+  virtual Judgement Judge(const FunctionCode& fn) const = 0;
+};
+
+// Helpers shared by the checks.
+
+// The relocation applying at section offset `offset`, if any.
+const ElfRelocation* RelocationAt(std::span<const ElfRelocation> relocs, uint64_t offset);
+
+// Leading NOP instructions: their total size in bytes, and the index of the
+// first instruction that is not one.
+struct NopRun {
+  uint64_t bytes = 0;
+  size_t next = 0;
+};
+NopRun CountNops(Arch arch, std::span<const Instruction> insns, size_t from = 0);
+bool IsNop(Arch arch, const Instruction& insn);
+
+}  // namespace rfl::codecheck

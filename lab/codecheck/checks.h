@@ -1,0 +1,29 @@
+#pragma once
+// The checks, one file each; their rules and exceptions are written at the
+// top of that file. flags.cpp is the one place that maps a rustc flag to one.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "lab/codecheck/check.h"
+
+namespace rfl::codecheck {
+
+// cf_protection.cpp: x86 `endbr64` at function entries.
+std::unique_ptr<FlagCheck> MakeCfProtectionCheck(std::string flag);
+// function_return.cpp: x86 no `ret`, `jmp __x86_return_thunk` instead.
+std::unique_ptr<FlagCheck> MakeFunctionReturnCheck(std::string flag);
+// patchable_entry.cpp: `prefix` NOP units before the entry, `total - prefix`
+// after it, each entry listed in __patchable_function_entries.
+std::unique_ptr<FlagCheck> MakePatchableEntryCheck(std::string flag, uint32_t total, uint32_t prefix);
+// branch_protection.cpp: arm64 BTI landing pads and/or PAC return signing.
+struct BranchProtection {
+  bool bti = false;
+  bool pac_ret = false;
+  bool leaf = false;  // pac-ret,leaf: sign leaf functions too
+};
+std::unique_ptr<FlagCheck> MakeBranchProtectionCheck(std::string flag, BranchProtection what);
+// fixed_x18.cpp: arm64 no instruction writes x18.
+std::unique_ptr<FlagCheck> MakeFixedX18Check(std::string flag);
+
+}  // namespace rfl::codecheck

@@ -1,0 +1,138 @@
+// Each flag's code check on objects a real rustc compiled with and without
+// the flag (tests/fixtures/codecheck/, README there): `effective` with it,
+// `absent` without it — a check that cannot fail is not a check.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "lab/codecheck/codecheck.h"
+
+namespace rfl::codecheck {
+namespace {
+
+std::string Fixture(const std::string& name) { return std::string(RFL_LAB_FIXTURES_DIR) + "/codecheck/" + name; }
+
+FlagResult Check(const std::string& flag, const std::string& object) {
+  CodeCheckRequest req;
+  req.flags = {flag};
+  req.inputs = {Fixture(object)};
+  auto report = CheckCode(req);
+  EXPECT_TRUE(report.has_value()) << (report ? "" : report.error().message);
+  if (!report || report->results.size() != 1) return {};
+  return report->results.front();
+}
+
+struct Case {
+  const char* flag;
+  const char* with;     // compiled with the flag
+  const char* without;  // the baseline of the same target
+};
+
+class CodecheckFlag : public ::testing::TestWithParam<Case> {};
+
+TEST_P(CodecheckFlag, IsEffectiveWithTheFlagAndAbsentWithout) {
+  const Case& c = GetParam();
+  FlagResult with = Check(c.flag, c.with);
+  EXPECT_EQ(VerdictName(with.verdict), "effective") << with.flag;
+  EXPECT_GT(with.checked, 0u);
+  EXPECT_EQ(with.offenders_total, 0u);
+  FlagResult without = Check(c.flag, c.without);
+  EXPECT_EQ(VerdictName(without.verdict), "absent") << without.flag;
+  EXPECT_GT(without.offenders_total, 0u);
+  ASSERT_FALSE(without.offenders.empty());
+  EXPECT_FALSE(without.offenders.front().reason.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Codecheck, CodecheckFlag,
+    ::testing::Values(Case{"-Zcf-protection=branch", "x86_64-cf-protection-branch.o", "x86_64-baseline.o"},
+                      Case{"-Zfunction-return=thunk-extern", "x86_64-function-return-thunk-extern.o",
+                           "x86_64-baseline.o"},
+                      Case{"-Zpatchable-function-entry=5,2", "x86_64-patchable-function-entry-5-2.o",
+                           "x86_64-baseline.o"},
+                      Case{"-Zbranch-protection=bti,pac-ret", "arm64-branch-protection-bti-pac-ret.o",
+                           "arm64-baseline.o"},
+                      Case{"-Zfixed-x18", "arm64-fixed-x18.o", "arm64-baseline.o"}));
+
+TEST(CodecheckCfProtection, OnlyALocalFunctionNeverAddressTakenIsExempt) {
+  // fixture.rs: local_helper is LOCAL and only called; everything else is judged.
+  FlagResult with = Check("-Zcf-protection=branch", "x86_64-cf-protection-branch.o");
+  EXPECT_EQ(with.exempt, 1u);
+  EXPECT_EQ(with.checked, with.functions - 1);
+  FlagResult base = Check("-Zcf-protection=branch", "x86_64-baseline.o");
+  EXPECT_EQ(base.exempt, 1u);
+  bool taken = false;
+  bool helper = false;
+  for (const auto& o : base.offenders) {
+    taken |= o.function.find("address_taken") != std::string::npos;
+    helper |= o.function.find("local_helper") != std::string::npos;
+  }
+  EXPECT_TRUE(taken);
+  EXPECT_FALSE(helper);
+}
+
+TEST(CodecheckPatchableEntry, AnotherLayoutThanTheFlagSaysIsAbsent) {
+  // 5,2 was compiled; asking for 5,0 (no NOP before the entry, 5 after) must not pass.
+  FlagResult r = Check("-Zpatchable-function-entry=5,0", "x86_64-patchable-function-entry-5-2.o");
+  EXPECT_NE(VerdictName(r.verdict), "effective");
+}
+
+TEST(CodecheckBranchProtection, BtiAloneIsJudgedOnLandingPadsOnly) {
+  FlagResult r = Check("-Zbranch-protection=bti", "arm64-branch-protection-bti-pac-ret.o");
+  EXPECT_EQ(VerdictName(r.verdict), "effective");
+  FlagResult base = Check("-Zbranch-protection=pac-ret", "arm64-baseline.o");
+  EXPECT_EQ(VerdictName(base.verdict), "absent");
+  // pac-ret without leaf: the leaf functions are exempt.
+  EXPECT_GT(base.exempt, 0u);
+}
+
+TEST(CodecheckFixedX18, NamesTheInstructionThatWritesX18) {
+  FlagResult r = Check("-Zfixed-x18", "arm64-baseline.o");
+  ASSERT_EQ(r.offenders.size(), 1u);
+  EXPECT_EQ(r.offenders[0].function, "register_pressure");
+  EXPECT_NE(r.offenders[0].reason.find("x18"), std::string::npos);
+}
+
+TEST(CodecheckArch, AFlagOfAnotherArchIsNotApplicable) {
+  FlagResult r = Check("-Zfixed-x18", "x86_64-baseline.o");
+  EXPECT_EQ(VerdictName(r.verdict), "not-applicable");
+  EXPECT_EQ(r.objects, 0u);
+  EXPECT_FALSE(r.notes.empty());
+}
+
+TEST(CodecheckInput, UnknownFlagsMissingFilesAndNonElfAreInputErrors) {
+  auto bad = [](CodeCheckRequest req) {
+    auto r = CheckCode(req);
+    EXPECT_FALSE(r.has_value());
+    return r ? Error{} : r.error();
+  };
+  Error e = bad({{Fixture("x86_64-baseline.o")}, {"-Zcf-protection=bogus"}, std::nullopt});
+  EXPECT_EQ(e.kind, Error::Kind::kInput);
+  EXPECT_NE(e.message.find("known:"), std::string::npos) << e.message;
+  e = bad({{Fixture("nope.o")}, {"-Zfixed-x18"}, std::nullopt});
+  EXPECT_EQ(e.kind, Error::Kind::kInput);
+  e = bad({{Fixture("fixture.rs")}, {"-Zfixed-x18"}, std::nullopt});
+  EXPECT_EQ(e.kind, Error::Kind::kInput);
+  EXPECT_NE(e.message.find("not an ELF"), std::string::npos) << e.message;
+  e = bad({{Fixture("x86_64-baseline.o")}, {"-Zpatchable-function-entry=2,5"}, std::nullopt});
+  EXPECT_EQ(e.kind, Error::Kind::kInput);
+  e = bad({{Fixture("arm64-baseline.o")}, {"-Zfixed-x18"}, Arch::kX86_64});
+  EXPECT_EQ(e.kind, Error::Kind::kInput);
+}
+
+TEST(CodecheckInput, ADirectoryYieldsItsRustcObjects) {
+  CodeCheckRequest req;
+  req.flags = {"-Zcf-protection=branch", "-Zfixed-x18"};
+  req.inputs = {std::string(RFL_LAB_FIXTURES_DIR) + "/codecheck"};
+  auto report = CheckCode(req);
+  ASSERT_TRUE(report.has_value()) << report.error().message;
+  EXPECT_EQ(report->objects.size(), 7u);
+  // Baseline and flagged objects together: some functions with, some without.
+  EXPECT_EQ(VerdictName(report->results[0].verdict), "partial");
+  EXPECT_EQ(report->results[0].objects, 4u);
+  // A violation anywhere: absent, never partial.
+  EXPECT_EQ(VerdictName(report->results[1].verdict), "absent");
+}
+
+}  // namespace
+}  // namespace rfl::codecheck
