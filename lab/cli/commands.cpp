@@ -23,6 +23,7 @@ void RegisterCommands(CLI::App& app, CliContext& ctx) {
   RegisterToolchainCommand(app, ctx);
   RegisterSourceCommand(app, ctx);
   RegisterBuildCommand(app, ctx);
+  RegisterCodecheckCommand(app, ctx);
   RegisterReportCommand(app, ctx);
   RegisterCompareCommand(app, ctx);
   RegisterRunsCommand(app, ctx);

@@ -9,6 +9,7 @@ void RegisterRunCommand(CLI::App& app, CliContext& ctx);
 void RegisterToolchainCommand(CLI::App& app, CliContext& ctx);
 void RegisterSourceCommand(CLI::App& app, CliContext& ctx);
 void RegisterBuildCommand(CLI::App& app, CliContext& ctx);
+void RegisterCodecheckCommand(CLI::App& app, CliContext& ctx);
 void RegisterServeCommand(CLI::App& app, CliContext& ctx);
 void RegisterPushCommand(CLI::App& app, CliContext& ctx);
 void RegisterClassifyCommand(CLI::App& app, CliContext& ctx);

@@ -47,6 +47,7 @@ TEST(CliErrors, EverySubcommandReportsEachKindOfErrorTheSameWay) {
       {"--cache-dir", "", "runs"},
       {"toolchain", "provision", "nosuch"},
       {"serve", "--listen", "nonsense"},
+      {"codecheck", "--flag", "-Zcf-protection=bogus", "tests/fixtures/codecheck/x86_64-baseline.o"},
   };
   std::string got;
   for (const auto& args : cases) {
