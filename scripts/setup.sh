@@ -16,7 +16,7 @@ packages=(
   # libraries (Debian bookworm)
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   libsqlite3-dev sqlite3 libarchive-dev libpugixml-dev libboost-dev
-  prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev zlib1g-dev
+  prometheus-cpp-dev libcivetweb-dev libcurl4-openssl-dev libssl-dev zlib1g-dev
   libvirt-dev libelf-dev libgtest-dev libgmock-dev libre2-dev
   # code checks: LLVM's C disassembler API (lab/codecheck/)
   llvm-14-dev
@@ -28,7 +28,7 @@ packages=(
   qemu-system-x86 qemu-system-arm qemu-system-misc qemu-system-data
   opensbi qemu-utils libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
   # exporters and reports
-  prometheus prometheus-pushgateway docker-compose chromium
+  prometheus prometheus-pushgateway prometheus-alertmanager docker-compose chromium
   # VM integration tests: a busybox initramfs around a distribution kernel,
   # and the headers to build the crash module (oops, warning, hang) for it
   busybox-static linux-headers-amd64
