@@ -17,6 +17,7 @@
 #include "lab/scenario/input_limits.h"
 #include "lab/scenario/kconfig_value.h"
 #include "lab/scenario/rustflags.h"
+#include "lab/toolchain/toolchain.h"
 #include "lab/util/paths.h"
 #include "lab/vm/classifier.h"
 
@@ -554,9 +555,28 @@ void Validator::Toolchains(const YAML::Node& n, Scenario& s) {
   List(n, "toolchains", true, [&](const YAML::Node& item) {
     auto v = Str(item, "a toolchain");
     if (!v) return;
-    if (std::find(catalog_.toolchains.begin(), catalog_.toolchains.end(), *v) == catalog_.toolchains.end()) {
+    if (v->starts_with(toolchain::kSysrootPrefix)) {
+      // A compiler the user brings: dir:PATH, relative to the scenario file.
+      fs::path p = v->substr(toolchain::kSysrootPrefix.size());
+      if (p.empty()) {
+        Err(item, "dir: needs a path", "e.g. dir:/home/me/rust/build/x86_64-unknown-linux-gnu/stage1");
+        return;
+      }
+      if (p.is_relative()) p = base_dir_ / p;
+      auto sysroot = toolchain::SysrootOf(std::string(toolchain::kSysrootPrefix) + p.string());
+      if (!sysroot) {
+        Err(item, sysroot.error().message);
+        return;
+      }
+      if (auto st = toolchain::CheckSysroot(*sysroot); !st) {
+        Err(item, st.error().message);
+        return;
+      }
+      *v = std::string(toolchain::kSysrootPrefix) + sysroot->string();
+    } else if (std::find(catalog_.toolchains.begin(), catalog_.toolchains.end(), *v) == catalog_.toolchains.end()) {
       Err(item, fmt::format("unknown toolchain '{}'", *v),
-          SuggestHint(*v, catalog_.toolchains) + " (recipes live in images/toolchains/)");
+          SuggestHint(*v, catalog_.toolchains) +
+              " (recipes live in images/toolchains/; a compiler of your own is dir:/path/to/sysroot)");
       return;
     }
     if (std::find(s.toolchains.begin(), s.toolchains.end(), *v) != s.toolchains.end()) {

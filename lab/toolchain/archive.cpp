@@ -173,16 +173,7 @@ std::vector<std::string> PinnedPackages(const Recipe& recipe, const std::vector<
   return out;
 }
 
-Result<std::vector<IndexEntry>> ReadArchiveIndex(const Recipe& recipe, const fs::path& apt_dir, ProcessRunner& runner,
-                                                 const IndexFilter& keep) {
-  for (const char* sub : {"lists/partial", "cache/archives/partial", "state"}) {
-    if (auto st = EnsureDir(apt_dir / sub); !st) return Fail(st.error());
-  }
-  std::string sources;
-  for (const auto& line : recipe.SourcesLines()) sources += line + "\n";
-  if (auto st = WriteFileAtomic(apt_dir / "sources.list", sources); !st) return Fail(st.error());
-  if (auto st = WriteFileAtomic(apt_dir / "status", ""); !st) return Fail(st.error());
-
+std::vector<std::string> PrivateAptOptions(const Recipe& recipe, const fs::path& apt_dir) {
   // A private apt: its own sources, lists, cache and (empty) dpkg status.
   std::vector<std::string> options = {
       "-o", "Dir::Etc::SourceList=" + (apt_dir / "sources.list").string(),
@@ -206,21 +197,51 @@ Result<std::vector<IndexEntry>> ReadArchiveIndex(const Recipe& recipe, const fs:
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
     options.insert(options.end(), {"-o", key + "=" + value});
   }
-  auto apt = [&](std::vector<std::string> args, std::chrono::seconds timeout) {
-    Command c;
-    c.argv = {"apt-get"};
-    c.argv.insert(c.argv.end(), options.begin(), options.end());
-    c.argv.insert(c.argv.end(), args.begin(), args.end());
-    c.timeout = timeout;
-    c.env["LC_ALL"] = "C.UTF-8";
-    return runner.Run(c);
-  };
-  auto update = apt({"update"}, std::chrono::minutes(5));
+  return options;
+}
+
+namespace {
+
+Result<ProcessResult> RunApt(const Recipe& recipe, const fs::path& apt_dir, ProcessRunner& runner,
+                             std::vector<std::string> args, std::chrono::seconds timeout,
+                             std::optional<fs::path> cwd = std::nullopt) {
+  Command c;
+  c.argv = {"apt-get"};
+  auto options = PrivateAptOptions(recipe, apt_dir);
+  c.argv.insert(c.argv.end(), options.begin(), options.end());
+  c.argv.insert(c.argv.end(), args.begin(), args.end());
+  c.timeout = timeout;
+  c.cwd = std::move(cwd);
+  c.env["LC_ALL"] = "C.UTF-8";
+  return runner.Run(c);
+}
+
+// Writes the private apt's sources and fetches the suites' indices.
+Status UpdatePrivateApt(const Recipe& recipe, const fs::path& apt_dir, ProcessRunner& runner) {
+  for (const char* sub : {"lists/partial", "cache/archives/partial", "state"}) {
+    if (auto st = EnsureDir(apt_dir / sub); !st) return Fail(st.error());
+  }
+  std::string sources;
+  for (const auto& line : recipe.SourcesLines()) sources += line + "\n";
+  if (auto st = WriteFileAtomic(apt_dir / "sources.list", sources); !st) return Fail(st.error());
+  if (auto st = WriteFileAtomic(apt_dir / "status", ""); !st) return Fail(st.error());
+  auto update = RunApt(recipe, apt_dir, runner, {"update"}, std::chrono::minutes(5));
   if (!update) return Fail(update.error());
   if (!update->ok()) {
     return Fail("reading the archive {} ({}): apt-get update: {}: {}", recipe.mirror,
                 fmt::join(recipe.SuiteNames(), ", "), update->Describe(), update->output);
   }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<IndexEntry>> ReadArchiveIndex(const Recipe& recipe, const fs::path& apt_dir, ProcessRunner& runner,
+                                                 const IndexFilter& keep) {
+  if (auto st = UpdatePrivateApt(recipe, apt_dir, runner); !st) return Fail(st.error());
+  auto apt = [&](std::vector<std::string> args, std::chrono::seconds timeout) {
+    return RunApt(recipe, apt_dir, runner, std::move(args), timeout);
+  };
   auto targets = apt({"indextargets", "--format", "$(RELEASE)\t$(FILENAME)", "Identifier: Packages"},
                      std::chrono::seconds(60));
   if (!targets) return Fail(targets.error());
@@ -255,6 +276,25 @@ Result<std::vector<IndexEntry>> ReadArchiveIndex(const Recipe& recipe, const fs:
                 fmt::join(recipe.SuiteNames(), ", "));
   }
   return index;
+}
+
+Result<std::vector<fs::path>> DownloadPackages(const Recipe& recipe, const fs::path& apt_dir,
+                                               const std::vector<std::string>& packages, ProcessRunner& runner) {
+  if (auto st = UpdatePrivateApt(recipe, apt_dir, runner); !st) return Fail(st.error());
+  fs::path debs = apt_dir / "debs";
+  if (auto st = EnsureDir(debs); !st) return Fail(st.error());
+  std::vector<std::string> args{"download"};
+  args.insert(args.end(), packages.begin(), packages.end());
+  auto r = RunApt(recipe, apt_dir, runner, args, std::chrono::minutes(10), debs);
+  if (!r) return Fail(r.error());
+  if (!r->ok()) return Fail("apt-get download {}: {}: {}", fmt::join(packages, " "), r->Describe(), r->output);
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(debs, ec)) {
+    if (e.path().extension() == ".deb") out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace rfl::toolchain

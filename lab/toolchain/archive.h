@@ -84,4 +84,14 @@ std::vector<std::string> PinnedPackages(const Recipe& recipe, const std::vector<
                                                                ProcessRunner& runner,
                                                                const IndexFilter& keep = IsToolchainPackage);
 
+// apt-get options for a private apt in apt_dir reading the recipe's suites.
+std::vector<std::string> PrivateAptOptions(const Recipe& recipe, const std::filesystem::path& apt_dir);
+
+// `apt-get download` of exact packages (name or name=version) from the
+// recipe's suites into apt_dir/debs; returns every .deb there.
+[[nodiscard]] Result<std::vector<std::filesystem::path>> DownloadPackages(const Recipe& recipe,
+                                                                          const std::filesystem::path& apt_dir,
+                                                                          const std::vector<std::string>& packages,
+                                                                          ProcessRunner& runner);
+
 }  // namespace rfl::toolchain

@@ -1,6 +1,8 @@
 #include "lab/toolchain/toolchain.h"
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include <fmt/format.h>
@@ -119,13 +121,16 @@ namespace {
 std::vector<std::string> SandboxPrefix(const Toolchain& tc, const std::vector<Mount>& mounts) {
   std::vector<std::string> argv{"bwrap", "--ro-bind", tc.rootfs.string(), "/", "--dev", "/dev", "--proc",
                                 "/proc", "--tmpfs", "/tmp", "--tmpfs", "/run"};
-  for (const auto& m : mounts) {
-    argv.push_back(m.writable ? "--bind" : "--ro-bind");
-    argv.push_back(m.host.string());
-    argv.push_back(m.inside.string());
+  for (const auto& list : {tc.overlays, mounts}) {
+    for (const auto& m : list) {
+      argv.push_back(m.writable ? "--bind" : "--ro-bind");
+      argv.push_back(m.host.string());
+      argv.push_back(m.inside.string());
+    }
   }
-  const std::pair<const char*, const char*> env[] = {
+  std::map<std::string, std::string> env = {
       {"PATH", kSandboxPath}, {"HOME", "/tmp"}, {"LANG", "C.UTF-8"}, {"TERM", "dumb"}};
+  for (const auto& [k, v] : tc.env) env[k] = v;
   for (const auto& [k, v] : env) argv.insert(argv.end(), {"--setenv", k, v});
   argv.insert(argv.end(), {"--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname",
                            "rfl-lab"});
@@ -167,7 +172,7 @@ std::vector<std::string> ShellArgv(const Toolchain& tc, const std::vector<Mount>
   return argv;
 }
 
-Result<Versions> QueryVersions(const Toolchain& tc, ProcessRunner& runner) {
+Result<Versions> QueryVersions(const Toolchain& tc, ProcessRunner& runner, bool need_rustc) {
   Versions v;
   auto run = [&](std::vector<std::string> argv) -> Result<std::string> {
     Command c;
@@ -179,9 +184,12 @@ Result<Versions> QueryVersions(const Toolchain& tc, ProcessRunner& runner) {
     return Trim(r->output);
   };
   auto rustc = run({"rustc", "-vV"});
-  if (!rustc) return Fail(rustc.error());
-  v.rustc_vv = *rustc + "\n";
-  v.rustc = RustcRelease(v.rustc_vv);
+  if (rustc) {
+    v.rustc_vv = *rustc + "\n";
+    v.rustc = RustcRelease(v.rustc_vv);
+  } else if (need_rustc) {
+    return Fail(rustc.error());
+  }
   // bindgen, clang and rustfmt are needed by a Rust kernel build, but their
   // absence is reported by `make rustavailable`, not here.
   if (auto b = run({"bindgen", "--version"})) v.bindgen = FirstLine(*b);
@@ -190,27 +198,117 @@ Result<Versions> QueryVersions(const Toolchain& tc, ProcessRunner& runner) {
   return v;
 }
 
-std::optional<Toolchain> FindProvisioned(const fs::path& cache_dir, const fs::path& data_dir,
-                                         const std::string& name) {
-  if (name == kHostToolchain) return std::nullopt;
-  auto recipe = FindRecipe(data_dir, name);
-  if (!recipe) return std::nullopt;
-  fs::path dir = cache_dir / "toolchains" / name;
+namespace {
+
+std::optional<Toolchain> FindProvisionedRecipe(const fs::path& cache_dir, const Recipe& recipe) {
+  fs::path dir = cache_dir / "toolchains" / recipe.name;
   auto tc = LoadStamp(dir);
-  if (!tc || tc->recipe_hash != recipe->ContentHash()) return std::nullopt;
+  if (!tc || tc->recipe_hash != recipe.ContentHash()) return std::nullopt;
   // A rootfs is used only if its tools are what the recipe says.
-  if (auto st = CheckVersions(*recipe, tc->versions); !st) {
+  if (auto st = CheckVersions(recipe, tc->versions); !st) {
     spdlog::warn("{} (cached in {}): not using it", st.error().message, dir.string());
     return std::nullopt;
   }
   return *tc;
 }
 
+Result<Toolchain> ProvisionRecipe(const fs::path& cache_dir, const Recipe& recipe, ProcessRunner& runner,
+                                  const ProvisionOptions& options);
+
+// The Debian root filesystem a `dir:` compiler is layered over.
+Result<Recipe> BaseRecipe(const fs::path& data_dir) { return LoadRecipe(RecipeDir(data_dir) / "base" / "trixie.yaml"); }
+
+// A `dir:` toolchain over a made base rootfs; its identity is the compiler's
+// own `rustc -vV`, asked every time (a rebuilt stage1 keeps its path).
+Result<Toolchain> LayerSysroot(const Toolchain& base, const std::string& name, ProcessRunner& runner) {
+  auto sysroot = SysrootOf(name);
+  if (!sysroot) return Fail(sysroot.error());
+  if (auto st = CheckSysroot(*sysroot); !st) return Fail(st.error());
+  Toolchain tc = base;
+  tc.name = name;
+  tc.overlays = {{*sysroot, kSysrootMountPoint, false}};
+  tc.env = {{"PATH", fmt::format("{}/bin:{}", kSysrootMountPoint.string(), kSandboxPath)},
+            // rustc of a Debian-style tree finds librustc_driver here; an
+            // upstream one has an RPATH and ignores it.
+            {"LD_LIBRARY_PATH", fmt::format("{0}/lib:{0}/lib/x86_64-linux-gnu:{0}/lib/aarch64-linux-gnu",
+                                            kSysrootMountPoint.string())}};
+  auto v = QueryVersions(tc, runner);
+  if (!v) return Fail(v.error().Wrap(fmt::format("toolchain {}", name)));
+  if (v->rustc.empty()) return FailAs(Error::Kind::kInput, "toolchain {}: bin/rustc -vV printed no release", name);
+  tc.versions = *v;
+  tc.id = ToolchainId(name, base.recipe_hash, tc.versions);
+  return tc;
+}
+
+}  // namespace
+
+Result<fs::path> SysrootOf(std::string_view name) {
+  if (!name.starts_with(kSysrootPrefix)) return FailAs(Error::Kind::kInput, "'{}' is not a dir: toolchain", name);
+  fs::path p(name.substr(kSysrootPrefix.size()));
+  if (p.empty() || !p.is_absolute()) {
+    return FailAs(Error::Kind::kInput, "toolchain {}: give the sysroot as an absolute path (dir:/path/to/stage1)", name);
+  }
+  p = p.lexically_normal();
+  if (!p.has_filename() && p != p.root_path()) p = p.parent_path();  // "/x/stage1/" → "/x/stage1"
+  return p;
+}
+
+Status CheckSysroot(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return FailAs(Error::Kind::kInput, "{} is not a directory", dir.string());
+  if (!fs::is_regular_file(dir / "bin" / "rustc", ec)) {
+    return FailAs(Error::Kind::kInput, "{} has no bin/rustc: a sysroot is a directory with bin/rustc and "
+                  "lib/rustlib/src/rust/library (a rust-lang/rust stage1/stage2 build or a rustup toolchain)",
+                  dir.string());
+  }
+  if (!fs::is_directory(dir / "lib" / "rustlib" / "src" / "rust" / "library", ec)) {
+    return FailAs(Error::Kind::kInput, "{} has no lib/rustlib/src/rust/library: the kernel builds core from it "
+                  "(install the rust-src component)", dir.string());
+  }
+  return {};
+}
+
+std::optional<Toolchain> FindProvisioned(const fs::path& cache_dir, const fs::path& data_dir,
+                                         const std::string& name) {
+  if (name == kHostToolchain) return std::nullopt;
+  if (name.starts_with(kSysrootPrefix)) {
+    auto base_recipe = BaseRecipe(data_dir);
+    if (!base_recipe) return std::nullopt;
+    auto base = FindProvisionedRecipe(cache_dir, *base_recipe);
+    if (!base) return std::nullopt;
+    auto tc = LayerSysroot(*base, name, DefaultRunner());
+    if (!tc) return std::nullopt;
+    return *tc;
+  }
+  auto recipe = FindRecipe(data_dir, name);
+  if (!recipe) return std::nullopt;
+  return FindProvisionedRecipe(cache_dir, *recipe);
+}
+
 Result<Toolchain> Provision(const fs::path& cache_dir, const fs::path& data_dir, const std::string& name,
                             ProcessRunner& runner, const ProvisionOptions& options) {
   if (name == kHostToolchain) return HostToolchain(runner);
+  if (name.starts_with(kSysrootPrefix)) {
+    auto sysroot = SysrootOf(name);
+    if (!sysroot) return Fail(sysroot.error());
+    if (auto st = CheckSysroot(*sysroot); !st) return Fail(st.error());
+    auto base_recipe = BaseRecipe(data_dir);
+    if (!base_recipe) return Fail(base_recipe.error());
+    auto base = ProvisionRecipe(cache_dir, *base_recipe, runner, options);
+    if (!base) return Fail(base.error().Wrap(fmt::format("toolchain {}: its base rootfs", name)));
+    return LayerSysroot(*base, name, runner);
+  }
   auto recipe = FindRecipe(data_dir, name);
   if (!recipe) return Fail(recipe.error());
+  return ProvisionRecipe(cache_dir, *recipe, runner, options);
+}
+
+namespace {
+
+Result<Toolchain> ProvisionRecipe(const fs::path& cache_dir, const Recipe& recipe_ref, ProcessRunner& runner,
+                                  const ProvisionOptions& options) {
+  const Recipe* recipe = &recipe_ref;
+  const std::string& name = recipe->name;
   fs::path root = cache_dir / "toolchains";
   if (auto st = EnsureDir(root); !st) return Fail(st.error());
   auto lock = FileLock::Acquire(root / (name + ".lock"), std::chrono::hours(1), [&] {
@@ -220,7 +318,7 @@ Result<Toolchain> Provision(const fs::path& cache_dir, const fs::path& data_dir,
 
   fs::path dir = root / name;
   if (!options.force) {
-    if (auto tc = FindProvisioned(cache_dir, data_dir, name)) return *tc;
+    if (auto tc = FindProvisionedRecipe(cache_dir, *recipe)) return *tc;
   }
   std::error_code ec;
   if (fs::exists(dir)) {
@@ -271,7 +369,7 @@ Result<Toolchain> Provision(const fs::path& cache_dir, const fs::path& data_dir,
     cmd.argv.push_back(fmt::format("--setup-hook=copy-in {} /etc/apt/preferences.d", (tmp / "prefs" / "rfl-lab").string()));
   }
   // Mount points for the sandbox (the rootfs is bound read-only).
-  cmd.argv.push_back("--customize-hook=mkdir -p \"$1\"/src \"$1\"/build \"$1\"/ccache");
+  cmd.argv.push_back("--customize-hook=mkdir -p \"$1\"/src \"$1\"/build \"$1\"/ccache \"$1\"/opt/rust");
   cmd.argv.push_back(recipe->suite);
   cmd.argv.push_back((tmp / "rootfs").string());
   for (const auto& line : recipe->SourcesLines()) cmd.argv.push_back(line);
@@ -305,7 +403,9 @@ Result<Toolchain> Provision(const fs::path& cache_dir, const fs::path& data_dir,
   tc.dir = dir;
   tc.rootfs = tmp / "rootfs";
   tc.recipe_hash = recipe->ContentHash();
-  auto versions = QueryVersions(tc, runner);
+  bool need_rustc = std::any_of(recipe->versions.begin(), recipe->versions.end(),
+                                [](const auto& kv) { return kv.first == "rustc"; });
+  auto versions = QueryVersions(tc, runner, need_rustc);
   if (!versions) return Fail(versions.error().Wrap(fmt::format("toolchain {} was made but", name)));
   tc.versions = *versions;
   if (auto st = CheckVersions(*recipe, tc.versions); !st) return Fail(st.error());
@@ -328,5 +428,7 @@ Result<Toolchain> Provision(const fs::path& cache_dir, const fs::path& data_dir,
   spdlog::info("toolchain {}: rustc {}, {}, {}", name, tc.versions.rustc, tc.versions.bindgen, tc.versions.clang);
   return tc;
 }
+
+}  // namespace
 
 }  // namespace rfl::toolchain

@@ -11,6 +11,7 @@
 // toolchain runs commands directly with the tools on PATH.
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,18 +35,6 @@ struct Versions {
 nlohmann::json ToJson(const Versions& v);
 Versions VersionsFromJson(const nlohmann::json& j);
 
-struct Toolchain {
-  std::string name;                // rustc-1.96 | host
-  std::filesystem::path dir;       // <cache>/toolchains/<name> (empty for host)
-  std::filesystem::path rootfs;    // dir/rootfs (empty for host)
-  std::string recipe_hash;         // empty for host
-  Versions versions;
-  // Identity for artifact keys: recipe + the exact tool versions.
-  std::string id;
-
-  bool is_host() const { return rootfs.empty(); }
-};
-
 // A host directory visible to the command; `inside` is its path in the
 // sandbox (ignored for the host toolchain, where paths are the host's).
 struct Mount {
@@ -53,6 +42,33 @@ struct Mount {
   std::filesystem::path inside;
   bool writable = false;
 };
+
+struct Toolchain {
+  std::string name;                // rustc-1.96 | host | dir:/path/to/sysroot
+  std::filesystem::path dir;       // <cache>/toolchains/<name> (empty for host)
+  std::filesystem::path rootfs;    // dir/rootfs (empty for host)
+  std::string recipe_hash;         // empty for host
+  Versions versions;
+  // Identity for artifact keys: recipe + the exact tool versions.
+  std::string id;
+  // A `dir:` compiler: its sysroot bound over the rootfs, and the
+  // environment that puts it first.
+  std::vector<Mount> overlays;
+  std::map<std::string, std::string> env;
+
+  bool is_host() const { return rootfs.empty(); }
+};
+
+// `dir:/path` names a compiler the user brings: a sysroot with bin/rustc and
+// lib/rustlib/src/rust/library (a rust-lang/rust stage1/stage2 build, a
+// rustup toolchain), layered read-only at /opt/rust over the Debian base
+// rootfs of images/toolchains/base/trixie.yaml (clang, lld, bindgen, make).
+inline constexpr std::string_view kSysrootPrefix = "dir:";
+inline const std::filesystem::path kSysrootMountPoint = "/opt/rust";
+// The sysroot a `dir:` name points at (absolute, normalized); kInput otherwise.
+[[nodiscard]] Result<std::filesystem::path> SysrootOf(std::string_view name);
+// kInput naming what a sysroot directory lacks.
+[[nodiscard]] Status CheckSysroot(const std::filesystem::path& dir);
 
 // Where a toolchain's sandbox sees the kernel source and the build tree.
 inline const std::filesystem::path kSourceMountPoint = "/src";
@@ -81,8 +97,9 @@ std::optional<Toolchain> FindProvisioned(const std::filesystem::path& cache_dir,
                                           const std::filesystem::path& data_dir, const std::string& name,
                                           ProcessRunner& runner, const ProvisionOptions& options = {});
 
-// Runs the version commands inside the toolchain.
-[[nodiscard]] Result<Versions> QueryVersions(const Toolchain& tc, ProcessRunner& runner);
+// Runs the version commands inside the toolchain. Without `need_rustc` (a
+// base rootfs), a missing rustc leaves the rustc fields empty.
+[[nodiscard]] Result<Versions> QueryVersions(const Toolchain& tc, ProcessRunner& runner, bool need_rustc = true);
 
 // Parses the "release:" line of `rustc -vV`.
 std::string RustcRelease(std::string_view rustc_vv);

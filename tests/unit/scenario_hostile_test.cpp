@@ -9,6 +9,7 @@
 
 #include "lab/scenario/load.h"
 #include "lab/util/paths.h"
+#include "lab/util/temp_dir.h"
 
 namespace rfl::scenario {
 namespace {
@@ -124,6 +125,29 @@ TEST(ScenarioHostile, NonRegularScenarioFilesAreNeverRead) {
     std::string out = loaded.diagnostics.Render();
     EXPECT_NE(out.find("not a scenario file"), std::string::npos) << path << ": " << out;
   }
+}
+
+}  // namespace
+}  // namespace rfl::scenario
+
+namespace rfl::scenario {
+namespace {
+
+TEST(ScenarioToolchains, ADirToolchainMustBeASysrootAndIsStoredAbsolute) {
+  auto bad = Refused(Replace(Quickstart(), "toolchains: [rustc-1.96]", "toolchains: [dir:no/such/stage1]"));
+  EXPECT_NE(bad.find("h.yaml:12:14: error: " + (std::filesystem::path(RFL_LAB_SOURCE_DIR) / "no/such/stage1").string() +
+                     " is not a directory"),
+            std::string::npos)
+      << bad;
+  auto tmp = TempDir::Create(std::filesystem::temp_directory_path(), "rfl-sysroot-");
+  ASSERT_TRUE(tmp.has_value());
+  std::filesystem::create_directories(tmp->path() / "s/bin");
+  std::filesystem::create_directories(tmp->path() / "s/lib/rustlib/src/rust/library");
+  ASSERT_TRUE(WriteFileAtomic(tmp->path() / "s/bin/rustc", "").has_value());
+  auto loaded = ParseScenario("h.yaml", Replace(Quickstart(), "toolchains: [rustc-1.96]", "toolchains: [dir:s/.]"),
+                              tmp->path(), Catalog::FromDataDir(RFL_LAB_SOURCE_DIR));
+  ASSERT_TRUE(loaded.scenario.has_value()) << loaded.diagnostics.Render();
+  EXPECT_EQ(loaded.scenario->toolchains, (std::vector<std::string>{"dir:" + (tmp->path() / "s").string()}));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "lab/util/file_lock.h"
 #include "lab/util/paths.h"
+#include "lab/util/temp_dir.h"
 
 namespace rfl::toolchain {
 namespace {
@@ -110,6 +111,42 @@ TEST(Toolchain, RustcReleaseFromRealVersionOutput) {
   ASSERT_TRUE(text.has_value());
   EXPECT_EQ(RustcRelease(*text), "1.96.1");
   EXPECT_EQ(RustcRelease("garbage"), "");
+}
+
+TEST(Sysroot, DirNamesAnAbsoluteSysrootWithRustcAndTheLibrarySources) {
+  namespace fs = std::filesystem;
+  auto tmp = TempDir::Create(fs::temp_directory_path(), "rfl-sysroot-");
+  ASSERT_TRUE(tmp.has_value());
+  fs::path root = tmp->path() / "stage1";
+  EXPECT_EQ(SysrootOf("dir:relative/stage1").error().message,
+            "toolchain dir:relative/stage1: give the sysroot as an absolute path (dir:/path/to/stage1)");
+  EXPECT_EQ(SysrootOf("dir:" + root.string() + "/./").value(), root);
+  EXPECT_EQ(CheckSysroot(root).error().message, root.string() + " is not a directory");
+  fs::create_directories(root / "bin");
+  EXPECT_NE(CheckSysroot(root).error().message.find("has no bin/rustc"), std::string::npos);
+  ASSERT_TRUE(WriteFileAtomic(root / "bin" / "rustc", "").has_value());
+  EXPECT_NE(CheckSysroot(root).error().message.find("has no lib/rustlib/src/rust/library"), std::string::npos);
+  fs::create_directories(root / "lib/rustlib/src/rust/library");
+  EXPECT_TRUE(CheckSysroot(root).has_value());
+}
+
+TEST(Sysroot, ItsCompilerComesFirstInTheSandbox) {
+  Toolchain tc;
+  tc.name = "dir:/home/me/stage1";
+  tc.rootfs = "/cache/toolchains/base-trixie/rootfs";
+  tc.overlays = {{"/home/me/stage1", kSysrootMountPoint, false}};
+  tc.env = {{"PATH", "/opt/rust/bin:/usr/bin"}};
+  Command c;
+  c.argv = {"rustc", "-vV"};
+  auto a = InToolchain(tc, c, {}).argv;
+  auto at = std::find(a.begin(), a.end(), "/home/me/stage1");
+  ASSERT_NE(at, a.end());
+  EXPECT_EQ(*(at - 1), "--ro-bind");
+  EXPECT_EQ(*(at + 1), "/opt/rust");
+  auto path = std::find(a.begin(), a.end(), "PATH");
+  ASSERT_NE(path, a.end());
+  EXPECT_EQ(*(path + 1), "/opt/rust/bin:/usr/bin");
+  EXPECT_EQ(std::count(a.begin(), a.end(), "PATH"), 1);
 }
 
 TEST(Toolchain, SandboxBindsRootfsReadOnlyAndTreeWritable) {
