@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <regex>
-#include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -10,8 +9,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "lab/toolchain/private_apt.h"
 #include "lab/util/file_lock.h"
-#include "lab/util/cancel.h"
 #include "lab/util/hash.h"
 #include "lab/util/paths.h"
 #include "lab/util/temp_dir.h"
@@ -26,37 +25,6 @@ namespace {
 constexpr const char* kMirror = "http://deb.debian.org/debian";
 constexpr const char* kKeyring = "/usr/share/keyrings/debian-archive-keyring.gpg";
 constexpr const char* kStamp = "source.json";
-
-std::string ErrorLines(const std::string& output) {
-  std::vector<std::string> picked;
-  size_t start = 0;
-  while (start < output.size()) {
-    size_t end = output.find('\n', start);
-    if (end == std::string::npos) end = output.size();
-    std::string line = output.substr(start, end - start);
-    if (line.starts_with("E:") || line.starts_with("Err:") || line.starts_with("W:")) {
-      if (picked.size() < 8) picked.push_back(line);
-    }
-    start = end + 1;
-  }
-  if (picked.empty()) return output.size() > 600 ? output.substr(output.size() - 600) : output;
-  return fmt::format("{}", fmt::join(picked, "\n"));
-}
-
-// Runs `cmd` up to `attempts` times; the error carries the last failure's apt lines.
-Result<ProcessResult> RunWithRetry(ProcessRunner& runner, const Command& cmd, int attempts, std::string_view what) {
-  std::string last;
-  for (int attempt = 1; attempt <= attempts; ++attempt) {
-    auto r = runner.Run(cmd);
-    if (!r) return Fail(r.error());
-    if (r->ok()) return r;
-    last = fmt::format("{}: {}", r->Describe(), ErrorLines(r->output));
-    spdlog::warn("{} failed (attempt {}/{}): {}", what, attempt, attempts, last);
-    if (CancelRequested()) return FailAs(Error::Kind::kCancelled, "cancelled: {}", what);
-    if (attempt < attempts) std::this_thread::sleep_for(std::chrono::seconds(5 * attempt));
-  }
-  return Fail("{} failed after {} attempts (mirror {}): {}", what, attempts, kMirror, last);
-}
 
 fs::path SourceCacheDir(const KernelSource& source, const fs::path& cache_dir) {
   switch (source.kind) {
@@ -119,60 +87,24 @@ Result<SourceTree> Commit(const fs::path& work, const fs::path& top, const fs::p
 
 Result<SourceTree> PrepareDebian(const KernelSource& source, const fs::path& cache_dir, const fs::path& final_dir,
                                  ProcessRunner& runner) {
-  fs::path apt = cache_dir / "sources" / "apt";
-  for (const char* d : {"state/lists/partial", "cache/archives/partial", "etc/preferences.d", "etc/apt.conf.d"}) {
-    if (auto st = EnsureDir(apt / d); !st) return Fail(st.error());
-  }
-  std::string list;
+  std::vector<std::string> sources;
   for (const auto& suite : DebianSourceSuites()) {
-    list += fmt::format("deb [signed-by={}] {} {} main\n", kKeyring, kMirror, suite);
+    sources.push_back(fmt::format("deb [signed-by={}] {} {} main", kKeyring, kMirror, suite));
   }
-  if (auto st = WriteFileAtomic(apt / "etc" / "sources.list", list); !st) return Fail(st.error());
-  if (!fs::exists(apt / "state" / "status")) {
-    if (auto st = WriteFileAtomic(apt / "state" / "status", ""); !st) return Fail(st.error());
-  }
-  std::vector<std::string> opts = {
-      "-o", "Dir::Etc::SourceList=" + (apt / "etc" / "sources.list").string(),
-      "-o", "Dir::Etc::SourceParts=" + (apt / "etc" / "none").string(),
-      "-o", "Dir::Etc::Preferences=" + (apt / "etc" / "preferences").string(),
-      "-o", "Dir::Etc::PreferencesParts=" + (apt / "etc" / "preferences.d").string(),
-      "-o", "Dir::Etc::Parts=" + (apt / "etc" / "apt.conf.d").string(),
-      "-o", "Dir::State=" + (apt / "state").string(),
-      "-o", "Dir::State::status=" + (apt / "state" / "status").string(),
-      "-o", "Dir::Cache=" + (apt / "cache").string(),
-      "-o", "Debug::NoLocking=1",
-      "-o", "Acquire::Retries=3",
-      "-o", "APT::Sandbox::User=root",
-      "-qq"};
-  Command update;
-  update.argv = {"apt-get"};
-  update.argv.insert(update.argv.end(), opts.begin(), opts.end());
-  update.argv.push_back("update");
-  update.timeout = std::chrono::minutes(10);
+  toolchain::PrivateApt apt(cache_dir / "sources" / "apt", sources, {}, kMirror);
   spdlog::info("source {}: apt-get update ({})", source.spec, fmt::join(DebianSourceSuites(), ", "));
-  if (auto r = RunWithRetry(runner, update, 3, "apt-get update"); !r) return Fail(r.error());
+  if (auto st = apt.Update(runner, 3, std::chrono::minutes(10)); !st) return Fail(st.error());
 
   auto cleanup = TempDir::Create(cache_dir / "sources", fmt::format(".tmp-{}-", source.value));
   if (!cleanup) return Fail(cleanup.error());
   const fs::path work = cleanup->path();
   std::error_code ec;
-  if (auto st = EnsureDir(work / "deb"); !st) return Fail(st.error());
-
-  Command download;
-  download.argv = {"apt-get"};
-  download.argv.insert(download.argv.end(), opts.begin(), opts.end());
-  download.argv.insert(download.argv.end(), {"download", source.value});
-  download.cwd = work / "deb";
-  download.timeout = std::chrono::minutes(30);
   spdlog::info("source {}: downloading {}", source.spec, source.value);
-  if (auto r = RunWithRetry(runner, download, 3, fmt::format("apt-get download {}", source.value)); !r)
-    return Fail(r.error());
+  auto debs = apt.Download({source.value}, work / "deb", runner, 3, std::chrono::minutes(30));
+  if (!debs) return Fail(debs.error());
 
-  fs::path deb;
-  for (const auto& e : fs::directory_iterator(work / "deb", ec)) {
-    if (e.path().extension() == ".deb") deb = e.path();
-  }
-  if (deb.empty()) return Fail("apt-get download {} produced no .deb", source.value);
+  if (debs->empty()) return Fail("apt-get download {} produced no .deb", source.value);
+  fs::path deb = debs->back();
   Command field;
   field.argv = {"dpkg-deb", "-f", deb.string(), "Version"};
   auto version = runner.Run(field);

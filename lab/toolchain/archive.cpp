@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "lab/toolchain/private_apt.h"
 #include "lab/toolchain/recipe.h"
 #include "lab/toolchain/versions.h"
 #include "lab/util/paths.h"
@@ -173,128 +174,47 @@ std::vector<std::string> PinnedPackages(const Recipe& recipe, const std::vector<
   return out;
 }
 
-std::vector<std::string> PrivateAptOptions(const Recipe& recipe, const fs::path& apt_dir) {
-  // A private apt: its own sources, lists, cache and (empty) dpkg status.
-  std::vector<std::string> options = {
-      "-o", "Dir::Etc::SourceList=" + (apt_dir / "sources.list").string(),
-      "-o", "Dir::Etc::SourceParts=/nonexistent",
-      "-o", "Dir::Etc::Preferences=/nonexistent",
-      "-o", "Dir::Etc::PreferencesParts=/nonexistent",
-      "-o", "Dir::State=" + (apt_dir / "state").string(),
-      "-o", "Dir::State::Lists=" + (apt_dir / "lists").string(),
-      "-o", "Dir::State::status=" + (apt_dir / "status").string(),
-      "-o", "Dir::Cache=" + (apt_dir / "cache").string(),
-      "-o", "Acquire::Languages=none",
-      "-o", "Acquire::Retries=3",
-      "-o", "APT::Sandbox::User=root",
-      "-o", "Debug::NoLocking=1",
-  };
-  for (const auto& o : recipe.apt_options) {
-    // apt.conf syntax `Key "value"` → -o Key=value
-    auto space = o.find(' ');
-    std::string key = o.substr(0, space);
-    std::string value = space == std::string::npos ? "" : o.substr(space + 1);
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
-    options.insert(options.end(), {"-o", key + "=" + value});
-  }
-  return options;
-}
-
 namespace {
 
-Result<ProcessResult> RunApt(const Recipe& recipe, const fs::path& apt_dir, ProcessRunner& runner,
-                             std::vector<std::string> args, std::chrono::seconds timeout,
-                             std::optional<fs::path> cwd = std::nullopt) {
-  Command c;
-  c.argv = {"apt-get"};
-  auto options = PrivateAptOptions(recipe, apt_dir);
-  c.argv.insert(c.argv.end(), options.begin(), options.end());
-  c.argv.insert(c.argv.end(), args.begin(), args.end());
-  c.timeout = timeout;
-  c.cwd = std::move(cwd);
-  c.env["LC_ALL"] = "C.UTF-8";
-  return runner.Run(c);
-}
-
-// Writes the private apt's sources and fetches the suites' indices.
-Status UpdatePrivateApt(const Recipe& recipe, const fs::path& apt_dir, ProcessRunner& runner) {
-  for (const char* sub : {"lists/partial", "cache/archives/partial", "state"}) {
-    if (auto st = EnsureDir(apt_dir / sub); !st) return Fail(st.error());
-  }
-  std::string sources;
-  for (const auto& line : recipe.SourcesLines()) sources += line + "\n";
-  if (auto st = WriteFileAtomic(apt_dir / "sources.list", sources); !st) return Fail(st.error());
-  if (auto st = WriteFileAtomic(apt_dir / "status", ""); !st) return Fail(st.error());
-  auto update = RunApt(recipe, apt_dir, runner, {"update"}, std::chrono::minutes(5));
-  if (!update) return Fail(update.error());
-  if (!update->ok()) {
-    return Fail("reading the archive {} ({}): apt-get update: {}: {}", recipe.mirror,
-                fmt::join(recipe.SuiteNames(), ", "), update->Describe(), update->output);
-  }
-  return {};
+PrivateApt AptFor(const Recipe& recipe, const fs::path& apt_dir) {
+  return PrivateApt(apt_dir, recipe.SourcesLines(), recipe.apt_options, recipe.mirror);
 }
 
 }  // namespace
 
 Result<std::vector<IndexEntry>> ReadArchiveIndex(const Recipe& recipe, const fs::path& apt_dir, ProcessRunner& runner,
                                                  const IndexFilter& keep) {
-  if (auto st = UpdatePrivateApt(recipe, apt_dir, runner); !st) return Fail(st.error());
-  auto apt = [&](std::vector<std::string> args, std::chrono::seconds timeout) {
-    return RunApt(recipe, apt_dir, runner, std::move(args), timeout);
+  auto apt = AptFor(recipe, apt_dir);
+  auto fail = [&](const Error& e) {
+    return Fail(e.Wrap(fmt::format("reading the archive {} ({})", recipe.mirror, fmt::join(recipe.SuiteNames(), ", "))));
   };
-  auto targets = apt({"indextargets", "--format", "$(RELEASE)\t$(FILENAME)", "Identifier: Packages"},
-                     std::chrono::seconds(60));
-  if (!targets) return Fail(targets.error());
-  if (!targets->ok()) return Fail("apt-get indextargets: {}: {}", targets->Describe(), targets->output);
+  if (auto st = apt.Update(runner, 1, std::chrono::minutes(5)); !st) return fail(st.error());
+  auto indices = apt.PackagesIndices(runner);
+  if (!indices) return fail(indices.error());
 
   std::vector<IndexEntry> index;
-  size_t start = 0;
-  const std::string& out = targets->output;
-  while (start < out.size()) {
-    size_t nl = out.find('\n', start);
-    if (nl == std::string::npos) nl = out.size();
-    std::string line = out.substr(start, nl - start);
-    start = nl + 1;
-    auto tab = line.find('\t');
-    if (tab == std::string::npos) continue;
-    std::string suite = line.substr(0, tab), file = line.substr(tab + 1);
-    if (!fs::exists(file)) continue;  // an index apt did not fetch (no such suite)
+  for (const auto& [suite, file] : *indices) {
     PackagesParser parser{suite, keep};
     Command cat;
-    cat.argv = {"/usr/lib/apt/apt-helper", "cat-file", file};
+    cat.argv = {"/usr/lib/apt/apt-helper", "cat-file", file.string()};
     cat.timeout = std::chrono::minutes(2);
     cat.capture_limit = 4096;
     cat.on_line = [&](std::string_view l) { parser.Line(l); };
     auto r = runner.Run(cat);
     if (!r) return Fail(r.error());
-    if (!r->ok()) return Fail("apt-helper cat-file {}: {}", file, r->Describe());
+    if (!r->ok()) return Fail("apt-helper cat-file {}: {}", file.string(), r->Describe());
     auto entries = parser.Finish();
     index.insert(index.end(), std::make_move_iterator(entries.begin()), std::make_move_iterator(entries.end()));
   }
-  if (index.empty()) {
-    return Fail("reading the archive {} ({}): apt fetched no Packages index", recipe.mirror,
-                fmt::join(recipe.SuiteNames(), ", "));
-  }
+  if (index.empty()) return fail(Error{Error::Kind::kInternal, "apt fetched no Packages index"});
   return index;
 }
 
 Result<std::vector<fs::path>> DownloadPackages(const Recipe& recipe, const fs::path& apt_dir,
                                                const std::vector<std::string>& packages, ProcessRunner& runner) {
-  if (auto st = UpdatePrivateApt(recipe, apt_dir, runner); !st) return Fail(st.error());
-  fs::path debs = apt_dir / "debs";
-  if (auto st = EnsureDir(debs); !st) return Fail(st.error());
-  std::vector<std::string> args{"download"};
-  args.insert(args.end(), packages.begin(), packages.end());
-  auto r = RunApt(recipe, apt_dir, runner, args, std::chrono::minutes(10), debs);
-  if (!r) return Fail(r.error());
-  if (!r->ok()) return Fail("apt-get download {}: {}: {}", fmt::join(packages, " "), r->Describe(), r->output);
-  std::vector<fs::path> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(debs, ec)) {
-    if (e.path().extension() == ".deb") out.push_back(e.path());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+  auto apt = AptFor(recipe, apt_dir);
+  if (auto st = apt.Update(runner, 1, std::chrono::minutes(5)); !st) return Fail(st.error());
+  return apt.Download(packages, apt_dir / "debs", runner, 1, std::chrono::minutes(10));
 }
 
 }  // namespace rfl::toolchain

@@ -1,7 +1,7 @@
 #pragma once
 // What a Debian archive offers, read from its Packages indices: apt fetches
-// them (apt-get update into a private directory, so the host's apt state is
-// never touched) and apt-helper decompresses them; this file parses the
+// them (private_apt.h: the host's apt state is never touched) and apt-helper
+// decompresses them; this file parses the
 // stanzas it needs and turns a recipe's `versions:` into exact package
 // versions to install, or into an error naming what the archive has instead.
 #include <filesystem>
@@ -83,9 +83,6 @@ std::vector<std::string> PinnedPackages(const Recipe& recipe, const std::vector<
                                                                const std::filesystem::path& apt_dir,
                                                                ProcessRunner& runner,
                                                                const IndexFilter& keep = IsToolchainPackage);
-
-// apt-get options for a private apt in apt_dir reading the recipe's suites.
-std::vector<std::string> PrivateAptOptions(const Recipe& recipe, const std::filesystem::path& apt_dir);
 
 // `apt-get download` of exact packages (name or name=version) from the
 // recipe's suites into apt_dir/debs; returns every .deb there.

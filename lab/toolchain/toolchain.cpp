@@ -305,10 +305,9 @@ Result<Toolchain> Provision(const fs::path& cache_dir, const fs::path& data_dir,
 
 namespace {
 
-Result<Toolchain> ProvisionRecipe(const fs::path& cache_dir, const Recipe& recipe_ref, ProcessRunner& runner,
+Result<Toolchain> ProvisionRecipe(const fs::path& cache_dir, const Recipe& recipe, ProcessRunner& runner,
                                   const ProvisionOptions& options) {
-  const Recipe* recipe = &recipe_ref;
-  const std::string& name = recipe->name;
+  const std::string& name = recipe.name;
   fs::path root = cache_dir / "toolchains";
   if (auto st = EnsureDir(root); !st) return Fail(st.error());
   auto lock = FileLock::Acquire(root / (name + ".lock"), std::chrono::hours(1), [&] {
@@ -318,7 +317,7 @@ Result<Toolchain> ProvisionRecipe(const fs::path& cache_dir, const Recipe& recip
 
   fs::path dir = root / name;
   if (!options.force) {
-    if (auto tc = FindProvisionedRecipe(cache_dir, *recipe)) return *tc;
+    if (auto tc = FindProvisionedRecipe(cache_dir, recipe)) return *tc;
   }
   std::error_code ec;
   if (fs::exists(dir)) {
@@ -345,34 +344,34 @@ Result<Toolchain> ProvisionRecipe(const fs::path& cache_dir, const Recipe& recip
   // Hold the packages to the versions the recipe states, read from the
   // archive's own indices: an archive that moved on is an error naming what
   // it has now, never a silent substitute.
-  std::vector<std::string> packages = recipe->packages;
-  if (!recipe->versions.empty()) {
-    spdlog::info("toolchain {}: reading the archive's package indices ({})", name, fmt::join(recipe->SuiteNames(), ", "));
-    auto index = ReadArchiveIndex(*recipe, root / ".apt" / name, runner);
+  std::vector<std::string> packages = recipe.packages;
+  if (!recipe.versions.empty()) {
+    spdlog::info("toolchain {}: reading the archive's package indices ({})", name, fmt::join(recipe.SuiteNames(), ", "));
+    auto index = ReadArchiveIndex(recipe, root / ".apt" / name, runner);
     if (!index) return Fail(index.error().Wrap(fmt::format("provisioning toolchain {}", name)));
-    auto pins = ResolvePins(*recipe, *index);
+    auto pins = ResolvePins(recipe, *index);
     if (!pins) return Fail(pins.error());
     for (const auto& pin : *pins) spdlog::info("toolchain {}: {} from {}={} ({})", name, pin.tool, pin.package, pin.version, pin.suite);
-    packages = PinnedPackages(*recipe, *pins);
+    packages = PinnedPackages(recipe, *pins);
   }
 
-  std::string prefs = recipe->AptPreferences();
+  std::string prefs = recipe.AptPreferences();
   if (!prefs.empty()) {
     if (auto st = WriteFileAtomic(tmp / "prefs" / "rfl-lab", prefs); !st) return Fail(st.error());
   }
   Command cmd;
   cmd.argv = {"mmdebstrap", "--variant=apt", "--aptopt=Acquire::Retries \"5\"",
               fmt::format("--include={}", fmt::join(packages, ","))};
-  for (const auto& o : recipe->apt_options) cmd.argv.push_back("--aptopt=" + o);
+  for (const auto& o : recipe.apt_options) cmd.argv.push_back("--aptopt=" + o);
   if (!prefs.empty()) {
     cmd.argv.push_back("--setup-hook=mkdir -p \"$1\"/etc/apt/preferences.d");
     cmd.argv.push_back(fmt::format("--setup-hook=copy-in {} /etc/apt/preferences.d", (tmp / "prefs" / "rfl-lab").string()));
   }
   // Mount points for the sandbox (the rootfs is bound read-only).
   cmd.argv.push_back("--customize-hook=mkdir -p \"$1\"/src \"$1\"/build \"$1\"/ccache \"$1\"/opt/rust");
-  cmd.argv.push_back(recipe->suite);
+  cmd.argv.push_back(recipe.suite);
   cmd.argv.push_back((tmp / "rootfs").string());
-  for (const auto& line : recipe->SourcesLines()) cmd.argv.push_back(line);
+  for (const auto& line : recipe.SourcesLines()) cmd.argv.push_back(line);
   cmd.timeout = std::chrono::minutes(40);
   cmd.on_line = options.on_line;
   cmd.log_file = tmp / "mmdebstrap.log";
@@ -380,8 +379,8 @@ Result<Toolchain> ProvisionRecipe(const fs::path& cache_dir, const Recipe& recip
   std::string last_error;
   bool made = false;
   for (int attempt = 1; attempt <= std::max(1, options.attempts); ++attempt) {
-    spdlog::info("toolchain {}: mmdebstrap {} ({}{}), attempt {}", name, recipe->suite,
-                 fmt::join(recipe->extra_suites, " "), recipe->pin_suite.empty() ? "" : " pinned", attempt);
+    spdlog::info("toolchain {}: mmdebstrap {} ({}{}), attempt {}", name, recipe.suite,
+                 fmt::join(recipe.extra_suites, " "), recipe.pin_suite.empty() ? "" : " pinned", attempt);
     auto r = runner.Run(cmd);
     if (!r) return Fail(r.error().Wrap(fmt::format("provisioning toolchain {}", name)));
     if (r->ok()) {
@@ -395,25 +394,25 @@ Result<Toolchain> ProvisionRecipe(const fs::path& cache_dir, const Recipe& recip
     if (attempt < options.attempts) std::this_thread::sleep_for(std::chrono::seconds(5 * attempt));
   }
   if (!made) {
-    return Fail("could not provision toolchain {} from {} ({}): {}", name, recipe->mirror, recipe->suite, last_error);
+    return Fail("could not provision toolchain {} from {} ({}): {}", name, recipe.mirror, recipe.suite, last_error);
   }
 
   Toolchain tc;
   tc.name = name;
   tc.dir = dir;
   tc.rootfs = tmp / "rootfs";
-  tc.recipe_hash = recipe->ContentHash();
-  bool need_rustc = std::any_of(recipe->versions.begin(), recipe->versions.end(),
+  tc.recipe_hash = recipe.ContentHash();
+  bool need_rustc = std::any_of(recipe.versions.begin(), recipe.versions.end(),
                                 [](const auto& kv) { return kv.first == "rustc"; });
   auto versions = QueryVersions(tc, runner, need_rustc);
   if (!versions) return Fail(versions.error().Wrap(fmt::format("toolchain {} was made but", name)));
   tc.versions = *versions;
-  if (auto st = CheckVersions(*recipe, tc.versions); !st) return Fail(st.error());
+  if (auto st = CheckVersions(recipe, tc.versions); !st) return Fail(st.error());
   tc.id = ToolchainId(name, tc.recipe_hash, tc.versions);
   json stamp{{"name", name},
              {"recipe_hash", tc.recipe_hash},
-             {"suite", recipe->suite},
-             {"extra_suites", recipe->extra_suites},
+             {"suite", recipe.suite},
+             {"extra_suites", recipe.extra_suites},
              {"versions", ToJson(tc.versions)},
              {"id", tc.id},
              {"provisioned_at", std::chrono::duration_cast<std::chrono::seconds>(

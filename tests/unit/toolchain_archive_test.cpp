@@ -178,7 +178,9 @@ TEST(Available, ListsEachVersionWithTheRecipesThatDeliverIt) {
   auto a = SummarizeArchive(AllSuites(), {"trixie", "trixie-backports", "forky"}, recipes);
   std::string got = RenderAvailability(a);
   fs::path golden = kData / "tests/fixtures/toolchain/available.golden";
-  if (std::getenv("RFL_LAB_UPDATE_GOLDEN")) ASSERT_TRUE(WriteFileAtomic(golden, got).has_value());
+  if (std::getenv("RFL_LAB_UPDATE_GOLDEN")) {
+    ASSERT_TRUE(WriteFileAtomic(golden, got).has_value());
+  }
   EXPECT_EQ(got, *ReadFile(golden));
   EXPECT_TRUE(a.suggestions.empty()) << "every rustc release here has a recipe";
 }
