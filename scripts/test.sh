@@ -5,6 +5,8 @@
 # $XDG_CACHE_HOME/rfl-lab), so a second run is faster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The tests and the lab they test (scripts/build.sh alone builds only the lab).
+scripts/build.sh all
 # The VM integration tests boot Debian's distribution kernel (libvirt, QEMU,
 # outcome classes) without waiting for a lab-built kernel.
 if [ -z "${RFL_LAB_TEST_KERNEL:-}" ]; then
