@@ -25,7 +25,9 @@ fs::path Abs(const json& j, const char* key, const fs::path& dir) {
 }
 
 json ToJson(const RebuildSummary& r) {
-  return {{"kind", r.kind}, {"objects", r.objects}, {"rust_objects", r.rust_objects}, {"c_objects", r.c_objects}};
+  json j{{"kind", r.kind}, {"objects", r.objects}, {"rust_objects", r.rust_objects}, {"c_objects", r.c_objects}};
+  if (!r.seeded_from.empty()) j["seeded_from"] = r.seeded_from;
+  return j;
 }
 
 RebuildSummary RebuildFromJson(const json& j) {
@@ -34,6 +36,7 @@ RebuildSummary RebuildFromJson(const json& j) {
   r.objects = j.value("objects", size_t{0});
   r.rust_objects = j.value("rust_objects", std::vector<std::string>{});
   r.c_objects = j.value("c_objects", std::vector<std::string>{});
+  r.seeded_from = j.value("seeded_from", "");
   return r;
 }
 

@@ -34,10 +34,11 @@ struct ObjectSizes {
 
 // What the last kbuild run rebuilt (objects whose mtime changed).
 struct RebuildSummary {
-  std::string kind;                       // full | incremental | noop
+  std::string kind;                       // full | seeded | incremental | noop
   size_t objects = 0;                     // .o files written by this run
   std::vector<std::string> rust_objects;  // of which Rust (rustc in their .cmd)
   std::vector<std::string> c_objects;     // the others (at most 200 listed)
+  std::string seeded_from;                // kind seeded: the tree key of the tree copied in
 };
 
 struct Artifact {

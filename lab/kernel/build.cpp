@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <map>
 #include <set>
@@ -17,6 +18,7 @@
 #include "lab/kernel/progress.h"
 #include "lab/scenario/kconfig_value.h"
 #include "lab/kernel/source.h"
+#include "lab/kernel/tree.h"
 #include "lab/util/file_lock.h"
 #include "lab/toolchain/toolchain.h"
 #include "lab/util/cancel.h"
@@ -30,30 +32,6 @@ using nlohmann::json;
 using scenario::BuildSpec;
 
 namespace {
-
-// Per-tree bookkeeping: which inputs made its .config, and how long builds took.
-struct TreeState {
-  std::string config_inputs;
-  std::map<std::string, double> durations;  // build key → seconds; "full" → last full build
-};
-
-TreeState LoadTreeState(const fs::path& file) {
-  TreeState s;
-  auto text = ReadFile(file);
-  if (!text) return s;
-  try {
-    json j = json::parse(*text);
-    s.config_inputs = j.value("config_inputs", "");
-    s.durations = j.value("durations", std::map<std::string, double>{});
-  } catch (const json::exception&) {
-  }
-  return s;
-}
-
-Status SaveTreeState(const fs::path& file, const TreeState& s) {
-  json j{{"config_inputs", s.config_inputs}, {"durations", s.durations}};
-  return WriteFileAtomic(file, j.dump(2) + "\n");
-}
 
 std::string FirstLineOf(const fs::path& p) {
   std::ifstream in(p);
@@ -273,10 +251,12 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
 
   if (auto st = CheckKconfigInputsSafe(spec); !st) return Fail(st.error());
 
-  // Inputs: toolchain and source (both cached once made).
+  // Inputs: toolchain and source (both cached once made). On a cold cache
+  // both download: the source on a second thread while the toolchain is made.
+  auto src_ready = std::async(std::launch::async, [&] { return PrepareSource(spec.source, ctx.cache_dir, runner); });
   auto tc = toolchain::Provision(ctx.cache_dir, ctx.data_dir, spec.toolchain, runner);
+  auto src = src_ready.get();
   if (!tc) return Fail(tc.error());
-  auto src = PrepareSource(spec.source, ctx.cache_dir, runner);
   if (!src) return Fail(src.error());
 
   BuildOutcome outcome;
@@ -320,10 +300,27 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
   fs::remove(log, ec);
   fs::path state_file = tree_root / "state.json";
   TreeState state = LoadTreeState(state_file);
+  state.family = TreeFamily(src->id, tc->id, arch_name);
   bool fresh_tree = !fs::exists(tree / "vmlinux");
+  // A new tree starts as a copy of a built sibling (another Kconfig variant).
+  std::string seeded_from;
+  if (fresh_tree && ctx.seed && fs::is_empty(tree, ec)) {
+    if (auto seed = FindSeedTree(tree_root.parent_path(), state.family, tree_root.filename().string())) {
+      out << fmt::format("[{}] new tree: starting from the built tree {} (same source, toolchain, arch)\n", label,
+                         seed->filename().string())
+          << std::flush;
+      if (auto st = SeedTree(*seed, tree_root, runner); st) {
+        seeded_from = seed->filename().string();
+        state.config_inputs.clear();
+      } else {
+        out << fmt::format("[{}] not seeded ({}); building from scratch\n", label, st.error().message) << std::flush;
+      }
+    }
+  }
   std::optional<double> estimate;
   if (auto it = state.durations.find(spec.key); it != state.durations.end()) estimate = it->second;
-  else if (auto f = state.durations.find(fresh_tree ? "full" : "incremental"); f != state.durations.end())
+  else if (auto f = state.durations.find(!seeded_from.empty() ? "seeded" : fresh_tree ? "full" : "incremental");
+           f != state.durations.end())
     estimate = f->second;
   BuildProgress progress(out, tty, label, estimate);
 
@@ -444,7 +441,7 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
 
   // 3. kbuild.
   Mtimes before = ObjectMtimes(tree);
-  progress.Phase(fresh_tree ? "make (full)" : "make");
+  progress.Phase(fresh_tree && seeded_from.empty() ? "make (full)" : "make");
   auto build_start = std::chrono::steady_clock::now();
   auto r = make({"vmlinux", std::string(ImageTarget(spec.arch))}, spec.rustflags);
   if (!r) return Fail(r.error());
@@ -477,7 +474,8 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
   a.config_sha256 = Sha256Hex(*config_text);
 
   Mtimes after = ObjectMtimes(tree);
-  a.rebuild.kind = before.empty() ? "full" : "incremental";
+  a.rebuild.kind = !seeded_from.empty() ? "seeded" : before.empty() ? "full" : "incremental";
+  a.rebuild.seeded_from = seeded_from;
   for (const auto& [path, mtime] : after) {
     bool is_rust = IsRustObject(tree / path);
     if (is_rust) {
@@ -529,6 +527,7 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
   fs::rename(tmp, art_dir, ec);
   if (ec) return Fail("cannot rename {} to {}: {}", tmp.string(), art_dir.string(), ec.message());
 
+  state.built_at = a.created_at;
   state.durations[spec.key] = build_seconds;
   // A no-op rebuild says nothing about how long a real change takes.
   if (a.rebuild.kind != "noop") state.durations[a.rebuild.kind] = build_seconds;

@@ -54,6 +54,11 @@ struct BuildContext {
   // a new tree of the same source and toolchain (a Kconfig variant, another
   // kernel config) then recompiles only the C files its config changes.
   bool ccache = true;
+  // A fresh tree starts as a copy of a built tree of the same source,
+  // toolchain and arch (another Kconfig variant), so kbuild rebuilds only
+  // what the config change touches. Every tree is at the same path inside
+  // the sandbox, so the copy's command lines are those of a tree built there.
+  bool seed = true;
   // Progress output (stderr by default). A live line when it is a terminal,
   // plain lines otherwise.
   std::ostream* progress = nullptr;

@@ -151,5 +151,38 @@ TEST(BuildQuickstart, ReturnThunksWithoutRethunkFailToLinkAndSaySo) {
   EXPECT_LT(again->seconds, 30.0);
 }
 
+// A Kconfig variant gets its own tree, but that tree starts as a copy of the
+// baseline's (same source, toolchain, arch): kbuild then rebuilds what the
+// config change touches (the binder drivers, the Rust crates, which see
+// every config symbol) instead of the whole kernel.
+TEST(BuildQuickstart, AKconfigVariantStartsFromTheBuiltBaselineTreeAndRebuildsOnlyWhatItsConfigChanges) {
+  auto base_spec = test::QuickstartBuildSpec(Arch::kX86_64, "baseline");
+  auto c_spec = test::QuickstartBuildSpec(Arch::kX86_64, "c-binder");
+  ASSERT_TRUE(base_spec.has_value() && c_spec.has_value());
+  ASSERT_NE(base_spec->tree_key, c_spec->tree_key) << "a Kconfig variant has its own tree";
+  auto base = Build(*base_spec, false);
+  ASSERT_TRUE(base.has_value() && base->ok());
+  // A rerun: start the variant's tree afresh so it is seeded again.
+  std::error_code ec;
+  std::filesystem::remove_all(kernel::TreeDir(test::TestCacheDir(), *c_spec), ec);
+
+  auto c = Build(*c_spec, true);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  ASSERT_TRUE(c->ok()) << c->failure->message << "\n" << c->failure->log;
+  ASSERT_EQ(c->status, BuildOutcome::Status::kBuilt);
+  const auto& a = *c->artifact;
+  std::cerr << "c-binder make: " << a.build_seconds << " s (" << a.rebuild.kind << " from " << a.rebuild.seeded_from
+            << "), rebuilt " << a.rebuild.objects << " objects (" << a.rebuild.rust_objects.size() << " Rust)\n";
+  EXPECT_EQ(a.rebuild.kind, "seeded");
+  EXPECT_EQ(a.rebuild.seeded_from, base_spec->tree_key);
+  EXPECT_TRUE(Has(a.rebuild.c_objects, "drivers/android/binder.o")) << "the C driver is new";
+  EXPECT_LT(a.rebuild.c_objects.size(), 150u) << "a binder Kconfig change must not rebuild the C kernel";
+  auto config = ReadFile(a.config);
+  ASSERT_TRUE(config.has_value());
+  EXPECT_NE(config->find("\nCONFIG_ANDROID_BINDER_IPC=y\n"), std::string::npos);
+  EXPECT_EQ(config->find("\nCONFIG_ANDROID_BINDER_IPC_RUST=y\n"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(a.image));
+}
+
 }  // namespace
 }  // namespace rfl

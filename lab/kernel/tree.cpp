@@ -1,0 +1,78 @@
+#include "lab/kernel/tree.h"
+
+#include <nlohmann/json.hpp>
+
+#include "lab/util/file_lock.h"
+#include "lab/util/hash.h"
+#include "lab/util/paths.h"
+
+namespace rfl::kernel {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+TreeState LoadTreeState(const fs::path& file) {
+  TreeState s;
+  auto text = ReadFile(file);
+  if (!text) return s;
+  try {
+    json j = json::parse(*text);
+    s.config_inputs = j.value("config_inputs", "");
+    s.family = j.value("family", "");
+    s.built_at = j.value("built_at", int64_t{0});
+    s.durations = j.value("durations", std::map<std::string, double>{});
+  } catch (const json::exception&) {
+  }
+  return s;
+}
+
+Status SaveTreeState(const fs::path& file, const TreeState& s) {
+  json j{{"config_inputs", s.config_inputs},
+         {"family", s.family},
+         {"built_at", s.built_at},
+         {"durations", s.durations}};
+  return WriteFileAtomic(file, j.dump(2) + "\n");
+}
+
+std::string TreeFamily(const std::string& source_id, const std::string& toolchain_id, const std::string& arch) {
+  return KeyHasher().Add("tree-family-v1").Add(source_id).Add(toolchain_id).Add(arch).Short();
+}
+
+std::optional<fs::path> FindSeedTree(const fs::path& trees_dir, const std::string& family, const std::string& self) {
+  if (family.empty()) return std::nullopt;
+  std::error_code ec;
+  std::optional<fs::path> best;
+  int64_t best_time = 0;
+  for (const auto& entry : fs::directory_iterator(trees_dir, ec)) {
+    if (!entry.is_directory(ec) || entry.path().filename() == self) continue;
+    TreeState s = LoadTreeState(entry.path() / "state.json");
+    if (s.family != family || s.built_at <= 0 || !fs::exists(entry.path() / "o" / ".config", ec)) continue;
+    if (!best || s.built_at > best_time) {
+      best = entry.path();
+      best_time = s.built_at;
+    }
+  }
+  return best;
+}
+
+Status SeedTree(const fs::path& seed_root, const fs::path& tree_root, ProcessRunner& runner) {
+  auto lock = FileLock::TryAcquire(seed_root.string() + ".lock");
+  if (!lock) return Fail(lock.error());
+  if (!lock->held()) return Fail("{} is being built by another rfl-lab", seed_root.string());
+  fs::path to = tree_root / "o";
+  Command cp;
+  // GNU cp keeps modification times (-a), which kbuild compares; --reflink
+  // shares the blocks where the filesystem can.
+  cp.argv = {"cp", "-a", "--reflink=auto", "--", (seed_root / "o").string() + "/.", to.string()};
+  cp.timeout = std::chrono::minutes(10);
+  auto r = runner.Run(cp);
+  if (!r || !r->ok()) {
+    std::error_code ec;
+    fs::remove_all(to, ec);
+    fs::create_directories(to, ec);
+    if (!r) return Fail(r.error());
+    return Fail("copying {} into {}: cp {}: {}", seed_root.string(), to.string(), r->Describe(), r->output);
+  }
+  return {};
+}
+
+}  // namespace rfl::kernel

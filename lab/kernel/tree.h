@@ -1,0 +1,45 @@
+#pragma once
+// Build trees: one kbuild O= directory per (source, config, toolchain, arch)
+// under <cache>/trees/<tree key>/, with its bookkeeping (state.json) and its
+// seeding from a sibling tree.
+#include <filesystem>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "lab/util/process.h"
+#include "lab/util/result.h"
+
+namespace rfl::kernel {
+
+// Per-tree bookkeeping: which inputs made its .config, how long builds took,
+// and its family (trees of one family can seed each other).
+struct TreeState {
+  std::string config_inputs;
+  std::string family;                       // TreeFamily() of its source, toolchain and arch
+  int64_t built_at = 0;                     // unix seconds of its last successful build; 0: never
+  std::map<std::string, double> durations;  // build key → seconds; "full" → last full build
+};
+
+// A missing or unreadable state file is an empty state (the tree is rebuilt).
+TreeState LoadTreeState(const std::filesystem::path& file);
+[[nodiscard]] Status SaveTreeState(const std::filesystem::path& file, const TreeState& s);
+
+// Trees with the same source, toolchain and arch differ only in their
+// .config (and KRUSTFLAGS), which kbuild tracks per object.
+std::string TreeFamily(const std::string& source_id, const std::string& toolchain_id, const std::string& arch);
+
+// The tree of `family` that a new tree should start from: the one built most
+// recently (a later failed build, such as an expected link failure, leaves
+// its objects usable), other than `self`. `trees_dir` is <cache>/trees.
+std::optional<std::filesystem::path> FindSeedTree(const std::filesystem::path& trees_dir,
+                                                  const std::string& family, const std::string& self);
+
+// Copies seed/o into tree_root/o (empty), keeping modification times, under
+// the seed's lock (taken without waiting: a seed being built is skipped). On
+// failure `tree_root/o` is left empty, so the build starts from scratch.
+[[nodiscard]] Status SeedTree(const std::filesystem::path& seed_root, const std::filesystem::path& tree_root,
+                              ProcessRunner& runner);
+
+}  // namespace rfl::kernel

@@ -1,0 +1,93 @@
+// Build trees: a new tree starts from the most recently built sibling of its
+// family (same source, toolchain, arch), copied with modification times kept
+// (kbuild compares them), and never from a tree another process is building.
+#include "lab/kernel/tree.h"
+
+#include <chrono>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "lab/util/file_lock.h"
+#include "lab/util/process.h"
+#include "lab/util/temp_dir.h"
+
+namespace rfl::kernel {
+namespace {
+namespace fs = std::filesystem;
+
+// A tree under `trees` with a state of `family`, last built at `built_at`
+// (unix seconds; 0: never built).
+fs::path MakeTree(const fs::path& trees, const std::string& key, const std::string& family, int64_t built_at) {
+  fs::path root = trees / key;
+  fs::create_directories(root / "o" / "rust");
+  TreeState s;
+  s.family = family;
+  s.built_at = built_at;
+  EXPECT_TRUE(SaveTreeState(root / "state.json", s).has_value());
+  std::ofstream(root / "o" / ".config") << "CONFIG_RUST=y\n";
+  std::ofstream(root / "o" / "rust" / "kernel.o") << "object of " << key;
+  fs::last_write_time(root / "o" / "rust" / "kernel.o", fs::file_time_type::clock::now() - std::chrono::hours(3));
+  return root;
+}
+
+TEST(BuildTree, StateKeepsItsFamilyAndDurations) {
+  auto tmp = TempDir::Create(fs::temp_directory_path(), "tree-state-");
+  ASSERT_TRUE(tmp);
+  TreeState s{"inputs", TreeFamily("src", "tc", "x86_64"), 1700000000, {{"full", 12.5}}};
+  ASSERT_TRUE(SaveTreeState(tmp->path() / "state.json", s));
+  TreeState back = LoadTreeState(tmp->path() / "state.json");
+  EXPECT_EQ(back.config_inputs, "inputs");
+  EXPECT_EQ(back.family, s.family);
+  EXPECT_EQ(back.built_at, 1700000000);
+  EXPECT_EQ(back.durations.at("full"), 12.5);
+  EXPECT_NE(TreeFamily("src", "tc", "x86_64"), TreeFamily("src", "tc", "arm64"));
+  EXPECT_NE(TreeFamily("src", "tc", "x86_64"), TreeFamily("src", "tc2", "x86_64"));
+}
+
+TEST(BuildTree, SeedIsTheMostRecentlyBuiltTreeOfTheSameFamily) {
+  auto tmp = TempDir::Create(fs::temp_directory_path(), "tree-seed-");
+  ASSERT_TRUE(tmp);
+  fs::path trees = tmp->path();
+  MakeTree(trees, "old", "fam", 1000);
+  MakeTree(trees, "new", "fam", 2000);
+  MakeTree(trees, "unbuilt", "fam", 0);
+  MakeTree(trees, "other-arch", "other", 3000);
+  MakeTree(trees, "self", "fam", 4000);
+  auto seed = FindSeedTree(trees, "fam", "self");
+  ASSERT_TRUE(seed);
+  EXPECT_EQ(seed->filename(), "new");
+  EXPECT_FALSE(FindSeedTree(trees, "nobody", "self"));
+  EXPECT_FALSE(FindSeedTree(trees, "", "self"));
+}
+
+TEST(BuildTree, SeedingCopiesTheTreeWithItsModificationTimes) {
+  auto tmp = TempDir::Create(fs::temp_directory_path(), "tree-copy-");
+  ASSERT_TRUE(tmp);
+  fs::path seed = MakeTree(tmp->path(), "seed", "fam", 1000);
+  fs::path tree = tmp->path() / "new";
+  fs::create_directories(tree / "o");
+  ASSERT_TRUE(SeedTree(seed, tree, DefaultRunner()));
+  EXPECT_EQ(fs::last_write_time(tree / "o" / "rust" / "kernel.o"),
+            fs::last_write_time(seed / "o" / "rust" / "kernel.o"));
+  std::ifstream in(tree / "o" / "rust" / "kernel.o");
+  std::string content((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(content, "object of seed");
+}
+
+TEST(BuildTree, ATreeBeingBuiltIsNotCopiedAndTheNewTreeStaysEmpty) {
+  auto tmp = TempDir::Create(fs::temp_directory_path(), "tree-busy-");
+  ASSERT_TRUE(tmp);
+  fs::path seed = MakeTree(tmp->path(), "seed", "fam", 1000);
+  auto busy = FileLock::Acquire(seed.string() + ".lock", std::chrono::seconds(1));
+  ASSERT_TRUE(busy && busy->held());
+  fs::path tree = tmp->path() / "new";
+  fs::create_directories(tree / "o");
+  auto st = SeedTree(seed, tree, DefaultRunner());
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message.find("being built"), std::string::npos) << st.error().message;
+  EXPECT_TRUE(fs::is_empty(tree / "o"));
+}
+
+}  // namespace
+}  // namespace rfl::kernel
