@@ -309,9 +309,11 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
       out << fmt::format("[{}] new tree: starting from the built tree {} (same source, toolchain, arch)\n", label,
                          seed->filename().string())
           << std::flush;
-      if (auto st = SeedTree(*seed, tree_root, runner); st) {
+      if (auto st = SeedTree(*seed, tree_root, runner, ctx.stop); st) {
         seeded_from = seed->filename().string();
         state.config_inputs.clear();
+      } else if (ctx.stop.stop_requested()) {
+        return FailAs(Error::Kind::kCancelled, "build cancelled");
       } else {
         out << fmt::format("[{}] not seeded ({}); building from scratch\n", label, st.error().message) << std::flush;
       }

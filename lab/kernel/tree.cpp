@@ -54,7 +54,7 @@ std::optional<fs::path> FindSeedTree(const fs::path& trees_dir, const std::strin
   return best;
 }
 
-Status SeedTree(const fs::path& seed_root, const fs::path& tree_root, ProcessRunner& runner) {
+Status SeedTree(const fs::path& seed_root, const fs::path& tree_root, ProcessRunner& runner, std::stop_token stop) {
   auto lock = FileLock::TryAcquire(seed_root.string() + ".lock");
   if (!lock) return Fail(lock.error());
   if (!lock->held()) return Fail("{} is being built by another rfl-lab", seed_root.string());
@@ -64,6 +64,7 @@ Status SeedTree(const fs::path& seed_root, const fs::path& tree_root, ProcessRun
   // shares the blocks where the filesystem can.
   cp.argv = {"cp", "-a", "--reflink=auto", "--", (seed_root / "o").string() + "/.", to.string()};
   cp.timeout = std::chrono::minutes(10);
+  cp.stop = stop;
   auto r = runner.Run(cp);
   if (!r || !r->ok()) {
     std::error_code ec;

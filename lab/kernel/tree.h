@@ -39,7 +39,8 @@ std::optional<std::filesystem::path> FindSeedTree(const std::filesystem::path& t
 // Copies seed/o into tree_root/o (empty), keeping modification times, under
 // the seed's lock (taken without waiting: a seed being built is skipped). On
 // failure `tree_root/o` is left empty, so the build starts from scratch.
+// The copy is killed when `stop` stops (Ctrl-C).
 [[nodiscard]] Status SeedTree(const std::filesystem::path& seed_root, const std::filesystem::path& tree_root,
-                              ProcessRunner& runner);
+                              ProcessRunner& runner, std::stop_token stop = InterruptToken());
 
 }  // namespace rfl::kernel

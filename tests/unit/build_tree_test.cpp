@@ -89,5 +89,17 @@ TEST(BuildTree, ATreeBeingBuiltIsNotCopiedAndTheNewTreeStaysEmpty) {
   EXPECT_TRUE(fs::is_empty(tree / "o"));
 }
 
+TEST(BuildTree, ACancelledCopyLeavesTheNewTreeEmpty) {
+  auto tmp = TempDir::Create(fs::temp_directory_path(), "tree-cancel-");
+  ASSERT_TRUE(tmp);
+  fs::path seed = MakeTree(tmp->path(), "seed", "fam", 1000);
+  fs::path tree = tmp->path() / "new";
+  fs::create_directories(tree / "o");
+  std::stop_source ctrl_c;
+  ctrl_c.request_stop();
+  EXPECT_FALSE(SeedTree(seed, tree, DefaultRunner(), ctrl_c.get_token()));
+  EXPECT_TRUE(fs::is_empty(tree / "o"));
+}
+
 }  // namespace
 }  // namespace rfl::kernel
