@@ -301,6 +301,7 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
   fs::path state_file = tree_root / "state.json";
   TreeState state = LoadTreeState(state_file);
   state.family = TreeFamily(src->id, tc->id, arch_name);
+  state.arch = arch_name;
   bool fresh_tree = !fs::exists(tree / "vmlinux");
   // A new tree starts as a copy of a built sibling (another Kconfig variant).
   std::string seeded_from;

@@ -19,6 +19,7 @@ TreeState LoadTreeState(const fs::path& file) {
     s.config_inputs = j.value("config_inputs", "");
     s.family = j.value("family", "");
     s.built_at = j.value("built_at", int64_t{0});
+    s.arch = j.value("arch", "");
     s.durations = j.value("durations", std::map<std::string, double>{});
   } catch (const json::exception&) {
   }
@@ -29,6 +30,7 @@ Status SaveTreeState(const fs::path& file, const TreeState& s) {
   json j{{"config_inputs", s.config_inputs},
          {"family", s.family},
          {"built_at", s.built_at},
+         {"arch", s.arch},
          {"durations", s.durations}};
   return WriteFileAtomic(file, j.dump(2) + "\n");
 }
@@ -52,6 +54,28 @@ std::optional<fs::path> FindSeedTree(const fs::path& trees_dir, const std::strin
     }
   }
   return best;
+}
+
+BuildEstimate EstimateBuild(const fs::path& trees_dir, const std::string& tree_key, const std::string& key,
+                            const std::string& arch, TreeStart start) {
+  TreeState own = LoadTreeState(trees_dir / tree_key / "state.json");
+  if (auto it = own.durations.find(key); it != own.durations.end()) return {it->second, "last time"};
+  if (start == TreeStart::kBuilt) {
+    if (auto it = own.durations.find("incremental"); it != own.durations.end()) return {it->second, "incremental"};
+  }
+  // The slowest of its kind on this arch: an estimate that errs long.
+  const char* kind = start == TreeStart::kSeeded ? "seeded" : start == TreeStart::kFresh ? "full" : "incremental";
+  BuildEstimate e;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(trees_dir, ec)) {
+    if (!entry.is_directory(ec)) continue;
+    TreeState s = LoadTreeState(entry.path() / "state.json");
+    if (s.arch != arch) continue;
+    if (auto it = s.durations.find(kind); it != s.durations.end() && (!e.seconds || it->second > *e.seconds)) {
+      e = {it->second, kind};
+    }
+  }
+  return e;
 }
 
 Status SeedTree(const fs::path& seed_root, const fs::path& tree_root, ProcessRunner& runner, std::stop_token stop) {

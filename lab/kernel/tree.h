@@ -19,6 +19,7 @@ struct TreeState {
   std::string config_inputs;
   std::string family;                       // TreeFamily() of its source, toolchain and arch
   int64_t built_at = 0;                     // unix seconds of its last successful build; 0: never
+  std::string arch;                         // x86_64 | arm64 | riscv64
   std::map<std::string, double> durations;  // build key → seconds; "full" → last full build
 };
 
@@ -35,6 +36,25 @@ std::string TreeFamily(const std::string& source_id, const std::string& toolchai
 // its objects usable), other than `self`. `trees_dir` is <cache>/trees.
 std::optional<std::filesystem::path> FindSeedTree(const std::filesystem::path& trees_dir,
                                                   const std::string& family, const std::string& self);
+
+// How long make will take for one build, from the builds the cache has seen.
+struct BuildEstimate {
+  std::optional<double> seconds;  // nullopt: nothing to go by
+  std::string basis;              // "last time" | "incremental" | "seeded" | "full" | "" (unknown)
+};
+
+// Where the build will happen when it runs, in plan order.
+enum class TreeStart {
+  kBuilt,   // its tree is built (in the cache, or by an earlier build of the same run)
+  kSeeded,  // a new tree, but an earlier build of the run shares its source, toolchain and arch
+  kFresh,   // a new tree from scratch
+};
+
+// The build `key`'s own last make time in its tree; else, by `start`, the
+// tree's last incremental build, or the slowest seeded or full build of any
+// tree of `arch` in `trees_dir` (<cache>/trees).
+BuildEstimate EstimateBuild(const std::filesystem::path& trees_dir, const std::string& tree_key,
+                            const std::string& key, const std::string& arch, TreeStart start);
 
 // Copies seed/o into tree_root/o (empty), keeping modification times, under
 // the seed's lock (taken without waiting: a seed being built is skipped). On

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 
 #include <gtest/gtest.h>
 
@@ -34,12 +35,13 @@ fs::path MakeTree(const fs::path& trees, const std::string& key, const std::stri
 TEST(BuildTree, StateKeepsItsFamilyAndDurations) {
   auto tmp = TempDir::Create(fs::temp_directory_path(), "tree-state-");
   ASSERT_TRUE(tmp);
-  TreeState s{"inputs", TreeFamily("src", "tc", "x86_64"), 1700000000, {{"full", 12.5}}};
+  TreeState s{"inputs", TreeFamily("src", "tc", "x86_64"), 1700000000, "x86_64", {{"full", 12.5}}};
   ASSERT_TRUE(SaveTreeState(tmp->path() / "state.json", s));
   TreeState back = LoadTreeState(tmp->path() / "state.json");
   EXPECT_EQ(back.config_inputs, "inputs");
   EXPECT_EQ(back.family, s.family);
   EXPECT_EQ(back.built_at, 1700000000);
+  EXPECT_EQ(back.arch, "x86_64");
   EXPECT_EQ(back.durations.at("full"), 12.5);
   EXPECT_NE(TreeFamily("src", "tc", "x86_64"), TreeFamily("src", "tc", "arm64"));
   EXPECT_NE(TreeFamily("src", "tc", "x86_64"), TreeFamily("src", "tc2", "x86_64"));
@@ -99,6 +101,42 @@ TEST(BuildTree, ACancelledCopyLeavesTheNewTreeEmpty) {
   ctrl_c.request_stop();
   EXPECT_FALSE(SeedTree(seed, tree, DefaultRunner(), ctrl_c.get_token()));
   EXPECT_TRUE(fs::is_empty(tree / "o"));
+}
+
+// A tree's recorded make times, as BuildKernel leaves them.
+void RecordTimes(const fs::path& trees, const std::string& key, const std::string& arch,
+                 std::map<std::string, double> durations) {
+  fs::create_directories(trees / key);
+  TreeState s;
+  s.arch = arch;
+  s.built_at = 1000;
+  s.durations = std::move(durations);
+  ASSERT_TRUE(SaveTreeState(trees / key / "state.json", s));
+}
+
+TEST(BuildTree, EstimateIsTheBuildsOwnLastTimeElseTheSlowestOfItsKindOnItsArch) {
+  auto tmp = TempDir::Create(fs::temp_directory_path(), "tree-estimate-");
+  ASSERT_TRUE(tmp);
+  fs::path trees = tmp->path();
+  RecordTimes(trees, "a", "x86_64", {{"k1", 100}, {"full", 1300}, {"incremental", 80}});
+  RecordTimes(trees, "b", "x86_64", {{"full", 1500}, {"seeded", 160}});
+  RecordTimes(trees, "c", "arm64", {{"full", 2000}});
+
+  auto own = EstimateBuild(trees, "a", "k1", "x86_64", TreeStart::kBuilt);
+  EXPECT_EQ(own.seconds, 100.0);
+  EXPECT_EQ(own.basis, "last time");
+  auto incremental = EstimateBuild(trees, "a", "k2", "x86_64", TreeStart::kBuilt);
+  EXPECT_EQ(incremental.seconds, 80.0);
+  EXPECT_EQ(incremental.basis, "incremental");
+  auto full = EstimateBuild(trees, "new", "k3", "x86_64", TreeStart::kFresh);
+  EXPECT_EQ(full.seconds, 1500.0) << "the slowest x86_64 full build, not arm64's";
+  EXPECT_EQ(full.basis, "full");
+  auto seeded = EstimateBuild(trees, "new", "k3", "x86_64", TreeStart::kSeeded);
+  EXPECT_EQ(seeded.seconds, 160.0);
+  EXPECT_EQ(seeded.basis, "seeded");
+  auto none = EstimateBuild(trees, "new", "k3", "riscv64", TreeStart::kFresh);
+  EXPECT_FALSE(none.seconds.has_value());
+  EXPECT_EQ(none.basis, "");
 }
 
 }  // namespace
