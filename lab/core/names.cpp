@@ -10,10 +10,10 @@ namespace rfl {
 namespace {
 
 template <typename E, size_t N>
-using Table = std::array<std::pair<E, std::string_view>, N>;
+using NameTable = std::array<std::pair<E, std::string_view>, N>;
 
 template <typename E, size_t N>
-std::string_view NameIn(const Table<E, N>& table, E e) {
+std::string_view NameIn(const NameTable<E, N>& table, E e) {
   for (const auto& [value, name] : table) {
     if (value == e) return name;
   }
@@ -21,19 +21,19 @@ std::string_view NameIn(const Table<E, N>& table, E e) {
 }
 
 template <typename E, size_t N>
-std::optional<E> ParseIn(const Table<E, N>& table, std::string_view s) {
+std::optional<E> ParseIn(const NameTable<E, N>& table, std::string_view s) {
   for (const auto& [value, name] : table) {
     if (name == s) return value;
   }
   return std::nullopt;
 }
 
-constexpr Table<Arch, 3> kArch{{{Arch::kX86_64, "x86_64"}, {Arch::kArm64, "arm64"}, {Arch::kRiscv64, "riscv64"}}};
-constexpr Table<Accel, 3> kAccel{{{Accel::kAuto, "auto"}, {Accel::kKvm, "kvm"}, {Accel::kTcg, "tcg"}}};
-constexpr Table<Timing, 2> kTiming{{{Timing::kIcount, "icount"}, {Timing::kWall, "wall"}}};
-constexpr Table<Expect, 3> kExpect{
+constexpr NameTable<Arch, 3> kArch{{{Arch::kX86_64, "x86_64"}, {Arch::kArm64, "arm64"}, {Arch::kRiscv64, "riscv64"}}};
+constexpr NameTable<Accel, 3> kAccel{{{Accel::kAuto, "auto"}, {Accel::kKvm, "kvm"}, {Accel::kTcg, "tcg"}}};
+constexpr NameTable<Timing, 2> kTiming{{{Timing::kIcount, "icount"}, {Timing::kWall, "wall"}}};
+constexpr NameTable<Expect, 3> kExpect{
     {{Expect::kPass, "pass"}, {Expect::kBuildFailure, "build-failure"}, {Expect::kBootFailure, "boot-failure"}}};
-constexpr Table<BootOutcome, 11> kBootOutcome{{
+constexpr NameTable<BootOutcome, 11> kBootOutcome{{
     {BootOutcome::kPassed, "passed"},
     {BootOutcome::kBuildFailed, "build-failed"},
     {BootOutcome::kBootTimeout, "boot-timeout"},

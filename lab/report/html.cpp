@@ -265,7 +265,7 @@ void Card(Node parent, const MetricDelta& d, const RunAnalysis& a, bool many_cel
   Plot(div, d, a.thresholds.noise);
 }
 
-Node Table(Node parent, const char* cls, std::initializer_list<const char*> header) {
+Node TableNode(Node parent, const char* cls, std::initializer_list<const char*> header) {
   Node t = El(parent, "table");
   if (cls && *cls) Attr(t, "class", cls);
   Node tr = El(t, "tr");
@@ -401,7 +401,7 @@ std::string RenderHtml(const RunAnalysis& a) {
   if (changed.empty()) {
     El(right, "p", a.deltas.empty() ? "No metric has samples on both sides." : "No metric changed significantly.");
   } else {
-    Node t = Table(right, "changed",
+    Node t = TableNode(right, "changed",
                    {"variant", "metric", "median before → after", "change", "95% CI", "MAD b / v", "p", "n", "verdict"});
     for (const MetricDelta* d : changed) {
       Node tr = El(t, "tr");
@@ -422,7 +422,7 @@ std::string RenderHtml(const RunAnalysis& a) {
   if (!a.runs.empty()) {
     const RunSummary& run = a.runs.back();
     Attr(El(body, "h2", "Variants"), "id", "variants");
-    Node t = Table(body, "variants", {"variant", "expect", "rustflags", "Kconfig", "toolchain", "outcome"});
+    Node t = TableNode(body, "variants", {"variant", "expect", "rustflags", "Kconfig", "toolchain", "outcome"});
     Node cols = t.prepend_child("colgroup");
     for (const char* w : {"14%", "8%", "18%", "26%", "22%", "12%"}) Attr(El(cols, "col"), "style", std::string("width: ") + w);
     for (const auto& v : run.info.variants) {
@@ -463,7 +463,7 @@ std::string RenderHtml(const RunAnalysis& a) {
       if (!b.rustc_version.empty()) toolchain_builds.try_emplace(b.toolchain, &b);
     }
     if (!toolchain_builds.empty()) {
-      Node tt = Table(body, "toolchains", {"toolchain", "rustc", "clang", "bindgen"});
+      Node tt = TableNode(body, "toolchains", {"toolchain", "rustc", "clang", "bindgen"});
       for (const auto& [name, b] : toolchain_builds) {
         Node tr = El(tt, "tr");
         El(tr, "td", name);
@@ -485,7 +485,7 @@ std::string RenderHtml(const RunAnalysis& a) {
   }
   if (!failed_builds.empty()) {
     Attr(El(body, "h2", "Build failures"), "id", "build-failures");
-    Node t = Table(body, "failures build-failures", {"variants", "cell", "outcome", "error lines"});
+    Node t = TableNode(body, "failures build-failures", {"variants", "cell", "outcome", "error lines"});
     Node cols = t.prepend_child("colgroup");
     for (const char* w : {"12%", "14%", "10%", "64%"}) Attr(El(cols, "col"), "style", std::string("width: ") + w);
     for (const BuildRecord* b : failed_builds) {
@@ -500,7 +500,7 @@ std::string RenderHtml(const RunAnalysis& a) {
   }
   if (!failed_boots.empty()) {
     Attr(El(body, "h2", "Failed boots"), "id", "failed-boots");
-    Node t = Table(body, "failures boot-failures", {"variant", "cell", "rep / attempt", "outcome", "console excerpt"});
+    Node t = TableNode(body, "failures boot-failures", {"variant", "cell", "rep / attempt", "outcome", "console excerpt"});
     Node cols = t.prepend_child("colgroup");
     for (const char* w : {"10%", "14%", "8%", "10%", "58%"}) Attr(El(cols, "col"), "style", std::string("width: ") + w);
     for (const BootRecord* b : failed_boots) {
@@ -564,7 +564,7 @@ std::string RenderHtml(const RunAnalysis& a) {
   if (a.sizes.empty()) {
     El(body, "p", "No size data (no successful build pair).");
   } else {
-    Node t = Table(body, "sizes", {"cell", "variant", "object", "section", "baseline", "variant", "delta", "%"});
+    Node t = TableNode(body, "sizes", {"cell", "variant", "object", "section", "baseline", "variant", "delta", "%"});
     for (const auto& z : a.sizes) {
       Node tr = El(t, "tr");
       El(tr, "td", fmt::format("{}/{}/{}", z.arch, z.toolchain, z.kernel));
@@ -581,7 +581,7 @@ std::string RenderHtml(const RunAnalysis& a) {
   }
 
   Attr(El(body, "h2", "Builds"), "id", "builds");
-  Node bt = Table(body, "builds", {"key", "variants", "cell", "outcome", "rustc", "duration", "effective rustflags"});
+  Node bt = TableNode(body, "builds", {"key", "variants", "cell", "outcome", "rustc", "duration", "effective rustflags"});
   Node cols = bt.prepend_child("colgroup");
   for (const char* w : {"10%", "10%", "12%", "8%", "18%", "7%", "35%"}) Attr(El(cols, "col"), "style", std::string("width: ") + w);
   for (const auto& b : a.builds) {

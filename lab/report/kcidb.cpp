@@ -89,14 +89,6 @@ std::string MetricPath(std::string_view root, const std::string& workload, const
   return path;
 }
 
-std::map<std::string, std::string> LabelsOf(const std::string& key) {
-  std::map<std::string, std::string> out;
-  json j = json::parse(key, nullptr, false);
-  if (!j.is_object()) return out;
-  for (const auto& [k, v] : j.items()) out[k] = v.is_string() ? v.get<std::string>() : v.dump();
-  return out;
-}
-
 // A KCIDB `number`: the base unit and how a viewer may prefix it.
 json Number(double value, const std::string& unit) {
   json n = {{"value", value}};
@@ -337,7 +329,7 @@ json KcidbJson(const RunAnalysis& a, std::string_view origin_view) {
   for (const auto& [key, entry] : series) {
     const auto& [build_key, variant, workload, metric, unit, labels] = key;
     const auto& [values, boots] = entry;
-    std::string path = MetricPath("rfl_lab", workload, metric, LabelsOf(labels));
+    std::string path = MetricPath("rfl_lab", workload, metric, results::LabelsFromKey(labels));
     Summary sum = Summarize(values);
     out["tests"].push_back({{"id", fmt::format("{}-build-{}-{}-{}", prefix, build_key, PathPart(variant), path)},
                             {"build_id", build_id(build_key)},
@@ -348,7 +340,7 @@ json KcidbJson(const RunAnalysis& a, std::string_view origin_view) {
                             {"misc", {{"kind", "median"},
                                       {"variant", variant},
                                       {"unit", unit},
-                                      {"labels", LabelsOf(labels)},
+                                      {"labels", results::LabelsFromKey(labels)},
                                       {"n", sum.n},
                                       {"mad", sum.mad},
                                       {"values", values},
@@ -383,7 +375,7 @@ json KcidbJson(const RunAnalysis& a, std::string_view origin_view) {
     const char* status = d.stats.verdict == Verdict::kRegression ? "FAIL"
                          : d.stats.verdict == Verdict::kInconclusive ? "DONE"
                                                                      : "PASS";
-    std::string path = MetricPath("rfl_lab.compare", d.key.workload, d.key.metric, LabelsOf(d.key.labels));
+    std::string path = MetricPath("rfl_lab.compare", d.key.workload, d.key.metric, results::LabelsFromKey(d.key.labels));
     out["tests"].push_back({{"id", fmt::format("{}-build-{}-{}-{}", prefix, key, PathPart(d.variant), path)},
                             {"build_id", build_id(key)},
                             {"origin", origin},

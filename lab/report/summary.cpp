@@ -58,14 +58,6 @@ double ToBase(double v, std::string_view& unit) {
   return v;
 }
 
-std::map<std::string, std::string> LabelsOf(const std::string& key) {
-  std::map<std::string, std::string> out;
-  auto j = nlohmann::json::parse(key, nullptr, false);
-  if (!j.is_object()) return out;
-  for (const auto& [k, v] : j.items()) out[k] = v.is_string() ? v.get<std::string>() : v.dump();
-  return out;
-}
-
 double Effect(const MetricDelta* d) {
   return std::isfinite(d->stats.ratio) ? std::fabs(d->stats.ratio - 1) : 0.0;
 }
@@ -136,7 +128,7 @@ std::vector<const MetricDelta*> OtherDeltas(const RunAnalysis& a) {
 std::string MetricName(const MetricKey& k) {
   std::string out = k.workload + "." + k.metric;
   // A word (null_blk, randread) names itself; a number needs its key.
-  for (const auto& [key, value] : LabelsOf(k.labels)) {
+  for (const auto& [key, value] : results::LabelsFromKey(k.labels)) {
     bool number = !value.empty() && value.find_first_not_of("0123456789.-") == std::string::npos;
     out += " " + (number ? key + "=" + value : value);
   }

@@ -800,4 +800,12 @@ Result<int64_t> ResolveRun(Store& store, std::string_view spec) {
 
 std::string LabelsKey(const std::map<std::string, std::string>& labels) { return ToJson(labels).dump(); }
 
+std::map<std::string, std::string> LabelsFromKey(const std::string& key) {
+  std::map<std::string, std::string> out;
+  json j = json::parse(key, nullptr, false);
+  if (!j.is_object()) return out;
+  for (const auto& [k, v] : j.items()) out[k] = v.is_string() ? v.get<std::string>() : v.dump();
+  return out;
+}
+
 }  // namespace rfl::results

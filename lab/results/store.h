@@ -102,5 +102,7 @@ std::filesystem::path DefaultStorePath(const std::filesystem::path& state_dir);
 
 // Canonical text of a label set (sorted JSON object), as stored and grouped.
 std::string LabelsKey(const std::map<std::string, std::string>& labels);
+// The label set back from its key (empty when the text is not a JSON object).
+std::map<std::string, std::string> LabelsFromKey(const std::string& key);
 
 }  // namespace rfl::results

@@ -14,26 +14,27 @@
 namespace rfl::toolchain {
 namespace fs = std::filesystem;
 
-namespace {
-
-// The lines of apt output that say what went wrong (the tail when none does).
-std::string ErrorLines(const std::string& output) {
+std::string AptErrorLines(const std::string& output) {
   std::vector<std::string> picked;
   size_t start = 0;
   while (start < output.size()) {
     size_t end = output.find('\n', start);
     if (end == std::string::npos) end = output.size();
-    std::string line = output.substr(start, end - start);
-    if (line.starts_with("E:") || line.starts_with("Err:") || line.starts_with("W:")) {
-      if (picked.size() < 8) picked.push_back(line);
+    std::string_view line(output.data() + start, end - start);
+    if (line.starts_with("E:") || line.starts_with("W:") || line.find("Err:") != std::string_view::npos ||
+        line.find("Hash Sum mismatch") != std::string_view::npos ||
+        line.find("File has unexpected size") != std::string_view::npos) {
+      if (picked.size() < 8) picked.emplace_back(line);
     }
     start = end + 1;
   }
-  if (picked.empty()) return output.size() > 600 ? output.substr(output.size() - 600) : output;
-  return fmt::format("{}", fmt::join(picked, "\n"));
+  if (!picked.empty()) return fmt::format("{}", fmt::join(picked, "\n"));
+  // No apt error line: the tail says it.
+  std::string_view tail(output);
+  if (tail.size() > 800) tail.remove_prefix(tail.size() - 800);
+  while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r' || tail.back() == ' ')) tail.remove_suffix(1);
+  return std::string(tail);
 }
-
-}  // namespace
 
 PrivateApt::PrivateApt(fs::path dir, std::vector<std::string> sources, std::vector<std::string> apt_options,
                        std::string mirror)
@@ -83,7 +84,7 @@ Result<ProcessResult> PrivateApt::Run(ProcessRunner& runner, std::vector<std::st
     auto r = runner.Run(c);
     if (!r) return Fail(r.error());
     if (r->ok()) return r;
-    last = fmt::format("{}: {}", r->Describe(), ErrorLines(r->output));
+    last = fmt::format("{}: {}", r->Describe(), AptErrorLines(r->output));
     if (CancelRequested()) return FailAs(Error::Kind::kCancelled, "cancelled: {}", what);
     if (attempt < attempts) {
       spdlog::warn("{} failed (attempt {}/{}): {}", what, attempt, attempts, last);

@@ -14,6 +14,10 @@
 
 namespace rfl::toolchain {
 
+// The lines of apt or mmdebstrap output that say what went wrong (E:, W:,
+// Err:, hash and size mismatches; at most 8), or its last 800 bytes when none does.
+std::string AptErrorLines(const std::string& output);
+
 class PrivateApt {
  public:
   // `sources`: sources.list lines; `apt_options`: apt.conf lines such as

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lab/toolchain/archive.h"
+#include "lab/toolchain/private_apt.h"
 #include "lab/toolchain/versions.h"
 #include "lab/util/file_lock.h"
 #include "lab/util/cancel.h"
@@ -34,29 +35,6 @@ std::string FirstLine(std::string_view s) {
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   return s;
-}
-
-// The lines of mmdebstrap/apt output that say what went wrong.
-std::string ErrorLines(const std::string& output) {
-  std::vector<std::string> picked;
-  size_t start = 0;
-  while (start < output.size()) {
-    size_t end = output.find('\n', start);
-    if (end == std::string::npos) end = output.size();
-    std::string_view line(output.data() + start, end - start);
-    if (line.starts_with("E:") || line.starts_with("W: Failed") || line.find("Err:") != std::string_view::npos ||
-        line.find("Hash Sum mismatch") != std::string_view::npos ||
-        line.find("File has unexpected size") != std::string_view::npos) {
-      if (picked.size() < 8) picked.emplace_back(line);
-    }
-    start = end + 1;
-  }
-  if (picked.empty()) {
-    // No apt error line: the tail says it.
-    std::string tail = output.size() > 800 ? output.substr(output.size() - 800) : output;
-    return Trim(tail);
-  }
-  return fmt::format("{}", fmt::join(picked, "\n"));
 }
 
 Result<Toolchain> LoadStamp(const fs::path& dir) {
@@ -387,7 +365,7 @@ Result<Toolchain> ProvisionRecipe(const fs::path& cache_dir, const Recipe& recip
       made = true;
       break;
     }
-    last_error = fmt::format("mmdebstrap {}: {}", r->Describe(), ErrorLines(r->output));
+    last_error = fmt::format("mmdebstrap {}: {}", r->Describe(), AptErrorLines(r->output));
     spdlog::warn("toolchain {}: attempt {} failed: {}", name, attempt, last_error);
     fs::remove_all(tmp / "rootfs", ec);
     if (CancelRequested()) return FailAs(Error::Kind::kCancelled, "cancelled provisioning {}", name);

@@ -34,8 +34,6 @@ constexpr size_t kCutHereWindow = 20;         // a "cut here" marker names its r
                                               // (other CPUs' lines may come between)
 constexpr size_t kChunk = 1 << 20;
 
-bool Contains(std::string_view s, std::string_view needle) { return s.find(needle) != std::string_view::npos; }
-
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // "[  12.345678]" (the brackets' inside, spaces allowed before the digits).
@@ -368,7 +366,7 @@ void ConsoleClassifier::State::FeedTitle(PendingTitle& p, std::string_view text)
       return;
     }
     case TitleFrom::kStall: {
-      if (Contains(text, "<EOI>") || text.starts_with("</IRQ>")) {
+      if (std::string_view(text).contains("<EOI>") || text.starts_with("</IRQ>")) {
         p.after_irq = true;
         return;
       }
@@ -386,7 +384,7 @@ void ConsoleClassifier::State::FeedTitle(PendingTitle& p, std::string_view text)
       return;
     }
     case TitleFrom::kLeak: {
-      if (Contains(text, "backtrace")) {
+      if (std::string_view(text).contains("backtrace")) {
         p.in_backtrace = true;
         return;
       }
@@ -461,7 +459,7 @@ void ConsoleClassifier::State::AddFinding(const RuleMatch& m, const Segment& s, 
     std::string report;
     size_t from = recent_text.size();
     for (size_t j = recent_text.size(); j > 0; --j) {
-      if (Contains(recent_text[j - 1], "[ cut here ]")) {
+      if (std::string_view(recent_text[j - 1]).contains("[ cut here ]")) {
         from = j - 1;
         break;
       }
@@ -543,7 +541,7 @@ void ConsoleClassifier::State::ProcessSegment(const Segment& s, std::string_view
       cut_here_line = 0;
     }
   }
-  if (!matched && Contains(t, "[ cut here ]")) {
+  if (!matched && std::string_view(t).contains("[ cut here ]")) {
     cut_here_line = line_no;
     cut_here_seen = 0;
   }

@@ -348,8 +348,6 @@ std::string CleanFunction(std::string_view f) {
   return std::string(f);
 }
 
-bool Contains(std::string_view s, std::string_view needle) { return s.find(needle) != std::string_view::npos; }
-
 std::string_view View(const re2::StringPiece& p) { return {p.data(), p.size()}; }
 
 }  // namespace
@@ -387,7 +385,7 @@ std::optional<Frame> ParseFrame(std::string_view text) {
   }
   re2::StringPiece q1, q2, rest;
   if (RE2::PartialMatch(text, *c.frame, &q1, &q2, &fn, &rest)) {
-    bool questionable = !q1.empty() || !q2.empty() || Contains(View(rest), "(unreliable)");
+    bool questionable = !q1.empty() || !q2.empty() || View(rest).contains("(unreliable)");
     return Frame{CleanFunction(View(fn)), false, questionable};
   }
   re2::StringPiece a, b;
@@ -426,12 +424,12 @@ bool SkippedFrame(std::string_view f, std::string_view extra) {
     if (f.starts_with(p)) return true;
   }
   for (auto p : kContains) {
-    if (Contains(f, p)) return true;
+    if (std::string_view(f).contains(p)) return true;
   }
   while (!extra.empty()) {
     size_t comma = extra.find(',');
     std::string_view item = extra.substr(0, comma);
-    if (!item.empty() && Contains(f, item)) return true;
+    if (!item.empty() && std::string_view(f).contains(item)) return true;
     if (comma == std::string_view::npos) break;
     extra.remove_prefix(comma + 1);
   }
