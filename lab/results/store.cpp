@@ -659,6 +659,33 @@ class SqliteStore final : public Store {
     return data;
   }
 
+  Result<std::vector<BootCount>> CountBoots(std::optional<std::string> scenario,
+                                            std::optional<int64_t> up_to_run) override {
+    std::string sql = fmt::format(
+        "SELECT r.scenario_name, b.arch, b.toolchain, b.kernel, b.variant, b.outcome, COUNT(*), {} "
+        "FROM boots b JOIN runs r ON r.id = b.run_id WHERE 1 = 1{}{} "
+        "GROUP BY r.scenario_name, b.arch, b.toolchain, b.kernel, b.variant, b.outcome "
+        "ORDER BY r.scenario_name, b.arch, b.toolchain, b.kernel, b.variant, b.outcome",
+        schema_version_ >= 3 ? "SUM(b.title != '')" : "0", scenario ? " AND r.scenario_name = ?" : "",
+        up_to_run ? " AND r.id <= ?" : "");
+    auto st = Prepare(sql.c_str());
+    if (!st) return std::unexpected(st.error());
+    int i = 1;
+    if (scenario) (*st)->Bind(i++, *scenario);
+    if (up_to_run) (*st)->Bind(i++, *up_to_run);
+    std::vector<BootCount> out;
+    while (true) {
+      auto row = (*st)->Step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      auto& s = **st;
+      auto outcome = ParseBootOutcome(s.Text(5));
+      if (!outcome) continue;  // the schema's CHECK allows only known names
+      out.push_back(BootCount{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), *outcome, s.Int(6), s.Int(7)});
+    }
+    return out;
+  }
+
   Result<std::vector<SampleRow>> QuerySamples(const SampleQuery& q) override {
     std::string sql =
         "SELECT r.id, b.id, r.scenario_name, b.arch, b.toolchain, b.kernel, b.variant, b.repetition, "
