@@ -41,6 +41,9 @@ const std::vector<MetricDef> kCatalog = {
      "ELF section size of the variant minus the baseline variant's, same arch/toolchain/kernel."},
     {"rfl_lab_boots", MetricType::kGauge, {RFL_CELL, "outcome"},
      "Boots (final attempts) of the cell in its run, by outcome."},
+    {"rfl_lab_boot_reports_total", MetricType::kCounter, {RFL_CELL, "class"},
+     "Stored boots of the cell (every attempt of every run) whose outcome a kernel report on the console "
+     "decided, by class: rust-panic, oops, hang, init-failed, kernel-panic, warning."},
     {"rfl_lab_boot_retries", MetricType::kGauge, {RFL_CELL},
      "Repetitions of the cell that needed a second boot attempt."},
     {"rfl_lab_boot_failure_ratio", MetricType::kGauge, {RFL_CELL},

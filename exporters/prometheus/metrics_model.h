@@ -40,7 +40,7 @@ struct MetricDef {
 inline constexpr std::string_view kBoundedLabels[] = {
     "scenario", "arch",    "toolchain", "kernel",        "variant",       "workload", "metric",
     "outcome",  "verdict", "object",    "section",       "expect",        "baseline", "timing",
-    "rustc_version", "flags_digest", "lab_version",
+    "rustc_version", "flags_digest", "lab_version", "class",
 };
 
 // The labels the guest agent's workloads put on their samples (binder

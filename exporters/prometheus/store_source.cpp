@@ -178,6 +178,26 @@ Snapshot RunLevel(const results::RunData& run) {
   return snap;
 }
 
+// rfl_lab_boot_reports_total: for every cell with stored boots, each kernel
+// report class (0 included, so a first report is an increase), counting the
+// boots whose classification found a kernel report — those with a title.
+Snapshot ReportCounters(const std::vector<results::BootCount>& counts) {
+  std::map<std::vector<std::string>, std::map<BootOutcome, int64_t>> cells;
+  for (const auto& c : counts) {
+    auto& by_class = cells[{c.scenario, c.arch, c.toolchain, c.kernel, c.variant}];
+    for (BootOutcome o : kKernelReportOutcomes) by_class.try_emplace(o, 0);
+    if (auto it = by_class.find(c.outcome); it != by_class.end()) it->second += c.titled;
+  }
+  Snapshot snap;
+  for (const auto& [cell, by_class] : cells) {
+    for (const auto& [outcome, n] : by_class) {
+      snap.Set("rfl_lab_boot_reports_total", With(cell, {std::string(BootOutcomeName(outcome))}),
+               static_cast<double>(n));
+    }
+  }
+  return snap;
+}
+
 void SetLastSuccess(Snapshot& snap, const std::string& scenario, double ended_unix) {
   snap.Set("rfl_lab_last_success_timestamp_seconds", {scenario}, ended_unix);
 }
@@ -248,9 +268,17 @@ Result<std::shared_ptr<const Snapshot>> StoreMetricsSource::Collect() {
     fingerprint += ';';
     chosen.emplace_back(name, std::move(completed));
   }
+  // Every stored boot counts, those of running runs included.
+  auto counts = store_.CountBoots();
+  if (!counts) return std::unexpected(counts.error());
+  for (const auto& c : *counts) {
+    fingerprint += fmt::format("|{}/{}/{}/{}/{}/{}={},{}", c.scenario, c.arch, c.toolchain, c.kernel, c.variant,
+                               BootOutcomeName(c.outcome), c.boots, c.titled);
+  }
   if (last_snapshot_ && fingerprint == last_fingerprint_) return last_snapshot_;
 
   auto snap = std::make_shared<Snapshot>();
+  snap->Merge(ReportCounters(*counts));
   std::set<int64_t> used;
   for (const auto& [scenario, runs] : chosen) {
     if (runs.empty()) continue;
@@ -283,6 +311,11 @@ Result<Snapshot> SnapshotOfRun(results::Store& store, std::optional<int64_t> run
   if (!run) return std::unexpected(run.error());
   Snapshot snap = RunSnapshot(*run, results::AnalyzeRun(*run));
   const std::string& scenario = run->run.info.scenario_name;
+  // The scenario's boots stored up to this run: a push of a newer run never
+  // counts fewer.
+  auto counts = store.CountBoots(scenario, *run_id);
+  if (!counts) return std::unexpected(counts.error());
+  snap.Merge(ReportCounters(*counts));
   // Newest completed run of the scenario (the run pushed may have failed).
   auto runs = store.ListRuns(scenario, 1000);
   if (!runs) return std::unexpected(runs.error());

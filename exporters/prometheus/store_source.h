@@ -13,9 +13,15 @@
 // the cells of its older runs, each stamped with rfl_lab_cell_timestamp_seconds.
 // `push` and the textfile writer export one given run.
 //
+// One family is not per run: rfl_lab_boot_reports_total counts the boots of
+// a cell whose outcome a kernel report decided over every stored run (`serve`:
+// all of them, running runs included; `push`/textfile: the scenario's runs up
+// to the one exported), so it only grows as boots are stored — a counter.
+//
 // Analyses of completed runs are cached by run id (a completed run never
 // changes), and the whole snapshot is reused while the set of runs is the
-// same, so a scrape costs a few small queries once the first one is done.
+// same (and no boot was stored), so a scrape costs a few small queries once
+// the first one is done.
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -33,8 +39,8 @@
 
 namespace rfl::exporters {
 
-// The series of every cell of one run (run_info included, last success not:
-// that one needs the store).
+// The series of every cell of one run (run_info included; last success and
+// the boot report counters not: they need the store).
 Snapshot RunSnapshot(const results::RunData& run, const results::RunAnalysis& analysis);
 
 // Where a metrics snapshot comes from; the store is the real one.

@@ -35,4 +35,13 @@ std::string_view BootOutcomeName(BootOutcome o);
 std::optional<BootOutcome> ParseBootOutcome(std::string_view s);
 const std::vector<BootOutcome>& AllBootOutcomes();
 
+// The outcomes a kernel report on the console decides, the classifier then
+// giving the boot the report's title (docs/outcomes.md): every class of a
+// report rule (lab/vm/report_rules.cpp). kernel-panic is also what a crash
+// the hypervisor reports with nothing on the console gets, without a title.
+inline constexpr BootOutcome kKernelReportOutcomes[] = {
+    BootOutcome::kRustPanic, BootOutcome::kOops,        BootOutcome::kHang,
+    BootOutcome::kInitFailed, BootOutcome::kKernelPanic, BootOutcome::kWarning,
+};
+
 }  // namespace rfl

@@ -23,6 +23,13 @@ std::vector<results::Sample> SamplesOf(const std::vector<agent::Record>& records
   return out;
 }
 
+void RecordClassification(const vm::Classification& c, results::BootRecord& rec) {
+  rec.outcome = c.outcome;
+  rec.title = c.title;
+  rec.evidence = c.reason;
+  if (!c.excerpt.empty()) rec.evidence += "\n" + c.excerpt;
+}
+
 Result<agent::Plan> AgentPlanFor(const std::vector<scenario::Workload>& workloads, std::string boot_id) {
   agent::Plan plan;
   plan.boot_id = std::move(boot_id);
@@ -122,9 +129,7 @@ Result<BootJobOutput> RunBootJob(vm::Hypervisor& hv, const BootJob& job) {
   rec.attempt = job.attempt;
   rec.accel = std::string(vm::ResolvedAccelName(job.accel));
   rec.timing = std::string(TimingName(job.boot.timing));
-  rec.outcome = out.classification.outcome;
-  rec.evidence = out.classification.reason;
-  if (!out.classification.excerpt.empty()) rec.evidence += "\n" + out.classification.excerpt;
+  RecordClassification(out.classification, rec);
   rec.console_path = booted->console_path.string();
   rec.started_unix = started;
   rec.ended_unix = results::NowUnix();

@@ -68,6 +68,10 @@ struct BootJobOutput {
 // libvirt failure); a guest that panics or hangs is a BootJobOutput.
 [[nodiscard]] Result<BootJobOutput> RunBootJob(vm::Hypervisor& hv, const BootJob& job);
 
+// The classification as the boot record keeps it: the outcome, the title of
+// the kernel report that decided it, and the evidence (reason, then excerpt).
+void RecordClassification(const vm::Classification& c, results::BootRecord& rec);
+
 // The agent's records and the host's milestones as stored samples: every
 // agent sample, plus boot/host_agent_ready_seconds (host time from VM start to
 // the agent's hello) and boot/host_first_console_seconds.

@@ -4,8 +4,9 @@
 // variant grid of %-changes coloured by verdict, and the changed metrics
 // largest effect first. Then what the variants are (flags, Kconfig, exact
 // toolchain versions), build failures and failed boots with their evidence
-// in the page, the outcome matrix, one card per metric (the changed ones
-// open, the rest in a collapsed <details>), code size and builds.
+// (and the title of a boot's kernel report) in the page, the outcome matrix,
+// one card per metric (the changed ones open, the rest in a collapsed
+// <details>), code size and builds.
 // A card: the baseline and variant samples as dots over a box (quartiles,
 // median, min–max), and the ratio's bootstrap CI against the noise band.
 #include <algorithm>
@@ -53,6 +54,8 @@ pre { background: #f7f7f7; padding: .4em; margin: .2em 0; max-height: 16em; over
       white-space: pre-wrap; overflow-wrap: anywhere; }
 table.builds, table.variants, table.failures { table-layout: fixed; width: 100%; }
 table.builds td, table.variants td, table.failures td { overflow-wrap: anywhere; }
+table.boot-failures td.title { font-weight: 600; }
+table.boot-failures td.no-title { color: #666; }
 details > summary { cursor: pointer; font-weight: 600; margin: .6em 0; }
 svg text { font: 11px system-ui, sans-serif; fill: #333; }
 )css";
@@ -500,15 +503,23 @@ std::string RenderHtml(const RunAnalysis& a) {
   }
   if (!failed_boots.empty()) {
     Attr(El(body, "h2", "Failed boots"), "id", "failed-boots");
-    Node t = TableNode(body, "failures boot-failures", {"variant", "cell", "rep / attempt", "outcome", "console excerpt"});
+    Node t = TableNode(body, "failures boot-failures",
+                       {"variant", "cell", "rep / attempt", "outcome", "kernel report", "console excerpt"});
     Node cols = t.prepend_child("colgroup");
-    for (const char* w : {"10%", "14%", "8%", "10%", "58%"}) Attr(El(cols, "col"), "style", std::string("width: ") + w);
+    for (const char* w : {"9%", "12%", "7%", "9%", "18%", "45%"}) {
+      Attr(El(cols, "col"), "style", std::string("width: ") + w);
+    }
     for (const BootRecord* b : failed_boots) {
       Node tr = El(t, "tr");
       El(tr, "td", b->variant);
       El(tr, "td", fmt::format("{}/{}/{}", b->arch, b->toolchain, b->kernel));
       El(tr, "td", fmt::format("{} / {}", b->repetition, b->attempt));
       Attr(El(tr, "td", BootOutcomeName(b->outcome)), "class", "failed");
+      if (b->title.empty()) {
+        Attr(El(tr, "td", "(no kernel report)"), "class", "no-title");
+      } else {
+        Attr(El(tr, "td", b->title), "class", "title");
+      }
       Node td = El(tr, "td");
       El(td, "pre", b->evidence.empty() ? "(no evidence recorded)" : b->evidence);
       if (!b->console_path.empty()) El(td, "div", "console: " + b->console_path);

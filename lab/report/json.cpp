@@ -133,6 +133,7 @@ json ReportJson(const RunAnalysis& a) {
                             {"accel", b.accel},
                             {"timing", b.timing},
                             {"outcome", BootOutcomeName(b.outcome)},
+                            {"title", b.title},
                             {"evidence", b.evidence},
                             {"console_path", b.console_path},
                             {"started_unix", Time(b.started_unix)},

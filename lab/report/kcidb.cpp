@@ -1,7 +1,8 @@
 // KCIDB I/O v5.3 export. One checkout per kernel source label, one build per
 // build record, and tests under one tree rooted at `rfl_lab`:
 //   - per boot attempt: `rfl_lab.boot` (status from the outcome class, the
-//     boot workload's milestones in misc.samples) and `rfl_lab.<workload>`
+//     boot workload's milestones in misc.samples, the title of the kernel
+//     report that decided the class in misc.title) and `rfl_lab.<workload>`
 //     for every other workload (its samples in misc.samples) — samples are
 //     aggregated per boot, not one test each;
 //   - per cell (build and variant): `rfl_lab.<workload>.<metric>.<key>_<value>…`
@@ -287,6 +288,7 @@ json KcidbJson(const RunAnalysis& a, std::string_view origin_view) {
                     {"samples", boot_samples}});
     if (b.ended_unix > b.started_unix && b.started_unix > 0) out["tests"][i]["duration"] = b.ended_unix - b.started_unix;
     if (!b.evidence.empty()) out["tests"][i]["log_excerpt"] = Clean(b.evidence);
+    if (!b.title.empty()) out["tests"][i]["misc"]["title"] = Clean(b.title, 1024);
 
     std::set<std::string> done;
     for (const auto& w : b.workloads) {

@@ -113,7 +113,8 @@ void AddRunFindings(const RunData& run, Findings& f) {
     std::string cell = CellText(b->arch, b->toolchain, b->kernel, b->variant);
     if (b->outcome == BootOutcome::kBuildFailed) continue;  // counted with the build
     if (b->outcome != BootOutcome::kPassed && e != Expect::kBootFailure) {
-      f.failed_boots.push_back(fmt::format("{} rep {}: {}{}", cell, b->repetition, BootOutcomeName(b->outcome),
+      f.failed_boots.push_back(fmt::format("{} rep {}: {}{}{}", cell, b->repetition, BootOutcomeName(b->outcome),
+                                           b->title.empty() ? "" : " \"" + b->title + "\"",
                                            b->attempt > 0 ? " (after a retry)" : ""));
     } else if (b->outcome == BootOutcome::kPassed && e == Expect::kBootFailure) {
       f.failed_boots.push_back(

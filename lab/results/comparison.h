@@ -82,7 +82,9 @@ struct SizeDelta {
 struct Findings {
   std::vector<std::string> regressions;               // metric key + reason
   std::vector<std::string> unexpected_build_failures;  // and builds that should have failed but did not
-  std::vector<std::string> failed_boots;               // final attempt failed, or passed when expected to fail
+  // Final attempt failed (with the title of its kernel report, if one
+  // decided it), or passed when expected to fail.
+  std::vector<std::string> failed_boots;
   bool Any() const { return !regressions.empty() || !unexpected_build_failures.empty() || !failed_boots.empty(); }
   std::vector<std::string> All() const;
 };

@@ -114,6 +114,10 @@ struct BootRecord {
   std::string timing;      // icount | wall
   BootOutcome outcome = BootOutcome::kPassed;
   std::string evidence;      // console excerpt proving the outcome
+  // Title of the kernel report that decided the outcome (vm::Classification::
+  // title, "WARNING in foo"); empty when none did, and for boots stored
+  // before schema 3.
+  std::string title;
   std::string console_path;
   double started_unix = 0;
   double ended_unix = 0;

@@ -112,6 +112,11 @@ CREATE TABLE workload_runs (
 );
 CREATE INDEX workload_runs_by_boot ON workload_runs (boot_id);
 )sql",
+    // 3: the title of the kernel report that decided a boot's outcome
+    // ("WARNING in foo"); '' when none did, and for the boots stored before.
+    R"sql(
+ALTER TABLE boots ADD COLUMN title TEXT NOT NULL DEFAULT '';
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -385,15 +390,15 @@ class SqliteStore final : public Store {
   Result<int64_t> RecordBootLocked(int64_t run_id, const BootRecord& boot) {
     auto st = Prepare(
         "INSERT INTO boots (run_id, build_id, build_key, variant, arch, toolchain, kernel, repetition, "
-        "attempt, accel, timing, outcome, evidence, console_path, started_unix, ended_unix) "
-        "VALUES (?, (SELECT id FROM builds WHERE run_id = ? AND key = ?), ?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "attempt, accel, timing, outcome, evidence, console_path, started_unix, ended_unix, title) "
+        "VALUES (?, (SELECT id FROM builds WHERE run_id = ? AND key = ?), ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!st) return std::unexpected(st.error());
     auto& s = **st;
     s.Bind(1, run_id).Bind(2, run_id).Bind(3, boot.build_key).Bind(4, boot.build_key);
     s.Bind(5, boot.variant).Bind(6, boot.arch).Bind(7, boot.toolchain).Bind(8, boot.kernel);
     s.Bind(9, boot.repetition).Bind(10, boot.attempt).Bind(11, boot.accel).Bind(12, boot.timing);
     s.Bind(13, BootOutcomeName(boot.outcome)).Bind(14, boot.evidence).Bind(15, boot.console_path);
-    s.Bind(16, boot.started_unix).Bind(17, boot.ended_unix);
+    s.Bind(16, boot.started_unix).Bind(17, boot.ended_unix).Bind(18, boot.title);
     if (auto r = s.Run(); !r) return std::unexpected(r.error());
     int64_t boot_id = sqlite3_last_insert_rowid(db_);
     auto ins = Prepare("INSERT INTO samples (boot_id, workload, metric, unit, value, labels) VALUES (?,?,?,?,?,?)");
@@ -584,9 +589,12 @@ class SqliteStore final : public Store {
     }
     std::map<int64_t, size_t> boot_index;
     {
-      auto st = Prepare(
+      // A store read as it is may predate titles (schema < 3): they read as ''.
+      std::string sql = fmt::format(
           "SELECT id, build_key, variant, arch, toolchain, kernel, repetition, attempt, accel, timing, "
-          "outcome, evidence, console_path, started_unix, ended_unix FROM boots WHERE run_id = ? ORDER BY id");
+          "outcome, evidence, console_path, started_unix, ended_unix, {} FROM boots WHERE run_id = ? ORDER BY id",
+          schema_version_ >= 3 ? "title" : "''");
+      auto st = Prepare(sql.c_str());
       if (!st) return std::unexpected(st.error());
       (*st)->Bind(1, run_id);
       while (true) {
@@ -610,6 +618,7 @@ class SqliteStore final : public Store {
         b.console_path = s.Text(12);
         b.started_unix = s.Real(13);
         b.ended_unix = s.Real(14);
+        b.title = s.Text(15);
         boot_index[b.id] = data.boots.size();
         data.boots.push_back(std::move(b));
       }
@@ -648,6 +657,33 @@ class SqliteStore final : public Store {
       }
     }
     return data;
+  }
+
+  Result<std::vector<BootCount>> CountBoots(std::optional<std::string> scenario,
+                                            std::optional<int64_t> up_to_run) override {
+    std::string sql = fmt::format(
+        "SELECT r.scenario_name, b.arch, b.toolchain, b.kernel, b.variant, b.outcome, COUNT(*), {} "
+        "FROM boots b JOIN runs r ON r.id = b.run_id WHERE 1 = 1{}{} "
+        "GROUP BY r.scenario_name, b.arch, b.toolchain, b.kernel, b.variant, b.outcome "
+        "ORDER BY r.scenario_name, b.arch, b.toolchain, b.kernel, b.variant, b.outcome",
+        schema_version_ >= 3 ? "SUM(b.title != '')" : "0", scenario ? " AND r.scenario_name = ?" : "",
+        up_to_run ? " AND r.id <= ?" : "");
+    auto st = Prepare(sql.c_str());
+    if (!st) return std::unexpected(st.error());
+    int i = 1;
+    if (scenario) (*st)->Bind(i++, *scenario);
+    if (up_to_run) (*st)->Bind(i++, *up_to_run);
+    std::vector<BootCount> out;
+    while (true) {
+      auto row = (*st)->Step();
+      if (!row) return std::unexpected(row.error());
+      if (!*row) break;
+      auto& s = **st;
+      auto outcome = ParseBootOutcome(s.Text(5));
+      if (!outcome) continue;  // the schema's CHECK allows only known names
+      out.push_back(BootCount{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), *outcome, s.Int(6), s.Int(7)});
+    }
+    return out;
   }
 
   Result<std::vector<SampleRow>> QuerySamples(const SampleQuery& q) override {

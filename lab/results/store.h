@@ -51,6 +51,18 @@ struct SampleRow {
   Sample sample;
 };
 
+// Stored boots of one cell with one outcome, every attempt counted.
+struct BootCount {
+  std::string scenario;
+  std::string arch;
+  std::string toolchain;
+  std::string kernel;
+  std::string variant;
+  BootOutcome outcome = BootOutcome::kPassed;
+  int64_t boots = 0;
+  int64_t titled = 0;  // of them, those with a kernel report title (none before schema 3)
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -78,10 +90,15 @@ class Store {
   [[nodiscard]] virtual Result<std::vector<RunSummary>> LatestRunPerScenario(bool completed_only = true) = 0;
   // Samples matching `query`, oldest boot first.
   [[nodiscard]] virtual Result<std::vector<SampleRow>> QuerySamples(const SampleQuery& query) = 0;
+  // Boots per (scenario, cell, outcome) over every stored run, whatever its
+  // status (`scenario`: that scenario only; `up_to_run`: runs with an id up
+  // to it). A count only grows as boots are stored (the exporter's counters).
+  [[nodiscard]] virtual Result<std::vector<BootCount>> CountBoots(std::optional<std::string> scenario = {},
+                                                                  std::optional<int64_t> up_to_run = {}) = 0;
 };
 
 // The schema version this binary writes.
-inline constexpr int kStoreSchemaVersion = 2;
+inline constexpr int kStoreSchemaVersion = 3;
 
 // Opens (creating when missing, with its parent directory) a SQLite store and
 // migrates it to kStoreSchemaVersion.

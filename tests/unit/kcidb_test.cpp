@@ -14,6 +14,8 @@
 #include <gtest/gtest.h>
 
 #include "lab/report/report.h"
+#include "lab/util/temp_dir.h"
+#include "tests/support/classified_boot.h"
 #include "tests/support/synthetic_run.h"
 
 namespace rfl::report {
@@ -150,6 +152,32 @@ TEST_F(KcidbExport, CacheHitsSayWhatTheirDurationIs) {
     }
   }
   EXPECT_EQ(hits, 2u);
+}
+
+// Boots classified from real consoles (tests/support/classified_boot.h): the
+// boot test of a boot a kernel report decided names the report in misc.
+TEST(KcidbOfRealConsoles, ABootTestCarriesTheTitleOfItsKernelReportInMisc) {
+  auto dir = TempDir::Create(fs::temp_directory_path(), "rfl-kcidb-unit-");
+  ASSERT_TRUE(dir);
+  auto store = results::OpenSqliteStore(dir->path() / "r.sqlite3");
+  ASSERT_TRUE(store) << store.error().message;
+  auto id = test::WriteClassifiedRun(**store, {{"baseline", "debian-6.1-clean.log"},
+                                               {"rfl-crash", "debian-6.1-hung-task.log"}});
+  ASSERT_TRUE(id) << id.error().message;
+  auto data = (*store)->LoadRun(*id);
+  ASSERT_TRUE(data) << data.error().message;
+  ASSERT_EQ(data->boots.size(), 2u);
+  const std::string title = data->boots[1].title;
+  ASSERT_FALSE(title.empty());
+  json k = KcidbJson(results::AnalyzeRun(*data));
+  std::map<std::string, json> boot_tests;  // variant → its rfl_lab.boot test
+  for (const auto& t : k["tests"]) {
+    if (t["path"] == "rfl_lab.boot") boot_tests[t["misc"]["variant"].get<std::string>()] = t;
+  }
+  ASSERT_EQ(boot_tests.size(), 2u);
+  EXPECT_EQ(boot_tests["rfl-crash"]["misc"]["title"], title);
+  EXPECT_EQ(boot_tests["rfl-crash"]["misc"]["outcome"], "hang");
+  EXPECT_FALSE(boot_tests["baseline"]["misc"].contains("title")) << "a passed boot has no kernel report";
 }
 
 }  // namespace

@@ -13,7 +13,9 @@
 #include "lab/results/statistics.h"
 #include "lab/util/hash.h"
 #include "lab/util/paths.h"
+#include "lab/vm/report_rules.h"
 #include "tests/integration/exporter_fixture.h"
+#include "tests/support/classified_boot.h"
 
 namespace rfl::exporters {
 namespace {
@@ -340,6 +342,98 @@ TEST(StoreMetricsSource, SnapshotOfRunAddsTheScenariosLastSuccess) {
   auto missing = SnapshotOfRun(**store, 12345);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().kind, Error::Kind::kNotFound);
+}
+
+// The cell of tests/support/classified_boot.h's runs.
+Labels ConsolesCell(const std::string& variant) {
+  return {{"scenario", "consoles"}, {"arch", "x86_64"}, {"toolchain", "debian"}, {"kernel", "6.1"},
+          {"variant", variant}};
+}
+
+std::optional<double> Reports(const Snapshot& s, const std::string& variant, const std::string& cls) {
+  return s.Value("rfl_lab_boot_reports_total", With(ConsolesCell(variant), {{"class", cls}}));
+}
+
+TEST(BootReports, CountTheStoredBootsAKernelReportDecidedByClassAndIgnorePassedBoots) {
+  TempDir dir;
+  auto store = results::OpenSqliteStore(dir.path() / "results.sqlite3");
+  ASSERT_TRUE(store) << store.error().message;
+  auto first = test::WriteClassifiedRun(**store, {{"baseline", "debian-6.1-clean.log"},
+                                                  {"rfl-crash", "debian-6.1-warning.log"},
+                                                  {"baseline", "debian-6.1-clean.log"},
+                                                  {"rfl-crash", "debian-6.1-oops-gpf.log"},
+                                                  {"rfl-crash", "debian-6.1-hung-task.log"}});
+  ASSERT_TRUE(first) << first.error().message;
+
+  StoreMetricsSource source(**store);
+  auto snap = source.Collect();
+  ASSERT_TRUE(snap) << snap.error().message;
+  EXPECT_EQ(Reports(**snap, "rfl-crash", "warning"), 1);
+  EXPECT_EQ(Reports(**snap, "rfl-crash", "oops"), 1);
+  EXPECT_EQ(Reports(**snap, "rfl-crash", "hang"), 1);
+  EXPECT_EQ(Reports(**snap, "rfl-crash", "rust-panic"), 0);
+  // Passed boots: every class at 0, and no class of their own.
+  for (BootOutcome o : kKernelReportOutcomes) {
+    EXPECT_EQ(Reports(**snap, "baseline", std::string(BootOutcomeName(o))), 0) << BootOutcomeName(o);
+  }
+  EXPECT_FALSE(Reports(**snap, "baseline", "passed"));
+  std::string text = SerializeText((*snap)->Families());
+  EXPECT_NE(text.find("# TYPE rfl_lab_boot_reports_total counter\n"), std::string::npos) << text;
+
+  // A second run adds its boots: the counter grows, it does not restart.
+  auto second = test::WriteClassifiedRun(**store, {{"baseline", "debian-6.1-clean.log"},
+                                                   {"rfl-crash", "debian-6.1-oops-nullderef.log"}});
+  ASSERT_TRUE(second) << second.error().message;
+  auto grown = source.Collect();
+  ASSERT_TRUE(grown) << grown.error().message;
+  EXPECT_EQ(Reports(**grown, "rfl-crash", "oops"), 2);
+  EXPECT_EQ(Reports(**grown, "rfl-crash", "warning"), 1);
+  EXPECT_EQ(Reports(**grown, "baseline", "oops"), 0);
+
+  // A push of one run counts the scenario's boots up to that run.
+  auto pushed = SnapshotOfRun(**store, *first);
+  ASSERT_TRUE(pushed) << pushed.error().message;
+  EXPECT_EQ(Reports(*pushed, "rfl-crash", "oops"), 1);
+  auto pushed_latest = SnapshotOfRun(**store, *second);
+  ASSERT_TRUE(pushed_latest) << pushed_latest.error().message;
+  EXPECT_EQ(Reports(*pushed_latest, "rfl-crash", "oops"), 2);
+}
+
+TEST(BootReports, ClassLabelsComeOnlyFromTheOutcomeEnumNeverFromTitles) {
+  TempDir dir;
+  auto store = results::OpenSqliteStore(dir.path() / "results.sqlite3");
+  ASSERT_TRUE(store) << store.error().message;
+  ASSERT_TRUE(test::WriteClassifiedRun(**store, {{"rfl-crash", "debian-6.1-warning.log"},
+                                                 {"rfl-crash", "debian-6.1-soft-lockup.log"},
+                                                 {"rfl-crash", "debian-6.1-panic-sysrq.log"},
+                                                 {"rfl-crash", "debian-6.1-missing-init.log"}}));
+  auto snap = SnapshotOfRun(**store, std::nullopt);
+  ASSERT_TRUE(snap) << snap.error().message;
+  std::set<std::string> allowed;
+  for (BootOutcome o : kKernelReportOutcomes) allowed.insert(std::string(BootOutcomeName(o)));
+  size_t series = 0;
+  for (const auto& family : snap->Families()) {
+    if (family.name != "rfl_lab_boot_reports_total") continue;
+    for (const auto& m : family.metric) {
+      ++series;
+      for (const auto& l : m.label) {
+        EXPECT_NE(l.name, "title");
+        if (l.name == "class") EXPECT_TRUE(allowed.contains(l.value)) << l.value;
+      }
+    }
+  }
+  EXPECT_EQ(series, allowed.size()) << "one series per class of the one cell";
+  EXPECT_EQ(Reports(*snap, "rfl-crash", "kernel-panic"), 1);
+  EXPECT_EQ(Reports(*snap, "rfl-crash", "init-failed"), 1);
+  EXPECT_EQ(Reports(*snap, "rfl-crash", "hang"), 1);
+}
+
+TEST(BootReports, EveryClassAReportRuleGivesIsCounted) {
+  std::set<BootOutcome> counted(std::begin(kKernelReportOutcomes), std::end(kKernelReportOutcomes));
+  for (const auto& rule : vm::ReportRules()) {
+    if (rule.role == vm::ReportRole::kIgnore) continue;
+    EXPECT_TRUE(counted.contains(rule.outcome)) << rule.pattern << " gives " << BootOutcomeName(rule.outcome);
+  }
 }
 
 TEST(GatewayUrl, SplitsSchemeHostAndPort) {

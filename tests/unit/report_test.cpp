@@ -16,6 +16,8 @@
 #include "lab/report/report.h"
 #include "lab/report/summary.h"
 #include "lab/util/paths.h"
+#include "lab/util/temp_dir.h"
+#include "tests/support/classified_boot.h"
 #include "tests/support/synthetic_run.h"
 
 namespace rfl::report {
@@ -137,6 +139,71 @@ TEST_F(Report, CompareJsonNamesBothRuns) {
   EXPECT_EQ(j["kind"], "compare");
   EXPECT_EQ(j["runs"].size(), 2u);
   for (const auto& m : j["metrics"]) EXPECT_EQ(m["verdict"], "no-change") << m.dump();
+}
+
+// A run whose boots are real consoles through the real classifier
+// (tests/support/classified_boot.h): two clean boots of the baseline, a
+// WARN() and a general protection fault of the rfl_crash module.
+class ReportOfRealConsoles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = results::OpenSqliteStore(dir_.path() / "r.sqlite3");
+    ASSERT_TRUE(store) << store.error().message;
+    store_ = std::move(*store);
+    auto id = test::WriteClassifiedRun(*store_, {{"baseline", "debian-6.1-clean.log"},
+                                                 {"rfl-crash", "debian-6.1-warning.log"},
+                                                 {"baseline", "debian-6.1-clean.log"},
+                                                 {"rfl-crash", "debian-6.1-oops-gpf.log"}});
+    ASSERT_TRUE(id) << id.error().message;
+    auto data = store_->LoadRun(*id);
+    ASSERT_TRUE(data) << data.error().message;
+    ASSERT_EQ(data->boots.size(), 4u);
+    warning_title_ = data->boots[1].title;
+    oops_title_ = data->boots[3].title;
+    ASSERT_FALSE(warning_title_.empty());
+    ASSERT_FALSE(oops_title_.empty());
+    analysis_ = results::AnalyzeRun(*data);
+  }
+  TempDir dir_ = std::move(*TempDir::Create(fs::temp_directory_path(), "rfl-report-"));
+  std::unique_ptr<results::Store> store_;
+  RunAnalysis analysis_;
+  std::string warning_title_, oops_title_;
+};
+
+TEST_F(ReportOfRealConsoles, TableListsEachFailedBootWithTheTitleOfItsKernelReport) {
+  std::string t = RenderTable(analysis_, false);
+  EXPECT_NE(t.find("  - boot: x86_64/debian/6.1 rfl-crash rep 0: warning \"" + warning_title_ + "\"\n"),
+            std::string::npos)
+      << t;
+  EXPECT_NE(t.find("  - boot: x86_64/debian/6.1 rfl-crash rep 1: oops \"" + oops_title_ + "\"\n"), std::string::npos)
+      << t;
+}
+
+TEST_F(ReportOfRealConsoles, HtmlShowsTheTitleOfEachFailedBootInItsOwnColumn) {
+  std::string html = RenderHtml(analysis_);
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(html.c_str() + 16));
+  auto table = doc.select_node("//table[contains(@class,'boot-failures')]").node();
+  ASSERT_TRUE(table);
+  auto header = table.select_nodes("tr[1]/th");
+  ASSERT_EQ(header.size(), 6u);
+  EXPECT_STREQ(header[4].node().child_value(), "kernel report");
+  auto rows = table.select_nodes("tr[td]");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(std::string(rows[0].node().select_node("td[5]").node().child_value()), warning_title_);
+  EXPECT_EQ(std::string(rows[1].node().select_node("td[5]").node().child_value()), oops_title_);
+  EXPECT_STREQ(rows[1].node().select_node("td[4]").node().child_value(), "oops");
+}
+
+TEST_F(ReportOfRealConsoles, JsonGivesEveryBootItsTitle) {
+  auto j = ReportJson(analysis_);
+  ASSERT_EQ(j["boots"].size(), 4u);
+  EXPECT_EQ(j["boots"][0]["title"], "");
+  EXPECT_EQ(j["boots"][1]["title"], warning_title_);
+  EXPECT_EQ(j["boots"][3]["title"], oops_title_);
+  ASSERT_EQ(j["findings"]["failed_boots"].size(), 2u);
+  EXPECT_NE(j["findings"]["failed_boots"][1].get<std::string>().find(oops_title_), std::string::npos)
+      << j["findings"].dump();
 }
 
 TEST(FormatValue, ScalesSecondsAndKeepsOtherUnits) {

@@ -13,6 +13,7 @@
 
 #include "lab/pipeline/run.h"
 #include "lab/util/cancel.h"
+#include "lab/vm/classifier.h"
 #include "tests/support/run_fakes.h"
 
 namespace rfl::test {
@@ -163,6 +164,35 @@ TEST(RunExecutor, AFailedBootIsRetriedOnceAndBothAttemptsAreKeptWithTheirOwnCons
   std::string log = Joined(ran.log);
   EXPECT_NE(log.find("will retry"), std::string::npos) << log;
   EXPECT_NE(log.find("retry of #"), std::string::npos) << log;
+}
+
+TEST(RunExecutor, AFailedBootIsStoredWithTheTitleOfItsKernelReport) {
+  RunFixture f(kTwoVariants);
+  FakeBuilder builder(f.root() / "images");
+  FakeHypervisor hv([](const vm::BootRequest&, const std::string& variant, int) {
+    return variant == "ibt" ? PanickingBoot() : PassingBoot();
+  });
+  auto ran = RunWith(f, builder, hv);
+  ASSERT_TRUE(ran.result.has_value()) << ran.result.error().message;
+  // The title the classifier gives the same real console.
+  vm::ClassifyInput in;
+  std::string console = PanickingBoot().console;
+  in.console = console;
+  std::string title = vm::Classify(in).title;
+  ASSERT_FALSE(title.empty());
+  auto data = f.store().LoadRun(ran.result->run_id);
+  ASSERT_TRUE(data.has_value());
+  int panicked = 0;
+  for (const auto& b : data->boots) {
+    if (b.variant == "ibt") {
+      ++panicked;
+      EXPECT_EQ(b.outcome, BootOutcome::kInitFailed);
+      EXPECT_EQ(b.title, title);
+    } else {
+      EXPECT_EQ(b.title, "") << b.variant << " passed: no kernel report, no title";
+    }
+  }
+  EXPECT_EQ(panicked, 4) << "two repetitions, each retried once";
 }
 
 TEST(RunExecutor, AnExpectedBootFailureIsNotRetried) {

@@ -10,6 +10,7 @@
 
 #include "lab/results/store.h"
 #include "lab/util/temp_dir.h"
+#include "tests/support/classified_boot.h"
 
 namespace rfl::results {
 namespace {
@@ -115,6 +116,72 @@ TEST(Store, RoundTripsRunBuildsBootsAndSamples) {
   ASSERT_EQ(data->boots[0].samples.size(), 3u);
   EXPECT_EQ(data->boots[0].samples[1].labels.at("payload"), "0");
   EXPECT_DOUBLE_EQ(data->boots[0].samples[0].value, 1.7);
+}
+
+TEST(Store, KeepsTheTitleOfTheKernelReportThatDecidedTheOutcome) {
+  TempDir dir;
+  auto store = OpenSqliteStore(dir.path() / "r.sqlite3");
+  ASSERT_TRUE(store) << store.error().message;
+  auto run = (*store)->BeginRun(MakeRunInfo());
+  ASSERT_TRUE(run) << run.error().message;
+  BootRecord warned = test::ClassifiedBoot("debian-6.1-warning.log", MakeBoot(0, 1.0));
+  BootRecord oopsed = test::ClassifiedBoot("debian-6.1-oops-gpf.log", MakeBoot(1, 1.0));
+  BootRecord clean = test::ClassifiedBoot("debian-6.1-clean.log", MakeBoot(2, 1.0));
+  ASSERT_EQ(warned.outcome, BootOutcome::kWarning);
+  ASSERT_EQ(oopsed.outcome, BootOutcome::kOops);
+  ASSERT_EQ(clean.outcome, BootOutcome::kPassed);
+  ASSERT_FALSE(warned.title.empty());
+  ASSERT_FALSE(oopsed.title.empty());
+  for (const auto& b : {warned, oopsed, clean}) ASSERT_TRUE((*store)->RecordBoot(*run, b));
+
+  auto data = (*store)->LoadRun(*run);
+  ASSERT_TRUE(data) << data.error().message;
+  ASSERT_EQ(data->boots.size(), 3u);
+  EXPECT_EQ(data->boots[0].title, warned.title);
+  EXPECT_EQ(data->boots[1].title, oopsed.title);
+  EXPECT_EQ(data->boots[2].title, "");
+  EXPECT_EQ(data->boots[1].evidence, oopsed.evidence);
+}
+
+// tests/fixtures/report/quickstart.sqlite3 was captured at schema 1 (before
+// workload records and titles): opening a copy migrates it.
+fs::path CopyOfCapturedStore(const TempDir& dir) {
+  fs::path copy = dir.path() / "quickstart.sqlite3";
+  fs::copy_file(fs::path(RFL_LAB_FIXTURES_DIR) / "report" / "quickstart.sqlite3", copy);
+  return copy;
+}
+
+TEST(Store, MigratingAStoreFromBeforeTitlesKeepsItsBootsWithAnEmptyTitle) {
+  TempDir dir;
+  fs::path path = CopyOfCapturedStore(dir);
+  auto store = OpenSqliteStore(path);
+  ASSERT_TRUE(store) << store.error().message;
+  auto before = (*store)->LoadRun(1);
+  ASSERT_TRUE(before) << before.error().message;
+  ASSERT_EQ(before->boots.size(), 15u);
+  for (const auto& b : before->boots) EXPECT_EQ(b.title, "") << b.id;
+
+  // The migrated store takes titles for new boots, next to the old ones.
+  BootRecord oopsed = test::ClassifiedBoot("debian-6.1-oops-gpf.log", before->boots.front());
+  auto id = (*store)->RecordBoot(1, oopsed);
+  ASSERT_TRUE(id) << id.error().message;
+  auto after = (*store)->LoadRun(1);
+  ASSERT_TRUE(after);
+  ASSERT_EQ(after->boots.size(), 16u);
+  EXPECT_EQ(after->boots.back().title, oopsed.title);
+  EXPECT_EQ(after->boots.front().title, "");
+  EXPECT_EQ(after->boots.front().evidence, before->boots.front().evidence);
+}
+
+TEST(Store, ReadOnlyOpenOfAStoreFromBeforeTitlesReadsItsBootsWithoutOne) {
+  TempDir dir;
+  fs::path path = CopyOfCapturedStore(dir);
+  auto store = OpenSqliteStoreReadOnly(path);  // never migrated
+  ASSERT_TRUE(store) << store.error().message;
+  auto data = (*store)->LoadRun(1);
+  ASSERT_TRUE(data) << data.error().message;
+  ASSERT_EQ(data->boots.size(), 15u);
+  for (const auto& b : data->boots) EXPECT_EQ(b.title, "") << b.id;
 }
 
 TEST(Store, SchemaVersionIsSetAndNewerStoresAreRefused) {
