@@ -2,19 +2,43 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 
+#include "lab/scenario/input_limits.h"
+
 namespace rfl::cli {
+namespace {
+constexpr const char* kStdinName = "<stdin>";
+}  // namespace
 
 std::optional<std::shared_ptr<scenario::LoadedScenario>> LoadScenarioForCli(const std::string& path,
                                                                              const CliContext& ctx) {
   auto catalog = scenario::Catalog::FromDataDir(ctx.Dirs().data);
-  auto loaded = std::make_shared<scenario::LoadedScenario>(scenario::LoadScenario(path, catalog));
+  std::shared_ptr<scenario::LoadedScenario> loaded;
+  if (path == "-") {
+    // Standard input: named <stdin> in diagnostics; relative paths in it
+    // (fragments, path: sources) resolve from the current directory.
+    auto text = scenario::ReadScenarioFd(STDIN_FILENO);
+    if (!text) {
+      std::cerr << kStdinName << ": error: " << text.error().message << "\n";
+      return std::nullopt;
+    }
+    std::error_code ec;
+    auto cwd = std::filesystem::current_path(ec);
+    if (ec) {
+      std::cerr << kStdinName << ": error: the current directory is gone: " << ec.message() << "\n";
+      return std::nullopt;
+    }
+    loaded = std::make_shared<scenario::LoadedScenario>(scenario::ParseScenario(kStdinName, *text, cwd, catalog));
+  } else {
+    loaded = std::make_shared<scenario::LoadedScenario>(scenario::LoadScenario(path, catalog));
+  }
   const auto& diags = loaded->diagnostics;
   if (!diags.all().empty()) std::cerr << diags.Render();
   if (diags.HasErrors()) {
     int n = diags.ErrorCount();
-    std::cerr << path << ": " << n << (n == 1 ? " error\n" : " errors\n");
+    std::cerr << (path == "-" ? std::string(kStdinName) : path) << ": " << n << (n == 1 ? " error\n" : " errors\n");
     return std::nullopt;
   }
   return loaded;

@@ -11,7 +11,8 @@
 namespace rfl::cli {
 
 // Loads and validates; prints warnings and errors to stderr. The Scenario is
-// heap-held so plans can point at it.
+// heap-held so plans can point at it. `-` reads the scenario from standard
+// input (diagnostics name it <stdin>).
 std::optional<std::shared_ptr<scenario::LoadedScenario>> LoadScenarioForCli(const std::string& path,
                                                                              const CliContext& ctx);
 

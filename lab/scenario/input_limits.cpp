@@ -1,7 +1,10 @@
 #include "lab/scenario/input_limits.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -10,6 +13,8 @@
 #include <fmt/format.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
+
+#include "lab/util/cancel.h"
 
 namespace rfl::scenario {
 namespace fs = std::filesystem;
@@ -165,6 +170,25 @@ Result<std::string> ReadScenarioFile(const fs::path& path) {
     return FailAs(Error::Kind::kInput, "the file grew past {} bytes while being read", kMaxScenarioBytes);
   }
   return text;
+}
+
+Result<std::string> ReadScenarioFd(int fd) {
+  std::string text;
+  char buf[64 * 1024];
+  while (true) {
+    if (CancelRequested()) return FailAs(Error::Kind::kCancelled, "interrupted while reading the scenario");
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n == 0) return text;
+    if (n < 0) {
+      if (errno == EINTR) continue;  // Ctrl-C: the flag is checked above
+      return FailAs(Error::Kind::kInput, "cannot read the scenario: {}", std::strerror(errno));
+    }
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > kMaxScenarioBytes) {
+      return FailAs(Error::Kind::kInput, "the input is longer than {} bytes; a scenario is at most that",
+                    kMaxScenarioBytes);
+    }
+  }
 }
 
 bool CheckScenarioText(const std::string& text, Diagnostics& d) {

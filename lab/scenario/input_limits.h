@@ -24,6 +24,11 @@ inline constexpr size_t kMaxScalarBytes = 4096;
 // larger than kMaxScenarioBytes; kNotFound when it does not exist.
 Result<std::string> ReadScenarioFile(const std::filesystem::path& path);
 
+// Reads a scenario from a file descriptor (`validate -`: standard input, a
+// pipe or a terminal) until end of file: kInput past kMaxScenarioBytes,
+// kCancelled when Ctrl-C interrupts the wait for input.
+Result<std::string> ReadScenarioFd(int fd);
+
 // Checks the bytes: NUL, invalid UTF-8, CR-only line ends. False when any.
 bool CheckScenarioText(const std::string& text, Diagnostics& d);
 

@@ -13,8 +13,14 @@ namespace rfl {
 namespace {
 namespace fs = std::filesystem;
 
-ProcessResult RunLab(std::vector<std::string> args) {
+std::string ReadFileForTest(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+ProcessResult RunLab(std::vector<std::string> args, std::optional<std::string> stdin_data = std::nullopt) {
   Command cmd;
+  cmd.stdin_data = std::move(stdin_data);
   cmd.argv = {RFL_LAB_BINARY};
   cmd.argv.insert(cmd.argv.end(), args.begin(), args.end());
   cmd.cwd = RFL_LAB_SOURCE_DIR;
@@ -39,6 +45,18 @@ TEST(Cli, MalformedScenarioExitsTwoWithTheDiagnosticOnTheRightLine) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("unknown-names.yaml:12:5: error: unknown workload 'bindr'"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("hint: did you mean 'binder'?"), std::string::npos);
+}
+
+TEST(Cli, ValidateDashReadsTheScenarioFromStandardInput) {
+  auto text = ReadFileForTest(fs::path(RFL_LAB_SOURCE_DIR) / "scenarios" / "quickstart.yaml");
+  auto ok = RunLab({"validate", "-"}, text);
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("<stdin>: ok — 4 variant(s)"), std::string::npos) << ok.output;
+
+  auto bad = RunLab({"validate", "-"}, ReadFileForTest(fs::path(RFL_LAB_SOURCE_DIR) / "tests" / "fixtures" /
+                                                        "scenario" / "unknown-names.yaml"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("<stdin>:12:5: error: unknown workload 'bindr'"), std::string::npos) << bad.output;
 }
 
 TEST(Cli, PlanOfABadScenarioExitsTwo) {
