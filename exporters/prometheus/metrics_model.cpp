@@ -39,6 +39,13 @@ const std::vector<MetricDef> kCatalog = {
      "ELF section size of a built object (vmlinux, the Rust objects)."},
     {"rfl_lab_code_size_delta_bytes", MetricType::kGauge, {RFL_CELL, "object", "section"},
      "ELF section size of the variant minus the baseline variant's, same arch/toolchain/kernel."},
+    {"rfl_lab_code_check_verdict", MetricType::kGauge, {RFL_CELL, "flag", "role", "verdict"},
+     "Code check of a rustc flag in the cell's Rust objects: 1 for the verdict reached (effective, partial, "
+     "absent, not-applicable), 0 for the others. role: claimed (among the build's effective flags) or control "
+     "(another variant's flag)."},
+    {"rfl_lab_code_check_functions", MetricType::kGauge, {RFL_CELL, "flag", "kind"},
+     "Functions of the cell's Rust objects a code check judged (kind=judged), found carrying the flag's "
+     "signature (with_signature), or left out as a documented exception (exempt)."},
     {"rfl_lab_boots", MetricType::kGauge, {RFL_CELL, "outcome"},
      "Boots (final attempts) of the cell in its run, by outcome."},
     {"rfl_lab_boot_reports_total", MetricType::kCounter, {RFL_CELL, "class"},

@@ -41,6 +41,10 @@ inline constexpr std::string_view kBoundedLabels[] = {
     "scenario", "arch",    "toolchain", "kernel",        "variant",       "workload", "metric",
     "outcome",  "verdict", "object",    "section",       "expect",        "baseline", "timing",
     "rustc_version", "flags_digest", "lab_version", "class",
+    // Code checks: `flag` is one of the few flags with a code check
+    // (lab/codecheck/flags.cpp), never a build's flag string; role
+    // claimed|control; kind judged|with_signature|exempt.
+    "flag", "role", "kind",
 };
 
 // The labels the guest agent's workloads put on their samples (binder

@@ -9,9 +9,9 @@
 // cannot fail is not a check: every check has a fixture compiled without
 // its flag that comes out `absent` (tests/unit/codecheck_*_test.cpp).
 //
-// Not here yet (issue 14): the pipeline stage after the build, the store,
-// reports, metrics, kCFI / jump-table / SCS checks, and ABI (target
-// modifier) checks — see docs/codecheck.md.
+// The run's code-check stage (lab/pipeline/code_check.h) calls CheckCode on
+// each build's Rust objects. Not here yet (issue 14): kCFI / jump-table / SCS
+// checks and ABI (target modifier) checks — see docs/codecheck.md.
 #include <cstddef>
 #include <filesystem>
 #include <optional>

@@ -130,8 +130,18 @@ Result<Artifact> LoadArtifact(const fs::path& dir) {
   return a;
 }
 
+std::vector<fs::path> RustObjectCopies(const Artifact& a) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& o : a.rust_objects) {
+    fs::path p = a.dir / kRustObjectsDir / o.path;
+    if (fs::is_regular_file(p, ec)) out.push_back(std::move(p));
+  }
+  return out;
+}
+
 std::string ArtifactKey(const scenario::BuildSpec& spec, const std::string& source_id, const std::string& toolchain_id) {
-  return KeyHasher().Add("artifact-v1").Add(spec.key).Add(source_id).Add(toolchain_id).Short();
+  return KeyHasher().Add("artifact-v2").Add(spec.key).Add(source_id).Add(toolchain_id).Short();
 }
 
 fs::path ArtifactsDir(const fs::path& cache_dir) { return cache_dir / "artifacts"; }

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -73,6 +74,12 @@ struct Artifact {
   std::vector<ObjectSizes> rust_objects;
   int64_t created_at = 0;          // unix seconds
 };
+
+// Inside an artifact dir: a copy of every Rust object of the build
+// (rust_objects, same relative paths), kept for the code checks.
+inline constexpr std::string_view kRustObjectsDir = "rust-objects";
+// The copies, absolute; an artifact made before they were kept has none.
+std::vector<std::filesystem::path> RustObjectCopies(const Artifact& a);
 
 nlohmann::json ToJson(const Artifact& a);           // paths relative to dir
 Result<Artifact> ArtifactFromJson(const nlohmann::json& j, const std::filesystem::path& dir);

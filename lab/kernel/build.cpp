@@ -515,6 +515,14 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
     if (!fs::exists(from)) continue;
     if (auto st = CopyInto(from, tmp / name); !st) return Fail(st.error());
   }
+  // The Rust objects, for the code checks (lab/pipeline/code_check.h): the
+  // next variant rebuilds them in this shared tree, and vmlinux is what the
+  // linker and objtool made of them.
+  for (const auto& o : a.rust_objects) {
+    fs::path to = tmp / kRustObjectsDir / o.path;
+    fs::create_directories(to.parent_path(), ec);
+    if (auto st = CopyInto(tree / o.path, to); !st) return Fail(st.error());
+  }
   if (!fs::exists(tmp / ImageTarget(spec.arch))) {
     return Fail("make succeeded but {} is missing", (tree / ImagePathInTree(spec.arch)).string());
   }

@@ -19,6 +19,7 @@
 #include "images/agent/workload_schema.h"
 #include "lab/kernel/kconfig.h"
 #include "lab/pipeline/boot_job.h"
+#include "lab/pipeline/code_check.h"
 #include "lab/pipeline/scheduler.h"
 #include "lab/results/comparison.h"
 #include "lab/util/build_info.h"
@@ -115,6 +116,7 @@ results::BuildRecord MakeBuildRecord(const BuildSpec& spec, const kernel::BuildO
 struct BuildEvent {
   std::string key;
   Result<kernel::BuildOutcome> outcome;
+  std::vector<results::CodeCheckRecord> code_checks;  // of a successful build
 };
 struct BootEvent {
   BootTask task;
@@ -237,7 +239,14 @@ void Executor::StartBuild(const std::string& key) {
                   fmt::join(spec->variants, ","), ArchName(spec->arch), spec->toolchain, spec->source.Label(),
                   spec->key));
   workers_.emplace_back([this, spec, token = run_stop_.get_token()] {
-    events_.Push(BuildEvent{spec->key, deps_.builder.Build(*spec, token)});
+    auto outcome = deps_.builder.Build(*spec, token);
+    // The code-check stage, on the artifact's copies of the Rust objects.
+    std::vector<results::CodeCheckRecord> checks;
+    if (outcome && outcome->ok() && outcome->artifact) {
+      checks = CheckBuildCode(FlagsToCheck(plan_, *spec, outcome->artifact->effective_rustflags_kernel),
+                              *outcome->artifact);
+    }
+    events_.Push(BuildEvent{spec->key, std::move(outcome), std::move(checks)});
   });
 }
 
@@ -316,7 +325,9 @@ void Executor::OnBuild(RunScheduler& sched, BuildEvent& ev, const std::set<std::
   }
   const kernel::BuildOutcome& built = *ev.outcome;
   if (!recorded_builds.count(spec.key)) {
-    if (auto r = deps_.store.RecordBuild(run_id_, MakeBuildRecord(spec, built)); !r) {
+    results::BuildRecord record = MakeBuildRecord(spec, built);
+    record.code_checks = ev.code_checks;
+    if (auto r = deps_.store.RecordBuild(run_id_, record); !r) {
       sched.BuildAborted(ev.key);
       return LabError(sched, r.error().Wrap("storing a build"));
     }
@@ -330,6 +341,11 @@ void Executor::OnBuild(RunScheduler& sched, BuildEvent& ev, const std::set<std::
   }
   Log(fmt::format("  {} in {:.0f} s{}", kernel::BuildStatusName(built.status), built.seconds,
                   expected_failure ? " — but this variant was expected to fail building" : ""));
+  for (const auto& c : ev.code_checks) {
+    auto problem = results::CodeCheckProblem(c);
+    Log(fmt::format("  code check {} ({}): {}, {} of {} functions{}", c.flag, c.claimed ? "claimed" : "control",
+                    c.verdict, c.with_signature, c.checked, problem ? " — FINDING" : ""));
+  }
   Bootable kernel = BootableOf(*built.artifact);
   for (const auto& w : kernel.skipped) Log(fmt::format("  workload {} skipped: {}", w.name, w.reason));
   bootable_[spec.key] = std::move(kernel);

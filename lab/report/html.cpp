@@ -571,6 +571,36 @@ std::string RenderHtml(const RunAnalysis& a) {
     for (const MetricDelta* d : others) Card(details, *d, a, many_cells);
   }
 
+  if (std::any_of(a.builds.begin(), a.builds.end(), [](const BuildRecord& b) { return !b.code_checks.empty(); })) {
+    Attr(El(body, "h2", "Code checks"), "id", "code-checks");
+    El(body, "p",
+       "Does each rustc flag leave its signature in the build's Rust objects? A claimed flag is among the build's "
+       "effective flags; a control is another variant's flag, which should be absent here.");
+    Node t = TableNode(body, "code-checks",
+                       {"variants", "cell", "flag", "role", "verdict", "with signature", "judged", "exempt", "offenders"});
+    for (const auto& b : a.builds) {
+      for (const auto& c : b.code_checks) {
+        bool problem = CodeCheckProblem(c).has_value();
+        Node tr = El(t, "tr");
+        El(tr, "td", Join(b.variants, ", "));
+        El(tr, "td", fmt::format("{}/{}/{}", b.arch, b.toolchain, b.kernel));
+        El(El(tr, "td"), "code", c.flag);
+        El(tr, "td", c.claimed ? "claimed" : "control");
+        Node v = El(tr, "td", c.verdict + (c.expected.empty() ? "" : " (expected " + c.expected + ")"));
+        if (problem) Attr(v, "class", "build-failed");
+        else if (c.claimed && c.verdict == "effective") Attr(v, "class", "built");
+        Num(tr, std::to_string(c.with_signature));
+        Num(tr, std::to_string(c.checked));
+        Num(tr, std::to_string(c.exempt));
+        Node off = El(tr, "td");
+        if (!c.offenders.empty()) {
+          El(off, "pre", fmt::format("{} in all\n{}", c.offenders_total, Join(c.offenders, "\n")));
+        }
+        for (const auto& n : c.notes) El(off, "p", n);
+      }
+    }
+  }
+
   Attr(El(body, "h2", "Code size"), "id", "code-size");
   if (a.sizes.empty()) {
     El(body, "p", "No size data (no successful build pair).");

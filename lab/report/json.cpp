@@ -29,6 +29,12 @@ json LabelsJson(const std::string& key) {
   return j.is_object() ? j : json::object();
 }
 
+json CodeChecksJson(const std::vector<CodeCheckRecord>& checks) {
+  json out = json::array();
+  for (const auto& c : checks) out.push_back(ToJson(c));
+  return out;
+}
+
 }  // namespace
 
 std::optional<Format> ParseFormat(std::string_view s) {
@@ -110,7 +116,8 @@ json ReportJson(const RunAnalysis& a) {
                              {"effective_flags", b.effective_flags},
                              {"duration_seconds", b.duration_seconds},
                              {"sizes", b.sizes},
-                             {"artifact_dir", b.artifact_dir}});
+                             {"artifact_dir", b.artifact_dir},
+                             {"code_checks", CodeChecksJson(b.code_checks)}});
   }
   out["boots"] = json::array();
   for (const auto& b : a.boots) {
@@ -183,6 +190,7 @@ json ReportJson(const RunAnalysis& a) {
   }
   out["findings"] = {{"regressions", a.findings.regressions},
                      {"unexpected_build_failures", a.findings.unexpected_build_failures},
+                     {"code_checks", a.findings.code_checks},
                      {"failed_boots", a.findings.failed_boots}};
   out["has_findings"] = a.findings.Any();
   return out;

@@ -245,6 +245,20 @@ json KcidbJson(const RunAnalysis& a, std::string_view origin_view) {
     if (!b.failure_excerpt.empty()) build["log_excerpt"] = Clean(b.failure_excerpt);
     if (!b.failure_class.empty()) build["comment"] = Clean(b.failure_class);
     out["builds"].push_back(std::move(build));
+    // The code-check stage: one test per flag judged in the build's Rust
+    // objects. A claimed flag passes or fails; a control is information.
+    for (const auto& c : b.code_checks) {
+      const bool problem = CodeCheckProblem(c).has_value();
+      const char* status = c.verdict == "not-applicable" ? "SKIP" : !c.claimed ? "DONE" : problem ? "FAIL" : "PASS";
+      json test = {{"id", fmt::format("{}-build-{}-codecheck-{}", prefix, b.key, PathPart(c.flag))},
+                   {"build_id", build_id(b.key)},
+                   {"origin", origin},
+                   {"path", "rfl_lab.codecheck." + PathPart(c.flag)},
+                   {"status", status},
+                   {"misc", ToJson(c)}};
+      if (problem) test["comment"] = Clean(*CodeCheckProblem(c), 1024);
+      out["tests"].push_back(std::move(test));
+    }
   }
   // Boots whose build was not recorded still need a build to hang from.
   for (const auto& b : a.boots) {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "lab/report/report.h"
 #include "lab/report/summary.h"
@@ -241,6 +242,28 @@ std::string RenderTable(const RunAnalysis& a, bool color, bool all) {
       outcomes.Add(row, colors);
     }
     out += "\nOutcomes\n" + outcomes.Render(color);
+  }
+
+  if (std::any_of(a.builds.begin(), a.builds.end(), [](const BuildRecord& b) { return !b.code_checks.empty(); })) {
+    // One row per (build, flag): claimed flags, then the controls.
+    std::vector<std::string> header{"variant", "flag", "role", "verdict", "functions", "first offender"};
+    if (many_cells) header.insert(header.begin() + 1, "cell");
+    Table checks(header);
+    for (const auto& b : a.builds) {
+      for (const auto& c : b.code_checks) {
+        bool problem = CodeCheckProblem(c).has_value();
+        std::vector<std::string> row{fmt::format("{}", fmt::join(b.variants, ",")), c.flag,
+                                     c.claimed ? "claimed" : "control",
+                                     c.verdict + (c.expected.empty() ? "" : " (expected " + c.expected + ")"),
+                                     fmt::format("{}/{} ({} exempt)", c.with_signature, c.checked, c.exempt),
+                                     c.offenders.empty() ? "" : c.offenders.front()};
+        if (many_cells) row.insert(row.begin() + 1, fmt::format("{}/{}/{}", b.arch, b.toolchain, b.kernel));
+        std::vector<std::string> colors(row.size());
+        colors[many_cells ? 4 : 3] = problem ? kRed : (c.claimed && c.verdict == "effective") ? kGreen : "";
+        checks.Add(row, colors);
+      }
+    }
+    out += "\nCode checks of the Rust objects (functions: with the flag's signature / judged)\n" + checks.Render(color);
   }
 
   if (!a.sizes.empty()) {

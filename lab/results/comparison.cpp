@@ -107,6 +107,12 @@ void AddRunFindings(const RunData& run, Findings& f) {
         f.unexpected_build_failures.push_back(fmt::format("{}: built, but the scenario expects a build failure", cell));
       }
     }
+    for (const auto& c : b.code_checks) {
+      if (auto problem = CodeCheckProblem(c)) {
+        std::string cell = CellText(b.arch, b.toolchain, b.kernel, fmt::format("{}", fmt::join(b.variants, ",")));
+        f.code_checks.push_back(fmt::format("{}: {}", cell, *problem));
+      }
+    }
   }
   for (const BootRecord* b : FinalAttempts(run)) {
     Expect e = ExpectOf(run, b->variant);
@@ -194,6 +200,7 @@ std::string OutcomeCell::Status() const {
 std::vector<std::string> Findings::All() const {
   std::vector<std::string> out;
   for (const auto& s : unexpected_build_failures) out.push_back("build: " + s);
+  for (const auto& s : code_checks) out.push_back("code: " + s);
   for (const auto& s : failed_boots) out.push_back("boot: " + s);
   for (const auto& s : regressions) out.push_back("regression: " + s);
   return out;

@@ -85,7 +85,13 @@ struct Findings {
   // Final attempt failed (with the title of its kernel report, if one
   // decided it), or passed when expected to fail.
   std::vector<std::string> failed_boots;
-  bool Any() const { return !regressions.empty() || !unexpected_build_failures.empty() || !failed_boots.empty(); }
+  // A claimed rustc flag whose code check is not what the variant expects
+  // (results::CodeCheckProblem).
+  std::vector<std::string> code_checks;
+  bool Any() const {
+    return !regressions.empty() || !unexpected_build_failures.empty() || !failed_boots.empty() ||
+           !code_checks.empty();
+  }
   std::vector<std::string> All() const;
 };
 

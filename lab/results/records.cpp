@@ -4,6 +4,8 @@
 #include <chrono>
 #include <utility>
 
+#include <fmt/format.h>
+
 namespace rfl::results {
 namespace {
 
@@ -49,6 +51,63 @@ const VariantInfo* RunData::FindVariant(std::string_view name) const {
     if (v.name == name) return &v;
   }
   return nullptr;
+}
+
+nlohmann::json ToJson(const CodeCheckRecord& c) {
+  return {{"flag", c.flag},
+          {"claimed", c.claimed},
+          {"verdict", c.verdict},
+          {"expected", c.expected},
+          {"objects", c.objects},
+          {"functions", c.functions},
+          {"checked", c.checked},
+          {"with_signature", c.with_signature},
+          {"exempt", c.exempt},
+          {"offenders_total", c.offenders_total},
+          {"offenders", c.offenders},
+          {"notes", c.notes}};
+}
+
+CodeCheckRecord CodeCheckFromJson(const nlohmann::json& j) {
+  CodeCheckRecord c;
+  if (!j.is_object()) return c;
+  auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : ""; };
+  auto num = [&](const char* k) -> int64_t { return j.contains(k) && j[k].is_number_integer() ? j[k].get<int64_t>() : 0; };
+  auto strings = [&](const char* k) {
+    std::vector<std::string> out;
+    if (j.contains(k) && j[k].is_array()) {
+      for (const auto& e : j[k]) {
+        if (e.is_string()) out.push_back(e.get<std::string>());
+      }
+    }
+    return out;
+  };
+  c.flag = str("flag");
+  c.claimed = j.contains("claimed") && j["claimed"].is_boolean() && j["claimed"].get<bool>();
+  c.verdict = str("verdict");
+  c.expected = str("expected");
+  c.objects = num("objects");
+  c.functions = num("functions");
+  c.checked = num("checked");
+  c.with_signature = num("with_signature");
+  c.exempt = num("exempt");
+  c.offenders_total = num("offenders_total");
+  c.offenders = strings("offenders");
+  c.notes = strings("notes");
+  return c;
+}
+
+std::optional<std::string> CodeCheckProblem(const CodeCheckRecord& c) {
+  if (!c.claimed) return std::nullopt;
+  std::string first = c.offenders.empty() ? "" : fmt::format("; first: {}", c.offenders.front());
+  if (!c.expected.empty()) {
+    if (c.verdict == c.expected) return std::nullopt;
+    return fmt::format("{} is {} in the Rust code, but the scenario expects {} ({} of {} functions carry it)", c.flag,
+                       c.verdict, c.expected, c.with_signature, c.checked);
+  }
+  if (c.verdict != "absent" && c.verdict != "partial") return std::nullopt;
+  return fmt::format("{} is {} in the Rust code: {} of {} functions carry it{}", c.flag, c.verdict, c.with_signature,
+                     c.checked, first);
 }
 
 double NowUnix() {

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "lab/core/outcome.h"
 
 namespace rfl::results {
@@ -61,6 +63,34 @@ struct RunSummary {
   int builds = 0;
 };
 
+// What the code-check stage (lab/pipeline/code_check.h) found for one rustc
+// flag in a build's Rust objects (docs/codecheck.md).
+struct CodeCheckRecord {
+  std::string flag;            // "-Zcf-protection=branch"
+  // Among the build's effective rustc flags (rust/.kernel.o.cmd). A flag
+  // that is not is a control: another build of the run claims it, and here
+  // it should come out absent.
+  bool claimed = false;
+  std::string verdict;         // effective | partial | absent | not-applicable
+  std::string expected;        // the variant's `expect_code` for the flag; empty: effective when claimed
+  int64_t objects = 0;         // Rust objects of the flag's arch
+  int64_t functions = 0;
+  int64_t checked = 0;         // judged: with the signature + offenders
+  int64_t with_signature = 0;
+  int64_t exempt = 0;          // documented exceptions
+  int64_t offenders_total = 0;
+  std::vector<std::string> offenders;  // "function (reason)", at most 10
+  std::vector<std::string> notes;
+  bool operator==(const CodeCheckRecord&) const = default;
+};
+nlohmann::json ToJson(const CodeCheckRecord& c);
+// Tolerant of missing members (a record written by an older lab).
+CodeCheckRecord CodeCheckFromJson(const nlohmann::json& j);
+// A finding, or nullopt: a claimed flag whose verdict is not what the
+// variant expects (effective, unless `expected` says otherwise), or an
+// expectation the verdict did not meet.
+std::optional<std::string> CodeCheckProblem(const CodeCheckRecord& c);
+
 struct BuildRecord {
   int64_t id = 0;  // assigned by the store
   std::string key;
@@ -79,6 +109,7 @@ struct BuildRecord {
   // ELF section sizes: object ("vmlinux", "rust") → section ("text") → bytes.
   std::map<std::string, std::map<std::string, int64_t>> sizes;
   std::string artifact_dir;
+  std::vector<CodeCheckRecord> code_checks;  // empty for failed builds and before schema 4
 };
 
 // One measurement. Labels are a bounded set (payload size, pattern…).

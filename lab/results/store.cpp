@@ -117,6 +117,11 @@ CREATE INDEX workload_runs_by_boot ON workload_runs (boot_id);
     R"sql(
 ALTER TABLE boots ADD COLUMN title TEXT NOT NULL DEFAULT '';
 )sql",
+    // 4: the code-check stage's verdicts per rustc flag (a JSON array of
+    // CodeCheckRecord); '[]' for failed builds and the builds stored before.
+    R"sql(
+ALTER TABLE builds ADD COLUMN code_checks TEXT NOT NULL DEFAULT '[]';
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -352,21 +357,23 @@ class SqliteStore final : public Store {
     auto st = Prepare(
         "INSERT INTO builds (run_id, key, variants, arch, toolchain, kernel, outcome, failure_class, "
         "failure_excerpt, rustc_version, bindgen_version, clang_version, effective_flags, "
-        "duration_seconds, sizes, artifact_dir) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        "duration_seconds, sizes, artifact_dir, code_checks) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
         "ON CONFLICT (run_id, key) DO UPDATE SET variants = excluded.variants, arch = excluded.arch, "
         "toolchain = excluded.toolchain, kernel = excluded.kernel, outcome = excluded.outcome, "
         "failure_class = excluded.failure_class, failure_excerpt = excluded.failure_excerpt, "
         "rustc_version = excluded.rustc_version, bindgen_version = excluded.bindgen_version, "
         "clang_version = excluded.clang_version, effective_flags = excluded.effective_flags, "
         "duration_seconds = excluded.duration_seconds, sizes = excluded.sizes, "
-        "artifact_dir = excluded.artifact_dir RETURNING id");
+        "artifact_dir = excluded.artifact_dir, code_checks = excluded.code_checks RETURNING id");
     if (!st) return std::unexpected(st.error());
     auto& s = **st;
     s.Bind(1, run_id).Bind(2, b.key).Bind(3, json(b.variants).dump()).Bind(4, b.arch);
     s.Bind(5, b.toolchain).Bind(6, b.kernel).Bind(7, BuildOutcomeName(b.outcome));
     s.Bind(8, b.failure_class).Bind(9, b.failure_excerpt).Bind(10, b.rustc_version);
     s.Bind(11, b.bindgen_version).Bind(12, b.clang_version).Bind(13, b.effective_flags);
-    s.Bind(14, b.duration_seconds).Bind(15, sizes.dump()).Bind(16, b.artifact_dir);
+    json checks = json::array();
+    for (const auto& c : b.code_checks) checks.push_back(ToJson(c));
+    s.Bind(14, b.duration_seconds).Bind(15, sizes.dump()).Bind(16, b.artifact_dir).Bind(17, checks.dump());
     auto row = s.Step();
     if (!row) return std::unexpected(row.error().Wrap("recording build " + b.key));
     if (!*row) return Fail("recording build {}: no id returned", b.key);
@@ -548,10 +555,12 @@ class SqliteStore final : public Store {
       }
     }
     {
-      auto st = Prepare(
+      // A store read as it is may predate code checks (schema < 4).
+      auto st = Prepare(fmt::format(
           "SELECT id, key, variants, arch, toolchain, kernel, outcome, failure_class, failure_excerpt, "
           "rustc_version, bindgen_version, clang_version, effective_flags, duration_seconds, sizes, "
-          "artifact_dir FROM builds WHERE run_id = ? ORDER BY id");
+          "artifact_dir, {} FROM builds WHERE run_id = ? ORDER BY id",
+          schema_version_ >= 4 ? "code_checks" : "'[]'").c_str());
       if (!st) return std::unexpected(st.error());
       (*st)->Bind(1, run_id);
       while (true) {
@@ -584,6 +593,10 @@ class SqliteStore final : public Store {
           }
         }
         b.artifact_dir = s.Text(15);
+        json checks = json::parse(s.Text(16), nullptr, false);
+        if (checks.is_array()) {
+          for (const auto& c : checks) b.code_checks.push_back(CodeCheckFromJson(c));
+        }
         data.builds.push_back(std::move(b));
       }
     }

@@ -8,10 +8,12 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 #include "images/agent/plan.h"
+#include "lab/codecheck/flags.h"
 #include "lab/kernel/kconfig.h"
 #include "images/agent/workload_schema.h"
 #include "lab/scenario/input_limits.h"
@@ -352,6 +354,7 @@ class Validator {
   std::optional<Variant> OneVariant(const YAML::Node& key, const YAML::Node& body);
   void Rustflags(const YAML::Node& n, Variant& v);
   void Kconfig(const YAML::Node& n, std::map<std::string, std::string>& out);
+  void ExpectCode(const YAML::Node& n, std::map<std::string, std::string>& out);
   void Boot(const YAML::Node& n, Scenario& s);
   void RepeatKey(const YAML::Node& n, Scenario& s);
   void Workloads(const YAML::Node& n, Scenario& s);
@@ -641,6 +644,49 @@ void Validator::Rustflags(const YAML::Node& n, Variant& v) {
   });
 }
 
+// expect_code: {FLAG: partial | absent | not-applicable} — a code-check
+// verdict other than `effective` that the variant expects for a flag.
+void Validator::ExpectCode(const YAML::Node& n, std::map<std::string, std::string>& out) {
+  if (!n.IsMap()) {
+    Err(n, fmt::format("expect_code must be a mapping FLAG: verdict, not {}", KindName(n)),
+        "e.g. expect_code: {-Zcf-protection=branch: partial}");
+    return;
+  }
+  std::map<std::string, SourcePos> seen;
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    YAML::Node k = it->first, val = it->second;
+    if (!k.IsScalar()) {
+      Err(k, "expect_code keys must be rustc flags");
+      continue;
+    }
+    if (!CheckDuplicate(seen, k, "expect_code flag")) continue;
+    std::string flag = k.Scalar();
+    if (val.IsNull()) {
+      Err(k, fmt::format("no verdict for '{}'", flag),
+          "a comma inside { } separates entries: quote a flag that has one, \"-Zpatchable-function-entry=4,2\"");
+      continue;
+    }
+    if (auto check = codecheck::MakeFlagCheck(flag); !check) {
+      if (check.error().message.starts_with("no code check")) {
+        Err(k, fmt::format("no code check for '{}'", flag),
+            fmt::format("flags with a code check: {}", fmt::join(codecheck::KnownFlagForms(), ", ")));
+      } else {
+        Err(k, check.error().message);
+      }
+      continue;
+    }
+    static const std::vector<std::string> kVerdicts = {"partial", "absent", "not-applicable"};
+    if (!val.IsScalar() || std::find(kVerdicts.begin(), kVerdicts.end(), val.Scalar()) == kVerdicts.end()) {
+      std::string got = val.IsScalar() ? val.Scalar() : std::string(KindName(val));
+      Err(val, fmt::format("'{}' is not a code-check verdict to expect for {}", got, flag),
+          got == "effective" ? "effective is what every claimed flag is expected to be: leave the flag out"
+                             : SuggestHint(got, kVerdicts));
+      continue;
+    }
+    out[flag] = val.Scalar();
+  }
+}
+
 void Validator::Kconfig(const YAML::Node& n, std::map<std::string, std::string>& out) {
   if (!n.IsMap()) {
     Err(n, fmt::format("kconfig must be a mapping SYMBOL: value, not {}", KindName(n)),
@@ -709,7 +755,7 @@ std::optional<Variant> Validator::OneVariant(const YAML::Node& key, const YAML::
     return std::nullopt;
   }
   int before = d_.ErrorCount();
-  auto keys = Keys(body, {"description", "rustflags", "kconfig", "expect", "allowed_warnings"},
+  auto keys = Keys(body, {"description", "rustflags", "kconfig", "expect", "expect_code", "allowed_warnings"},
                    fmt::format("in variant '{}'", v.name));
   if (keys.count("description")) Str(keys["description"].second, "description");
   if (keys.count("rustflags")) Rustflags(keys["rustflags"].second, v);
@@ -723,6 +769,7 @@ std::optional<Variant> Validator::OneVariant(const YAML::Node& key, const YAML::
       else Err(e, fmt::format("unknown expectation '{}'", *s), SuggestHint(*s, {"pass", "build-failure", "boot-failure"}));
     }
   }
+  if (keys.count("expect_code")) ExpectCode(keys["expect_code"].second, v.expect_code);
   if (keys.count("allowed_warnings")) AllowedWarnings(keys["allowed_warnings"].second, v.allowed_warnings);
   if (d_.ErrorCount() != before || !ok) return std::nullopt;
   return v;

@@ -43,6 +43,9 @@ struct Variant {
   std::map<std::string, std::string> kconfig;       // SYMBOL (no CONFIG_) → y/n/m/number/"string"
   Expect expect = Expect::kPass;
   std::vector<std::string> allowed_warnings;        // regexes, added to the scenario's
+  // rustc flag → the code-check verdict the variant expects when it is not
+  // `effective` (partial | absent | not-applicable): docs/codecheck.md.
+  std::map<std::string, std::string> expect_code;
 };
 
 struct BootSettings {

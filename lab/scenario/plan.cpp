@@ -65,6 +65,7 @@ Result<Plan> ExpandPlan(const Scenario& s, int repetitions) {
           b.kconfig = v.kconfig;
           b.rustflags = v.rustflags;
           b.expect = v.expect;
+          b.expect_code = v.expect_code;
           auto tree = TreeKey(b);
           if (!tree) return std::unexpected(tree.error());
           b.tree_key = *tree;
@@ -77,6 +78,7 @@ Result<Plan> ExpandPlan(const Scenario& s, int repetitions) {
           if (same != builds.end()) {
             same->variants.push_back(v.name);
             if (v.expect == Expect::kPass) same->expect = Expect::kPass;
+            same->expect_code.insert(v.expect_code.begin(), v.expect_code.end());
           } else {
             b.variants.push_back(v.name);
             builds.push_back(std::move(b));

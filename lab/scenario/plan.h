@@ -25,6 +25,7 @@ struct BuildSpec {
   std::vector<std::string> rustflags;             // KRUSTFLAGS
   std::vector<std::string> variants;              // variant names using this build
   Expect expect = Expect::kPass;                  // of the (first) variant
+  std::map<std::string, std::string> expect_code; // of the variants: flag → verdict
 };
 
 struct BootSpec {

@@ -77,6 +77,20 @@ TEST(Quickstart, EveryVariantEndsAsExpectedWithSamplesAndDeltas) {
   EXPECT_TRUE(compared.count("c-binder"));
   EXPECT_TRUE(analysis.findings.unexpected_build_failures.empty());
   EXPECT_TRUE(analysis.findings.failed_boots.empty());
+  EXPECT_TRUE(analysis.findings.code_checks.empty()) << analysis.findings.code_checks.front();
+  // The code-check stage ran on every successful build: IBT claimed and
+  // effective in ibt-rust, a control that is absent in the baseline.
+  std::map<std::string, std::string> ibt_verdict;  // variant → "claimed effective"
+  for (const auto& b : run->builds) {
+    for (const auto& c : b.code_checks) {
+      if (c.flag == "-Zcf-protection=branch") {
+        ibt_verdict[b.variants[0]] = std::string(c.claimed ? "claimed " : "control ") + c.verdict;
+      }
+    }
+  }
+  EXPECT_EQ(ibt_verdict["ibt-rust"], "claimed effective");
+  EXPECT_EQ(ibt_verdict["baseline"], "control absent");
+  EXPECT_NE(r->output.find("code check -Zcf-protection=branch (claimed): effective"), std::string::npos);
   // The summary on stdout shows the deltas.
   EXPECT_NE(r->output.find("ibt-rust"), std::string::npos);
 }

@@ -4,12 +4,15 @@
 // test provisions the toolchain, downloads linux-source-7.3 and builds from
 // scratch (~6 min on 2 cores); later runs reuse the cache.
 #include <algorithm>
+#include <chrono>
+#include <map>
 #include <fstream>
 #include <iostream>
 
 #include <gtest/gtest.h>
 
 #include "lab/kernel/build.h"
+#include "lab/pipeline/code_check.h"
 #include "lab/toolchain/toolchain.h"
 #include "lab/util/paths.h"
 #include "tests/support/test_kernel.h"
@@ -122,6 +125,59 @@ TEST(BuildQuickstart, BaselineThenKrustflagsVariantRebuildsOnlyRustAndRerunIsCac
   auto looked = kernel::LookupCachedArtifact(*ibt_spec, test::TestCacheDir());
   ASSERT_TRUE(looked.has_value());
   EXPECT_EQ(looked->dir, b.dir);
+}
+
+// The code-check stage on the two artifacts of the test above (cache hits
+// here): the variant's Rust objects carry endbr64 where IBT demands it, the
+// baseline's carry none — the control that makes `effective` mean something.
+TEST(BuildQuickstart, CodeCheckStageFindsIbtInTheVariantsRustObjectsAndNotInTheBaselines) {
+  auto plan = test::QuickstartPlan(Arch::kX86_64);
+  ASSERT_TRUE(plan.has_value()) << plan.error().message;
+  auto base_spec = test::QuickstartBuildSpec(Arch::kX86_64, "baseline");
+  auto ibt_spec = test::QuickstartBuildSpec(Arch::kX86_64, "ibt-rust");
+  ASSERT_TRUE(base_spec.has_value() && ibt_spec.has_value());
+  std::map<std::string, std::vector<results::CodeCheckRecord>> checks;
+  for (const auto* spec : {&*base_spec, &*ibt_spec}) {
+    auto built = Build(*spec, false);
+    ASSERT_TRUE(built.has_value()) << built.error().message;
+    ASSERT_TRUE(built->ok());
+    const auto& a = *built->artifact;
+    EXPECT_EQ(kernel::RustObjectCopies(a).size(), a.rust_objects.size()) << "the artifact keeps every Rust object";
+    auto t0 = std::chrono::steady_clock::now();
+    auto records = pipeline::CheckBuildCode(pipeline::FlagsToCheck(*plan, *spec, a.effective_rustflags_kernel), a);
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    for (const auto& c : records) {
+      std::cerr << spec->variants.front() << ": " << c.flag << (c.claimed ? " claimed " : " control ") << c.verdict
+                << " " << c.with_signature << "/" << c.checked << " (" << c.exempt << " exempt) in " << s << " s\n";
+    }
+    checks[spec->variants.front()] = records;
+  }
+  auto find = [&](const std::string& variant, const std::string& flag) -> const results::CodeCheckRecord* {
+    for (const auto& c : checks[variant]) {
+      if (c.flag == flag) return &c;
+    }
+    return nullptr;
+  };
+  const auto* ibt = find("ibt-rust", "-Zcf-protection=branch");
+  ASSERT_NE(ibt, nullptr);
+  EXPECT_TRUE(ibt->claimed);
+  EXPECT_EQ(ibt->verdict, "effective") << (ibt->offenders.empty() ? "" : ibt->offenders.front());
+  EXPECT_GT(ibt->checked, 1000);
+  EXPECT_EQ(ibt->with_signature, ibt->checked);
+  const auto* control = find("baseline", "-Zcf-protection=branch");
+  ASSERT_NE(control, nullptr);
+  EXPECT_FALSE(control->claimed);
+  EXPECT_EQ(control->verdict, "absent");
+  EXPECT_EQ(control->with_signature, 0);
+  // The failing variant's flag is judged as a control in both.
+  for (const char* v : {"baseline", "ibt-rust"}) {
+    const auto* thunk = find(v, "-Zfunction-return=thunk-extern");
+    ASSERT_NE(thunk, nullptr) << v;
+    EXPECT_EQ(thunk->verdict, "absent") << v;
+  }
+  for (const auto& [v, records] : checks) {
+    for (const auto& c : records) EXPECT_FALSE(results::CodeCheckProblem(c).has_value()) << v << " " << c.flag;
+  }
 }
 
 TEST(BuildQuickstart, ReturnThunksWithoutRethunkFailToLinkAndSaySo) {

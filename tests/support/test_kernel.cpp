@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 
 fs::path TestCacheDir() { return ResolveLabDirs(std::nullopt, std::nullopt)->cache; }
 
-Result<scenario::BuildSpec> QuickstartBuildSpec(Arch arch, const std::string& variant) {
+Result<scenario::Plan> QuickstartPlan(Arch arch) {
   fs::path data = DataDir();
   fs::path file = data / "scenarios" / "quickstart.yaml";
   auto text = ReadFile(file);
@@ -26,6 +26,13 @@ Result<scenario::BuildSpec> QuickstartBuildSpec(Arch arch, const std::string& va
   auto loaded = scenario::ParseScenario(file.string(), t, file.parent_path(), scenario::Catalog::FromDataDir(data));
   if (!loaded.scenario) return Fail("{} does not load:\n{}", file.string(), loaded.diagnostics.Render());
   auto plan = scenario::ExpandPlan(*loaded.scenario, 1);
+  if (!plan) return Fail(plan.error());
+  plan->scenario = nullptr;  // the scenario ends here
+  return *plan;
+}
+
+Result<scenario::BuildSpec> QuickstartBuildSpec(Arch arch, const std::string& variant) {
+  auto plan = QuickstartPlan(arch);
   if (!plan) return Fail(plan.error());
   for (const auto& b : plan->builds) {
     for (const auto& v : b.variants) {

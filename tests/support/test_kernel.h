@@ -20,6 +20,10 @@ namespace rfl::test {
 // The lab cache the tests share.
 std::filesystem::path TestCacheDir();
 
+// The quickstart scenario's plan for `arch` (builds and boots; its
+// `scenario` pointer is null).
+[[nodiscard]] Result<scenario::Plan> QuickstartPlan(Arch arch);
+
 // The BuildSpec of a quickstart variant for `arch`, exactly as
 // `rfl-lab plan scenarios/quickstart.yaml` computes it (same keys, same
 // tree), with the scenario's arches replaced by `arch`.

@@ -143,6 +143,38 @@ TEST(Store, KeepsTheTitleOfTheKernelReportThatDecidedTheOutcome) {
   EXPECT_EQ(data->boots[1].evidence, oopsed.evidence);
 }
 
+TEST(Store, KeepsTheCodeChecksOfABuild) {
+  TempDir dir;
+  auto store = OpenSqliteStore(dir.path() / "r.sqlite3");
+  ASSERT_TRUE(store) << store.error().message;
+  auto run = (*store)->BeginRun(MakeRunInfo());
+  ASSERT_TRUE(run) << run.error().message;
+  BuildRecord b;
+  b.key = "k1";
+  b.variants = {"ibt"};
+  b.arch = "x86_64";
+  CodeCheckRecord c;
+  c.flag = "-Zcf-protection=branch";
+  c.claimed = true;
+  c.verdict = "partial";
+  c.expected = "partial";
+  c.objects = 13;
+  c.functions = 3000;
+  c.checked = 2185;
+  c.with_signature = 2000;
+  c.exempt = 157;
+  c.offenders_total = 185;
+  c.offenders = {"_RNvCs_foo (no endbr64 at the entry)"};
+  c.notes = {"a note"};
+  b.code_checks = {c};
+  ASSERT_TRUE((*store)->RecordBuild(*run, b));
+  auto data = (*store)->LoadRun(*run);
+  ASSERT_TRUE(data) << data.error().message;
+  ASSERT_EQ(data->builds.size(), 1u);
+  ASSERT_EQ(data->builds[0].code_checks.size(), 1u);
+  EXPECT_EQ(data->builds[0].code_checks[0], c);
+}
+
 // tests/fixtures/report/quickstart.sqlite3 was captured at schema 1 (before
 // workload records and titles): opening a copy migrates it.
 fs::path CopyOfCapturedStore(const TempDir& dir) {
@@ -182,6 +214,7 @@ TEST(Store, ReadOnlyOpenOfAStoreFromBeforeTitlesReadsItsBootsWithoutOne) {
   ASSERT_TRUE(data) << data.error().message;
   ASSERT_EQ(data->boots.size(), 15u);
   for (const auto& b : data->boots) EXPECT_EQ(b.title, "") << b.id;
+  for (const auto& b : data->builds) EXPECT_TRUE(b.code_checks.empty()) << b.key;
 }
 
 TEST(Store, SchemaVersionIsSetAndNewerStoresAreRefused) {
