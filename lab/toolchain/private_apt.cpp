@@ -15,19 +15,27 @@ namespace rfl::toolchain {
 namespace fs = std::filesystem;
 
 std::string AptErrorLines(const std::string& output) {
-  std::vector<std::string> picked;
+  // Errors first, then warnings, each in log order: a run of `W:` lines
+  // (sources configured twice, say) must not push the `E:` line that says
+  // what failed out of the cap.
+  constexpr size_t kCap = 8;
+  std::vector<std::string_view> errors, warnings;
   size_t start = 0;
   while (start < output.size()) {
     size_t end = output.find('\n', start);
     if (end == std::string::npos) end = output.size();
     std::string_view line(output.data() + start, end - start);
-    if (line.starts_with("E:") || line.starts_with("W:") || line.find("Err:") != std::string_view::npos ||
+    if (line.starts_with("E:") || line.find("Err:") != std::string_view::npos ||
         line.find("Hash Sum mismatch") != std::string_view::npos ||
         line.find("File has unexpected size") != std::string_view::npos) {
-      if (picked.size() < 8) picked.emplace_back(line);
+      errors.push_back(line);
+    } else if (line.starts_with("W:")) {
+      warnings.push_back(line);
     }
     start = end + 1;
   }
+  std::vector<std::string_view> picked(errors.begin(), errors.begin() + std::min(errors.size(), kCap));
+  for (size_t i = 0; i < warnings.size() && picked.size() < kCap; ++i) picked.push_back(warnings[i]);
   if (!picked.empty()) return fmt::format("{}", fmt::join(picked, "\n"));
   // No apt error line: the tail says it.
   std::string_view tail(output);

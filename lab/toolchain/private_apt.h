@@ -14,8 +14,9 @@
 
 namespace rfl::toolchain {
 
-// The lines of apt or mmdebstrap output that say what went wrong (E:, W:,
-// Err:, hash and size mismatches; at most 8), or its last 800 bytes when none does.
+// The lines of apt or mmdebstrap output that say what went wrong, at most 8:
+// errors (E:, Err:, hash and size mismatches) first, then W: warnings, each
+// in log order; or its last 800 bytes when none does.
 std::string AptErrorLines(const std::string& output);
 
 class PrivateApt {
