@@ -141,7 +141,7 @@ std::vector<fs::path> RustObjectCopies(const Artifact& a) {
 }
 
 std::string ArtifactKey(const scenario::BuildSpec& spec, const std::string& source_id, const std::string& toolchain_id) {
-  return KeyHasher().Add("artifact-v2").Add(spec.key).Add(source_id).Add(toolchain_id).Short();
+  return KeyHasher().Add("artifact-v3").Add(spec.key).Add(source_id).Add(toolchain_id).Short();
 }
 
 fs::path ArtifactsDir(const fs::path& cache_dir) { return cache_dir / "artifacts"; }

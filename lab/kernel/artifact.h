@@ -71,6 +71,8 @@ struct Artifact {
   RebuildSummary rebuild;
   ElfSizes vmlinux_sizes;
   ElfSizes rust_sizes;             // sum over rust_objects
+  // The Rust objects of this kernel: linked into vmlinux (members of
+  // vmlinux.a) or listed in modules.order; not stale objects of the tree.
   std::vector<ObjectSizes> rust_objects;
   int64_t created_at = 0;          // unix seconds
 };

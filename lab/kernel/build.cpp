@@ -16,6 +16,7 @@
 #include "lab/kernel/kbuild.h"
 #include "lab/kernel/kconfig.h"
 #include "lab/kernel/progress.h"
+#include "lab/kernel/thin_archive.h"
 #include "lab/scenario/kconfig_value.h"
 #include "lab/kernel/source.h"
 #include "lab/kernel/tree.h"
@@ -476,12 +477,32 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
   if (auto kern = ReadFile(tree / "rust" / ".kernel.o.cmd")) a.effective_rustflags_kernel = RustFlagsFromCmd(*kern).value_or(std::vector<std::string>{});
   a.config_sha256 = Sha256Hex(*config_text);
 
+  // The Rust objects of this kernel are those linked into vmlinux (the
+  // members of the thin archive vmlinux.a) and those of modules
+  // (modules.order): a shared or seeded tree keeps stale objects of other
+  // configs (rust_binder_main.o in a C-binder tree, compiled by whichever
+  // variant built it last), which are not this kernel's.
+  std::optional<std::set<std::string>> linked;
+  if (auto members = ThinArchiveMembers(tree / "vmlinux.a")) {
+    linked.emplace(members->begin(), members->end());
+    if (auto order = ReadFile(tree / "modules.order")) {
+      std::string_view rest = *order;
+      while (!rest.empty()) {
+        size_t nl = rest.find('\n');
+        std::string_view line = rest.substr(0, nl);
+        if (line.ends_with(".o")) linked->emplace(line);
+        rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+      }
+    }
+  } else {
+    spdlog::warn("{}: every Rust object in the tree counts as this kernel's", members.error().message);
+  }
   Mtimes after = ObjectMtimes(tree);
   a.rebuild.kind = !seeded_from.empty() ? "seeded" : before.empty() ? "full" : "incremental";
   a.rebuild.seeded_from = seeded_from;
   for (const auto& [path, mtime] : after) {
     bool is_rust = IsRustObject(tree / path);
-    if (is_rust) {
+    if (is_rust && (!linked || linked->contains(path))) {
       auto sizes = ReadElfSizes(tree / path);
       if (sizes) {
         a.rust_objects.push_back(ObjectSizes{path, *sizes});

@@ -477,14 +477,20 @@ Status PrepareEmbeddedRoot(const fs::path& root) {
   // QEMU runs as root, so there is no owner to remember: without
   // remember_owner = 0 libvirt keeps owners in trusted.libvirt.* xattrs on
   // the kernel and initramfs and warns "Invalid XATTR timestamp" on every
-  // boot after a host reboot.
+  // boot after a host reboot. No cgroups: the lab tunes none (no cputune,
+  // memtune, blkiotune), and on a cgroup v1 host whose cpuset hierarchy has
+  // clone_children = 0 (measured on this machine kind, 2026-12-01) libvirt's
+  // per-VM emulator group gets an empty cpuset and every start fails with
+  // "Unable to write to …/cpuset/machine/…/emulator/tasks: No space left on
+  // device".
   static constexpr std::string_view kQemuConf =
       "# Written by rfl-lab for libvirt's embedded QEMU driver.\n"
       "user = \"root\"\n"
       "group = \"root\"\n"
       "namespaces = []\n"
       "stdio_handler = \"file\"\n"
-      "remember_owner = 0\n";
+      "remember_owner = 0\n"
+      "cgroup_controllers = []\n";
   fs::path conf = root / "etc" / "qemu.conf";
   if (auto existing = ReadFile(conf); existing && *existing == kQemuConf) return {};
   if (auto s = EnsureDir(conf.parent_path()); !s) return s;

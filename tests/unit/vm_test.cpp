@@ -43,6 +43,7 @@ TEST(EmbeddedRoot, WritesTheQemuConfTheEmbeddedDriverNeeds) {
   EXPECT_NE(conf->find("namespaces = []"), std::string::npos);
   EXPECT_NE(conf->find("stdio_handler = \"file\""), std::string::npos);
   EXPECT_NE(conf->find("remember_owner = 0"), std::string::npos) << "no xattrs, no XATTR timestamp warnings";
+  EXPECT_NE(conf->find("cgroup_controllers = []"), std::string::npos) << "no cpuset groups to start empty";
   EXPECT_TRUE(PrepareEmbeddedRoot(root)) << "idempotent";
   std::filesystem::remove_all(root);
 }
