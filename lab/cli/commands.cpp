@@ -24,6 +24,7 @@ void RegisterCommands(CLI::App& app, CliContext& ctx) {
   RegisterSourceCommand(app, ctx);
   RegisterBuildCommand(app, ctx);
   RegisterCodecheckCommand(app, ctx);
+  RegisterAbicheckCommand(app, ctx);
   RegisterReportCommand(app, ctx);
   RegisterCompareCommand(app, ctx);
   RegisterRunsCommand(app, ctx);

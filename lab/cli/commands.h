@@ -10,6 +10,7 @@ void RegisterToolchainCommand(CLI::App& app, CliContext& ctx);
 void RegisterSourceCommand(CLI::App& app, CliContext& ctx);
 void RegisterBuildCommand(CLI::App& app, CliContext& ctx);
 void RegisterCodecheckCommand(CLI::App& app, CliContext& ctx);
+void RegisterAbicheckCommand(CLI::App& app, CliContext& ctx);
 void RegisterServeCommand(CLI::App& app, CliContext& ctx);
 void RegisterPushCommand(CLI::App& app, CliContext& ctx);
 void RegisterClassifyCommand(CLI::App& app, CliContext& ctx);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lab/report/report.h"
+#include "lab/results/store.h"
 
 namespace rfl::report {
 namespace {
