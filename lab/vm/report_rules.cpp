@@ -245,6 +245,11 @@ constexpr std::array kRules = std::to_array<ReportRule>({
     // The same after a pr_fmt prefix: net/ipv6/addrconf.c "IPv6: BUG: Address fc00:: on device lo is missing
     // its host route." (one word before "BUG:", so "audit: comm=\"BUG: …\"" is not a report).
     {"^[A-Za-z0-9_]+: BUG: (.+)", kOops, kReport, "BUG: $1", kHeader, 0, "", false, "various: pr_fmt + \"BUG: …\""},
+    // mm/kasan/report.c (4.x) print_address_description → object_err → mm/slub.c slab_bug: "BUG fasync_cache
+    // (Tainted: G    B   ): kasan: bad access detected" describes the object inside a KASAN report whose own
+    // "BUG: KASAN: …" header came first; alone it is not a report (the KASAN header is).
+    {"^BUG [A-Za-z0-9_:.()-]+ \\([^)]*\\): kasan: ", kOops, kIgnore, "", kHeader, 0, "", false,
+     "mm/kasan/report.c via mm/slub.c"},
     // mm/slub.c slab_bug: "BUG kmalloc-64 (Not tainted): Object already free".
     {"^BUG [A-Za-z0-9_:.()-]+ \\([^)]*\\): (.+)", kOops, kReport, "BUG: $1", kHeader, 0, "", false, "mm/slub.c"},
     // mm/slub.c print_track, inside a SLUB object report or an old (4.x) KASAN report: "INFO: Allocated in

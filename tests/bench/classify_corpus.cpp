@@ -42,6 +42,13 @@ struct Expected {
 bool StartsWith(std::string_view s, std::string_view p) { return s.starts_with(p); }
 bool Has(std::string_view s, std::string_view p) { return s.find(p) != std::string_view::npos; }
 
+// Older syzkaller titles kept the stall line itself ("INFO: rcu_preempt
+// self-detected stall on CPU", "INFO: rcu_sched detected stalls on CPUs/tasks")
+// where current ones say "INFO: rcu detected stall in FUNC": an RCU stall.
+bool IsOldRcuStallTitle(std::string_view title) {
+  return StartsWith(title, "INFO: rcu") && (Has(title, "detected stall") || Has(title, "detected expedited stall"));
+}
+
 // syzkaller's (title, type) → the lab's class. syzkaller names the FIRST
 // report of a log; the lab names the strongest by its precedence, a root
 // cause over what it causes (docs/outcomes.md). Each rule says why.
@@ -55,6 +62,9 @@ std::string ExpectedClass(std::string_view title, std::string_view type) {
   if (StartsWith(title, "WARNING: ath10k USB support is incomplete")) return "passed";
   // A lone "INFO:" with nothing after it: no report can be read from it.
   if (title == "INFO: corrupted") return "passed";
+  // syz-executor's own failure ("SYZFAIL: …", type SYZ_FAILURE): printed by the
+  // fuzzer in user space, not by the kernel; syzkaller suppresses it too.
+  if (type == "SYZ_FAILURE" || StartsWith(title, "SYZFAIL:")) return "passed";
   if (Has(title, "Rust panic") || StartsWith(title, "RUST PANIC")) return "rust-panic";
 
   // Hangs: lockups, stalls, hung tasks, and the panics they raise
@@ -62,7 +72,8 @@ std::string ExpectedClass(std::string_view title, std::string_view type) {
   // (≤ 4.12) is a lockup too; netdev_wait_allrefs waits forever.
   if (type == "HANG" || StartsWith(title, "BUG: soft lockup") || StartsWith(title, "BUG: workqueue lockup") ||
       StartsWith(title, "BUG: spinlock lockup suspected") || StartsWith(title, "INFO: task ") ||
-      StartsWith(title, "INFO: rcu detected stall") || StartsWith(title, "kernel panic: hung_task") ||
+      StartsWith(title, "INFO: rcu detected stall") || IsOldRcuStallTitle(title) ||
+      StartsWith(title, "kernel panic: hung_task") ||
       StartsWith(title, "kernel panic: softlockup") || StartsWith(title, "unregister_netdevice: waiting for")) {
     return "hang";
   }

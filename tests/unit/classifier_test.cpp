@@ -312,6 +312,23 @@ TEST(Classifier, TimestampedBannerAmongUserProgramOutputIsNotAReport) {
   EXPECT_GT(c.kernel_lines, 0u);
 }
 
+TEST(Classifier, KasanSlubObjectHeaderAloneIsNotAReport) {
+  // 4.x KASAN describes the object through SLUB's slab_bug(): "BUG UNIX (Not
+  // tainted): kasan: bad access detected". Without the KASAN header before it,
+  // it is not a report (syzkaller's test data 1 expects none either).
+  auto c = ClassifyFixture("syzkaller-kasan-slub-object-header-alone.log");
+  EXPECT_EQ(BootOutcomeName(c.outcome), "passed") << c.reason;
+  EXPECT_TRUE(c.findings.empty());
+}
+
+TEST(Classifier, KasanSlubObjectHeaderBelongsToTheKasanReport) {
+  auto c = ClassifyFixture("syzkaller-kasan-4.4-slub-object-header.log");
+  EXPECT_EQ(BootOutcomeName(c.outcome), "oops");
+  EXPECT_EQ(c.title, "KASAN: slab-out-of-bounds in native_queued_spin_lock_slowpath");
+  ASSERT_EQ(c.findings.size(), 1u) << "the SLUB header is KASAN's description, not a second report";
+  EXPECT_EQ(c.findings[0].line, 2u);
+}
+
 TEST(Classifier, TextAfterAPrefixIsNotAReport) {
   // "Comm: …", "usb 1-1: WARNING: …", a user string: only a report's own
   // first line, at the start of a kernel message, counts.
