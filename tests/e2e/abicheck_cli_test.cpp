@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "lab/util/paths.h"
+#include "tests/support/golden.h"
 #include "lab/util/process.h"
 #include "lab/util/temp_dir.h"
 
@@ -44,12 +45,7 @@ TEST(AbicheckCli, BadInputIsExplainedAndExitsTwo) {
     got += "\n" + r->output + fmt::format("[exit {}]\n", r->exit_code);
   }
   fs::path golden = fs::path(RFL_LAB_FIXTURES_DIR) / "cli" / "abicheck-errors.golden";
-  if (std::getenv("RFL_LAB_UPDATE_GOLDEN")) {
-    ASSERT_TRUE(WriteFileAtomic(golden, got).has_value());
-  }
-  auto want = ReadFile(golden);
-  ASSERT_TRUE(want.has_value()) << "missing " << golden;
-  EXPECT_EQ(got, *want);
+  test::ExpectMatchesGolden(golden, got);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lab/util/paths.h"
+#include "tests/support/golden.h"
 #include "lab/util/process.h"
 #include "lab/util/temp_dir.h"
 
@@ -66,12 +67,7 @@ TEST(CliErrors, EverySubcommandReportsEachKindOfErrorTheSameWay) {
   }
   EXPECT_FALSE(fs::exists(t + "/state/results.sqlite3")) << "a read-only command created the store";
   fs::path golden = fs::path(RFL_LAB_FIXTURES_DIR) / "cli" / "errors.golden";
-  if (std::getenv("RFL_LAB_UPDATE_GOLDEN")) {
-    ASSERT_TRUE(WriteFileAtomic(golden, got).has_value());
-  }
-  auto want = ReadFile(golden);
-  ASSERT_TRUE(want.has_value()) << "missing " << golden;
-  EXPECT_EQ(got, *want);
+  test::ExpectMatchesGolden(golden, got);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <pugixml.hpp>
 
 #include "lab/report/report.h"
+#include "tests/support/golden.h"
 #include "lab/report/summary.h"
 #include "lab/util/paths.h"
 #include "lab/util/temp_dir.h"
@@ -337,12 +338,7 @@ class Quickstart : public ::testing::Test {
 TEST_F(Quickstart, TableMatchesGoldenText) {
   fs::path golden = fs::path(RFL_LAB_FIXTURES_DIR) / "report" / "quickstart.table.golden";
   std::string got = RenderTable(*analysis_, false);
-  if (std::getenv("RFL_LAB_UPDATE_GOLDEN")) {
-    ASSERT_TRUE(WriteFileAtomic(golden, got).has_value());
-  }
-  auto want = ReadFile(golden);
-  ASSERT_TRUE(want.has_value()) << "missing golden file " << golden;
-  EXPECT_EQ(got, *want);
+  test::ExpectMatchesGolden(golden, got);
 }
 
 TEST_F(Quickstart, TableLeadsWithVerdictCountsThenChangedMetricsLargestEffectFirst) {

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "lab/scenario/load.h"
+#include "tests/support/golden.h"
 #include "lab/util/paths.h"
 
 namespace rfl::scenario {
@@ -33,13 +34,7 @@ class ScenarioGolden : public ::testing::TestWithParam<std::string> {};
 TEST_P(ScenarioGolden, DiagnosticsMatchGoldenText) {
   fs::path yaml = kDir / (GetParam() + ".yaml");
   fs::path golden = kDir / (GetParam() + ".golden");
-  std::string got = Render(yaml);
-  if (std::getenv("RFL_LAB_UPDATE_GOLDEN")) {
-    ASSERT_TRUE(WriteFileAtomic(golden, got).has_value());
-  }
-  auto want = ReadFile(golden);
-  ASSERT_TRUE(want.has_value()) << "missing golden file " << golden;
-  EXPECT_EQ(got, *want) << "diagnostics of " << yaml.filename() << " changed";
+  test::ExpectMatchesGolden(golden, Render(yaml));
 }
 
 std::vector<std::string> FixtureNames() {

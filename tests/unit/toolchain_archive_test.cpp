@@ -2,6 +2,7 @@
 // tests/fixtures/toolchain/packages/ are cut from Debian's real indices of
 // 2026-11-30 (trixie, trixie-backports, forky; see the README there).
 #include "lab/toolchain/archive.h"
+#include "tests/support/golden.h"
 #include "lab/toolchain/available.h"
 #include "lab/toolchain/recipe.h"
 #include "lab/toolchain/toolchain.h"
@@ -178,10 +179,7 @@ TEST(Available, ListsEachVersionWithTheRecipesThatDeliverIt) {
   auto a = SummarizeArchive(AllSuites(), {"trixie", "trixie-backports", "forky"}, recipes);
   std::string got = RenderAvailability(a);
   fs::path golden = kData / "tests/fixtures/toolchain/available.golden";
-  if (std::getenv("RFL_LAB_UPDATE_GOLDEN")) {
-    ASSERT_TRUE(WriteFileAtomic(golden, got).has_value());
-  }
-  EXPECT_EQ(got, *ReadFile(golden));
+  test::ExpectMatchesGolden(golden, got);
   EXPECT_TRUE(a.suggestions.empty()) << "every rustc release here has a recipe";
 }
 
