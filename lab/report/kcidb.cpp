@@ -248,7 +248,7 @@ json KcidbJson(const RunAnalysis& a, std::string_view origin_view) {
     // The code-check stage: one test per flag judged in the build's Rust
     // objects. A claimed flag passes or fails; a control is information.
     for (const auto& c : b.code_checks) {
-      const bool problem = CodeCheckProblem(c).has_value();
+      const auto problem = CodeCheckProblem(c);
       const char* status = c.verdict == "not-applicable" ? "SKIP" : !c.claimed ? "DONE" : problem ? "FAIL" : "PASS";
       json test = {{"id", fmt::format("{}-build-{}-codecheck-{}", prefix, b.key, PathPart(c.flag))},
                    {"build_id", build_id(b.key)},
@@ -256,7 +256,7 @@ json KcidbJson(const RunAnalysis& a, std::string_view origin_view) {
                    {"path", "rfl_lab.codecheck." + PathPart(c.flag)},
                    {"status", status},
                    {"misc", ToJson(c)}};
-      if (problem) test["comment"] = Clean(*CodeCheckProblem(c), 1024);
+      if (problem) test["comment"] = Clean(*problem, 1024);
       out["tests"].push_back(std::move(test));
     }
   }
