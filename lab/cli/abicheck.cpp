@@ -25,10 +25,10 @@ Result<toolchain::Toolchain> AbicheckToolchain(const LabDirs& dirs, const std::s
   if (name == toolchain::kHostToolchain) {
     return toolchain::Provision(dirs.cache, dirs.data, name, DefaultRunner());
   }
-  if (!name.starts_with(toolchain::kSysrootPrefix)) {
+  if (!toolchain::IsBroughtCompiler(name)) {
     auto names = toolchain::ListRecipeNames(dirs.data);
     if (std::find(names.begin(), names.end(), name) == names.end()) {
-      return FailAs(Error::Kind::kInput, "unknown toolchain '{}' (one of {}, host, dir:/path/to/sysroot)", name,
+      return FailAs(Error::Kind::kInput, "unknown toolchain '{}' (one of {}, host, dir:/path/to/sysroot, tarball:/path/rust-….tar.xz)", name,
                     fmt::join(names, ", "));
     }
   }

@@ -25,6 +25,9 @@ struct Compiler {
   std::string rustc;
   bool exact = false;
   std::string rustc_vv;
+  // What makes trees of two toolchains seed each other (clang and bindgen):
+  // exact when provisioned, else the recipe's version patterns.
+  std::string tools;
 };
 
 std::map<std::string, Compiler> Compilers(const scenario::Plan& plan, const LabDirs& dirs) {
@@ -35,12 +38,17 @@ std::map<std::string, Compiler> Compilers(const scenario::Plan& plan, const LabD
     if (b.toolchain == toolchain::kHostToolchain) {
       c.rustc = "PATH";
     } else if (auto tc = toolchain::FindProvisioned(dirs.cache, dirs.data, b.toolchain)) {
-      c = {tc->versions.rustc, true, tc->versions.rustc_vv};
+      c = {tc->versions.rustc, true, tc->versions.rustc_vv, toolchain::UntrackedToolsId(*tc)};
     } else if (auto r = toolchain::FindRecipe(dirs.data, b.toolchain)) {
+      std::string clang, bindgen;
       for (const auto& [tool, pattern] : r->versions) {
         if (tool == "rustc") c.rustc = pattern;
+        if (tool == "clang") clang = pattern;
+        if (tool == "bindgen") bindgen = pattern;
       }
+      if (!clang.empty()) c.tools = "clang " + clang + ", bindgen " + bindgen;
     }
+    if (c.tools.empty()) c.tools = b.toolchain;
     if (c.rustc.empty()) c.rustc = "?";
     out[b.toolchain] = c;
   }
@@ -49,16 +57,19 @@ std::map<std::string, Compiler> Compilers(const scenario::Plan& plan, const LabD
 
 // How long each uncached build's make will take, in plan order: a tree that
 // an earlier build of the run makes is built by then, and a new tree whose
-// source, toolchain and arch an earlier build shares starts as its copy.
+// source, arch, clang and bindgen an earlier build shares starts as its copy.
 std::map<std::string, kernel::BuildEstimate> Estimates(const scenario::Plan& plan,
                                                        const std::map<std::string, std::string>& cached,
+                                                       const std::map<std::string, Compiler>& compilers,
                                                        const std::filesystem::path& cache_dir) {
   std::map<std::string, kernel::BuildEstimate> out;
   std::set<std::string> trees;
   std::set<std::string> families;
   const auto trees_dir = cache_dir / "trees";
   for (const auto& b : plan.builds) {
-    std::string family = fmt::format("{}\n{}\n{}", b.source.spec, b.toolchain, ArchName(b.arch));
+    auto c = compilers.find(b.toolchain);
+    std::string family =
+        fmt::format("{}\n{}\n{}", b.source.spec, c == compilers.end() ? b.toolchain : c->second.tools, ArchName(b.arch));
     bool tree_built = trees.count(b.tree_key) > 0 ||
                       kernel::LoadTreeState(kernel::TreeDir(cache_dir, b) / "state.json").built_at > 0;
     auto start = tree_built                 ? kernel::TreeStart::kBuilt
@@ -160,7 +171,7 @@ void RegisterPlanCommand(CLI::App& app, CliContext& ctx) {
       if (auto a = kernel::LookupCachedArtifact(b, dirs.cache)) cached[b.key] = a->dir.string();
     }
     auto compilers = Compilers(*plan, dirs);
-    auto estimates = Estimates(*plan, cached, dirs.cache);
+    auto estimates = Estimates(*plan, cached, compilers, dirs.cache);
     if (o->json) {
       auto j = scenario::PlanToJson(*plan);
       for (auto& b : j["builds"]) {

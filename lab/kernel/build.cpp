@@ -301,14 +301,15 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
   fs::remove(log, ec);
   fs::path state_file = tree_root / "state.json";
   TreeState state = LoadTreeState(state_file);
-  state.family = TreeFamily(src->id, tc->id, arch_name);
+  state.family = TreeFamily(src->id, toolchain::UntrackedToolsId(*tc), arch_name);
   state.arch = arch_name;
   bool fresh_tree = !fs::exists(tree / "vmlinux");
-  // A new tree starts as a copy of a built sibling (another Kconfig variant).
+  // A new tree starts as a copy of a built sibling (another Kconfig variant,
+  // another rustc with the same clang and bindgen).
   std::string seeded_from;
   if (fresh_tree && ctx.seed && fs::is_empty(tree, ec)) {
     if (auto seed = FindSeedTree(tree_root.parent_path(), state.family, tree_root.filename().string())) {
-      out << fmt::format("[{}] new tree: starting from the built tree {} (same source, toolchain, arch)\n", label,
+      out << fmt::format("[{}] new tree: starting from the built tree {} (same source, arch, clang, bindgen)\n", label,
                          seed->filename().string())
           << std::flush;
       if (auto st = SeedTree(*seed, tree_root, runner, ctx.stop); st) {

@@ -35,8 +35,8 @@ Status SaveTreeState(const fs::path& file, const TreeState& s) {
   return WriteFileAtomic(file, j.dump(2) + "\n");
 }
 
-std::string TreeFamily(const std::string& source_id, const std::string& toolchain_id, const std::string& arch) {
-  return KeyHasher().Add("tree-family-v1").Add(source_id).Add(toolchain_id).Add(arch).Short();
+std::string TreeFamily(const std::string& source_id, const std::string& tools_id, const std::string& arch) {
+  return KeyHasher().Add("tree-family-v2").Add(source_id).Add(tools_id).Add(arch).Short();
 }
 
 std::optional<fs::path> FindSeedTree(const fs::path& trees_dir, const std::string& family, const std::string& self) {

@@ -17,7 +17,7 @@ namespace rfl::kernel {
 // and its family (trees of one family can seed each other).
 struct TreeState {
   std::string config_inputs;
-  std::string family;                       // TreeFamily() of its source, toolchain and arch
+  std::string family;                       // TreeFamily() of its source, untracked tools and arch
   int64_t built_at = 0;                     // unix seconds of its last successful build; 0: never
   std::string arch;                         // x86_64 | arm64 | riscv64
   std::map<std::string, double> durations;  // build key → seconds; "full" → last full build
@@ -27,9 +27,10 @@ struct TreeState {
 TreeState LoadTreeState(const std::filesystem::path& file);
 [[nodiscard]] Status SaveTreeState(const std::filesystem::path& file, const TreeState& s);
 
-// Trees with the same source, toolchain and arch differ only in their
-// .config (and KRUSTFLAGS), which kbuild tracks per object.
-std::string TreeFamily(const std::string& source_id, const std::string& toolchain_id, const std::string& arch);
+// Trees with the same source, arch, clang and bindgen
+// (toolchain::UntrackedToolsId) differ only in what kbuild tracks per
+// object: the .config, KRUSTFLAGS and the rustc version.
+std::string TreeFamily(const std::string& source_id, const std::string& tools_id, const std::string& arch);
 
 // The tree of `family` that a new tree should start from: the one built most
 // recently (a later failed build, such as an expected link failure, leaves
@@ -46,7 +47,7 @@ struct BuildEstimate {
 // Where the build will happen when it runs, in plan order.
 enum class TreeStart {
   kBuilt,   // its tree is built (in the cache, or by an earlier build of the same run)
-  kSeeded,  // a new tree, but an earlier build of the run shares its source, toolchain and arch
+  kSeeded,  // a new tree, but an earlier build of the run shares its family (source, clang, bindgen, arch)
   kFresh,   // a new tree from scratch
 };
 

@@ -19,6 +19,7 @@
 #include "lab/scenario/input_limits.h"
 #include "lab/scenario/kconfig_value.h"
 #include "lab/scenario/rustflags.h"
+#include "lab/toolchain/installer.h"
 #include "lab/toolchain/toolchain.h"
 #include "lab/util/paths.h"
 #include "lab/vm/classifier.h"
@@ -576,10 +577,26 @@ void Validator::Toolchains(const YAML::Node& n, Scenario& s) {
         return;
       }
       *v = std::string(toolchain::kSysrootPrefix) + sysroot->string();
+    } else if (v->starts_with(toolchain::kTarballPrefix)) {
+      // Upstream release tarballs: tarball:FILE, relative to the scenario file.
+      fs::path p = v->substr(toolchain::kTarballPrefix.size());
+      if (p.empty()) {
+        Err(item, "tarball: needs a file", "e.g. tarball:dist/rust-1.85.1-x86_64-unknown-linux-gnu.tar.xz");
+        return;
+      }
+      if (p.is_relative()) p = base_dir_ / p;
+      std::string name = std::string(toolchain::kTarballPrefix) + p.lexically_normal().string();
+      auto tarballs = toolchain::FindInstallerTarballs(name);
+      if (!tarballs) {
+        Err(item, tarballs.error().message);
+        return;
+      }
+      *v = name;
     } else if (std::find(catalog_.toolchains.begin(), catalog_.toolchains.end(), *v) == catalog_.toolchains.end()) {
       Err(item, fmt::format("unknown toolchain '{}'", *v),
           SuggestHint(*v, catalog_.toolchains) +
-              " (recipes live in images/toolchains/; a compiler of your own is dir:/path/to/sysroot)");
+              " (recipes live in images/toolchains/; a compiler of your own is dir:/path/to/sysroot or "
+              "tarball:/path/rust-<version>-<host>.tar.xz)");
       return;
     }
     if (std::find(s.toolchains.begin(), s.toolchains.end(), *v) != s.toolchains.end()) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lab/toolchain/archive.h"
+#include "lab/toolchain/installer.h"
 #include "lab/toolchain/private_apt.h"
 #include "lab/toolchain/versions.h"
 #include "lab/util/file_lock.h"
@@ -198,13 +199,12 @@ Result<Recipe> BaseRecipe(const fs::path& data_dir) { return LoadRecipe(RecipeDi
 
 // A `dir:` toolchain over a made base rootfs; its identity is the compiler's
 // own `rustc -vV`, asked every time (a rebuilt stage1 keeps its path).
-Result<Toolchain> LayerSysroot(const Toolchain& base, const std::string& name, ProcessRunner& runner) {
-  auto sysroot = SysrootOf(name);
-  if (!sysroot) return Fail(sysroot.error());
-  if (auto st = CheckSysroot(*sysroot); !st) return Fail(st.error());
+Result<Toolchain> LayerSysroot(const Toolchain& base, const std::string& name, const fs::path& sysroot,
+                               ProcessRunner& runner) {
+  if (auto st = CheckSysroot(sysroot); !st) return Fail(st.error());
   Toolchain tc = base;
   tc.name = name;
-  tc.overlays = {{*sysroot, kSysrootMountPoint, false}};
+  tc.overlays = {{sysroot, kSysrootMountPoint, false}};
   tc.env = {{"PATH", fmt::format("{}/bin:{}", kSysrootMountPoint.string(), kSandboxPath)},
             // rustc of a Debian-style tree finds librustc_driver here; an
             // upstream one has an RPATH and ignores it.
@@ -218,7 +218,30 @@ Result<Toolchain> LayerSysroot(const Toolchain& base, const std::string& name, P
   return tc;
 }
 
+// The sysroot of a dir: or tarball: name, checked; a tarball's is unpacked
+// into the cache when `install` (else only found there).
+Result<fs::path> BroughtSysroot(const fs::path& cache_dir, const std::string& name, bool install) {
+  if (name.starts_with(kTarballPrefix)) {
+    auto tarballs = FindInstallerTarballs(name);
+    if (!tarballs) return Fail(tarballs.error());
+    return install ? InstallTarballs(*tarballs, cache_dir) : InstalledSysroot(*tarballs, cache_dir);
+  }
+  auto sysroot = SysrootOf(name);
+  if (!sysroot) return Fail(sysroot.error());
+  if (auto st = CheckSysroot(*sysroot); !st) return Fail(st.error());
+  return *sysroot;
+}
+
 }  // namespace
+
+std::string UntrackedToolsId(const Toolchain& tc) {
+  if (tc.versions.clang.empty()) return tc.id;
+  return KeyHasher().Add("untracked-tools-v1").Add(tc.versions.clang).Add(tc.versions.bindgen).Short();
+}
+
+bool IsBroughtCompiler(std::string_view name) {
+  return name.starts_with(kSysrootPrefix) || name.starts_with(kTarballPrefix);
+}
 
 Result<fs::path> SysrootOf(std::string_view name) {
   if (!name.starts_with(kSysrootPrefix)) return FailAs(Error::Kind::kInput, "'{}' is not a dir: toolchain", name);
@@ -249,12 +272,14 @@ Status CheckSysroot(const fs::path& dir) {
 std::optional<Toolchain> FindProvisioned(const fs::path& cache_dir, const fs::path& data_dir,
                                          const std::string& name) {
   if (name == kHostToolchain) return std::nullopt;
-  if (name.starts_with(kSysrootPrefix)) {
+  if (IsBroughtCompiler(name)) {
+    auto sysroot = BroughtSysroot(cache_dir, name, /*install=*/false);
+    if (!sysroot) return std::nullopt;
     auto base_recipe = BaseRecipe(data_dir);
     if (!base_recipe) return std::nullopt;
     auto base = FindProvisionedRecipe(cache_dir, *base_recipe);
     if (!base) return std::nullopt;
-    auto tc = LayerSysroot(*base, name, DefaultRunner());
+    auto tc = LayerSysroot(*base, name, *sysroot, DefaultRunner());
     if (!tc) return std::nullopt;
     return *tc;
   }
@@ -266,15 +291,14 @@ std::optional<Toolchain> FindProvisioned(const fs::path& cache_dir, const fs::pa
 Result<Toolchain> Provision(const fs::path& cache_dir, const fs::path& data_dir, const std::string& name,
                             ProcessRunner& runner, const ProvisionOptions& options) {
   if (name == kHostToolchain) return HostToolchain(runner);
-  if (name.starts_with(kSysrootPrefix)) {
-    auto sysroot = SysrootOf(name);
+  if (IsBroughtCompiler(name)) {
+    auto sysroot = BroughtSysroot(cache_dir, name, /*install=*/true);
     if (!sysroot) return Fail(sysroot.error());
-    if (auto st = CheckSysroot(*sysroot); !st) return Fail(st.error());
     auto base_recipe = BaseRecipe(data_dir);
     if (!base_recipe) return Fail(base_recipe.error());
     auto base = ProvisionRecipe(cache_dir, *base_recipe, runner, options);
     if (!base) return Fail(base.error().Wrap(fmt::format("toolchain {}: its base rootfs", name)));
-    return LayerSysroot(*base, name, runner);
+    return LayerSysroot(*base, name, *sysroot, runner);
   }
   auto recipe = FindRecipe(data_dir, name);
   if (!recipe) return Fail(recipe.error());

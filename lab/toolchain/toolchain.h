@@ -44,7 +44,7 @@ struct Mount {
 };
 
 struct Toolchain {
-  std::string name;                // rustc-1.96 | host | dir:/path/to/sysroot
+  std::string name;                // rustc-1.96 | host | dir:/path/to/sysroot | tarball:/path/rust-….tar.xz
   std::filesystem::path dir;       // <cache>/toolchains/<name> (empty for host)
   std::filesystem::path rootfs;    // dir/rootfs (empty for host)
   std::string recipe_hash;         // empty for host
@@ -65,6 +65,17 @@ struct Toolchain {
 // rootfs of images/toolchains/base/trixie.yaml (clang, lld, bindgen, make).
 inline constexpr std::string_view kSysrootPrefix = "dir:";
 inline const std::filesystem::path kSysrootMountPoint = "/opt/rust";
+// What kbuild does not notice when it changes in a build tree: the C
+// compiler and linker (clang, lld: CC_VERSION_TEXT only re-runs Kconfig) and
+// bindgen (its output is not tracked by its version). A rustc change is
+// tracked (core.o depends on RUSTC_VERSION_TEXT, every Rust object on
+// core's metadata), so trees of toolchains that differ only in rustc can
+// seed each other. Falls back to the toolchain id when clang is unknown.
+std::string UntrackedToolsId(const Toolchain& tc);
+
+// A compiler the user brings: `dir:` or `tarball:` (installer.h), layered
+// the same way over the base rootfs.
+bool IsBroughtCompiler(std::string_view name);
 // The sysroot a `dir:` name points at (absolute, normalized); kInput otherwise.
 [[nodiscard]] Result<std::filesystem::path> SysrootOf(std::string_view name);
 // kInput naming what a sysroot directory lacks.

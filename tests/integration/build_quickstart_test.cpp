@@ -208,7 +208,7 @@ TEST(BuildQuickstart, ReturnThunksWithoutRethunkFailToLinkAndSaySo) {
 }
 
 // A Kconfig variant gets its own tree, but that tree starts as a copy of the
-// baseline's (same source, toolchain, arch): kbuild then rebuilds what the
+// baseline's (same source, arch, clang and bindgen): kbuild then rebuilds what the
 // config change touches (the binder drivers, the Rust crates, which see
 // every config symbol) instead of the whole kernel.
 TEST(BuildQuickstart, AKconfigVariantStartsFromTheBuiltBaselineTreeAndRebuildsOnlyWhatItsConfigChanges) {

@@ -1,16 +1,26 @@
-// A compiler the user brings (`toolchains: [dir:/path]`): a sysroot made from
-// Debian's rustc 1.85 packages (a real compiler, unpacked, not installed),
-// layered over the base rootfs, reports its own `rustc -vV` and passes the
-// kernel's `make rustavailable` with the base's clang and bindgen.
+// Compilers the user brings. `dir:/path`: a sysroot made from Debian's rustc
+// 1.85 packages (a real compiler, unpacked, not installed), layered over the
+// base rootfs, reports its own `rustc -vV` and passes the kernel's `make
+// rustavailable` with the base's clang and bindgen. `tarball:/path`: trixie's
+// rustc-web 1.96.0 packages repacked in the upstream standalone-installer
+// layout (rust-<ver>-<host>.tar.xz + rust-src-<ver>.tar.xz), installed by
+// the lab, builds the quickstart kernel, which boots with the agent.
 #include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
 
 #include "lab/kernel/source.h"
 #include "lab/toolchain/archive.h"
+#include "lab/toolchain/installer.h"
 #include "lab/toolchain/recipe.h"
 #include "lab/toolchain/toolchain.h"
 #include "lab/util/paths.h"
 #include "lab/util/process.h"
 #include "lab/util/temp_dir.h"
+#include "tests/support/qemu_boot.h"
+#include "tests/support/rust_installer.h"
 #include "tests/support/test_kernel.h"
 
 namespace rfl::toolchain {
@@ -18,13 +28,14 @@ namespace {
 namespace fs = std::filesystem;
 
 // bin/rustc, lib/rustlib/{x86_64-unknown-linux-gnu,src/rust} and librustc_driver
-// under <dir>/usr, from trixie's rustc, libstd-rust-* and rust-src packages.
-Result<fs::path> DebianSysroot(const fs::path& dir) {
+// under <dir>/usr, from trixie's rustc (or rustc-web), libstd-rust-* and
+// rust-src packages.
+Result<fs::path> DebianSysroot(const fs::path& dir, const std::vector<std::string>& packages = {
+                                   "rustc", "libstd-rust-1.85", "libstd-rust-dev", "rust-src"}) {
   Recipe trixie;
   trixie.name = "sysroot";
   trixie.suite = "trixie";
-  auto debs = DownloadPackages(trixie, dir / "apt", {"rustc", "libstd-rust-1.85", "libstd-rust-dev", "rust-src"},
-                               DefaultRunner());
+  auto debs = DownloadPackages(trixie, dir / "apt", packages, DefaultRunner());
   if (!debs) return Fail(debs.error());
   for (const auto& deb : *debs) {
     Command x;
@@ -69,6 +80,85 @@ TEST(ToolchainSysroot, ADebianRustcUnpackedInADirectoryBuildsRustForTheKernel) {
   ASSERT_TRUE(r.has_value());
   EXPECT_TRUE(r->ok()) << r->output;
   EXPECT_NE(r->output.find("Rust is available!"), std::string::npos) << r->output;
+}
+
+// The upstream-layout tarballs of trixie's rustc-web 1.96.0, made once in the
+// test cache (a stable path: the toolchain's name, and so the kernel's build
+// key, stays the same from run to run).
+Result<fs::path> RustcWebInstaller() {
+  fs::path dir = test::TestCacheDir() / "test-toolchains" / "rustc-web-1.96";
+  fs::path installer = dir / "dist" / "rust-1.96.0-x86_64-unknown-linux-gnu.tar.xz";
+  if (fs::is_regular_file(installer) && fs::is_regular_file(dir / "dist" / "rust-src-1.96.0.tar.xz")) return installer;
+  auto tmp = TempDir::Create(dir.parent_path(), ".tmp-rustc-web-");
+  if (!tmp) return Fail(tmp.error());
+  auto sysroot = DebianSysroot(tmp->path(), {"rustc-web", "libstd-rust-web-1.96", "libstd-rust-web-dev", "rust-web-src",
+                                                 // rustc-web links LLVM 22, which the base (LLVM 19) lacks;
+                                                 // an upstream rustc component ships its libLLVM too.
+                                                 "libllvm22"});
+  if (!sysroot) return Fail(sysroot.error());
+  fs::create_directories(tmp->path() / "dist");
+  auto packed = test::PackInstallerTarballs(*sysroot, tmp->path() / "dist", "1.96.0", "x86_64-unknown-linux-gnu");
+  if (!packed) return Fail(packed.error());
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  fs::create_directories(dir, ec);
+  fs::rename(tmp->path() / "dist", dir / "dist", ec);
+  if (ec) return Fail("mv {}: {}", dir.string(), ec.message());
+  return installer;
+}
+
+TEST(ToolchainTarball, AnUpstreamInstallerBuildsTheQuickstartKernelWhichBootsWithTheAgent) {
+  auto installer = RustcWebInstaller();
+  ASSERT_TRUE(installer.has_value()) << installer.error().message;
+  std::string name = "tarball:" + installer->string();
+  auto tarballs = FindInstallerTarballs(name);
+  ASSERT_TRUE(tarballs.has_value()) << tarballs.error().message;
+  EXPECT_EQ(tarballs->rust_src.filename(), "rust-src-1.96.0.tar.xz");
+
+  auto tc = Provision(test::TestCacheDir(), DataDir(), name, DefaultRunner());
+  ASSERT_TRUE(tc.has_value()) << tc.error().message;
+  EXPECT_EQ(tc->versions.rustc, "1.96.0") << tc->versions.rustc_vv;
+  EXPECT_NE(tc->versions.rustc_vv.find("commit-hash: "), std::string::npos);
+  auto again = FindProvisioned(test::TestCacheDir(), DataDir(), name);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->id, tc->id);
+
+  // The quickstart tree (rustc-1.96: the same clang 19 and bindgen 0.71 as
+  // the base rootfs) seeds this one: kbuild rebuilds every Rust object for
+  // the new compiler (its library sources moved to /opt/rust) and no C.
+  auto seed = test::QuickstartKernel(Arch::kX86_64);
+  ASSERT_TRUE(seed.has_value()) << seed.error().message;
+  auto kernel = test::QuickstartKernel(Arch::kX86_64, name);
+  ASSERT_TRUE(kernel.has_value()) << kernel.error().message;
+  EXPECT_EQ(kernel->versions.rustc, "1.96.0");
+  EXPECT_EQ(kernel->toolchain, name);
+  if (kernel->rebuild.kind != "noop") {  // a rerun finds the artifact
+    EXPECT_EQ(kernel->rebuild.kind, "seeded");
+    EXPECT_NE(std::find(kernel->rebuild.rust_objects.begin(), kernel->rebuild.rust_objects.end(), "rust/core.o"),
+              kernel->rebuild.rust_objects.end());
+    EXPECT_LT(kernel->rebuild.c_objects.size(), 20u) << "C objects were rebuilt for a rustc change";
+  }
+
+  auto plan = agent::ParsePlan(R"({"version":1,"boot_id":"tarball","workloads":[
+    {"name":"boot","timeout_s":10},
+    {"name":"rust-samples","timeout_s":10},
+    {"name":"binder","timeout_s":240,"params":{"payloads":[0,4096],"iterations":200,"warmup":20}}]})");
+  ASSERT_TRUE(plan.has_value()) << plan.error();
+  agent::testing::QemuBootOptions o;
+  o.arch = Arch::kX86_64;
+  o.kernel = kernel->image;
+  o.work_dir = fs::temp_directory_path() / ("rfl-tarball-boot-" + std::to_string(getpid()));
+  o.cache_dir = o.work_dir / "cache";
+  auto run = agent::testing::BootWithAgent(o, *plan);
+  ASSERT_TRUE(run.has_value()) << run.error().message;
+  ASSERT_FALSE(run->timed_out) << run->console.substr(run->console.size() > 4000 ? run->console.size() - 4000 : 0);
+  for (const char* w : {"boot", "rust-samples", "binder"}) {
+    auto r = run->ResultOf(w);
+    ASSERT_TRUE(r.has_value()) << w << "\n" << run->console;
+    EXPECT_EQ(r->status, agent::Status::kPassed) << w << ": " << r->reason;
+  }
+  std::error_code ec;
+  fs::remove_all(o.work_dir, ec);
 }
 
 }  // namespace

@@ -21,16 +21,18 @@ namespace rfl::test {
 std::filesystem::path TestCacheDir();
 
 // The quickstart scenario's plan for `arch` (builds and boots; its
-// `scenario` pointer is null).
-[[nodiscard]] Result<scenario::Plan> QuickstartPlan(Arch arch);
+// `scenario` pointer is null); `toolchain`, when set, replaces the
+// scenario's toolchains (e.g. a tarball: compiler).
+[[nodiscard]] Result<scenario::Plan> QuickstartPlan(Arch arch, const std::string& toolchain = "");
 
 // The BuildSpec of a quickstart variant for `arch`, exactly as
 // `rfl-lab plan scenarios/quickstart.yaml` computes it (same keys, same
 // tree), with the scenario's arches replaced by `arch`.
-[[nodiscard]] Result<scenario::BuildSpec> QuickstartBuildSpec(Arch arch,
-                                                              const std::string& variant = "baseline");
+[[nodiscard]] Result<scenario::BuildSpec> QuickstartBuildSpec(Arch arch, const std::string& variant = "baseline",
+                                                              const std::string& toolchain = "");
 
-// The quickstart baseline kernel for `arch`, built if not cached.
-[[nodiscard]] Result<kernel::Artifact> QuickstartKernel(Arch arch);
+// The quickstart baseline kernel for `arch`, built if not cached (with
+// `toolchain` instead of the scenario's when set).
+[[nodiscard]] Result<kernel::Artifact> QuickstartKernel(Arch arch, const std::string& toolchain = "");
 
 }  // namespace rfl::test

@@ -1,5 +1,5 @@
 // Build trees: a new tree starts from the most recently built sibling of its
-// family (same source, toolchain, arch), copied with modification times kept
+// family (same source, arch, clang and bindgen), copied with modification times kept
 // (kbuild compares them), and never from a tree another process is building.
 #include "lab/kernel/tree.h"
 

@@ -150,5 +150,29 @@ TEST(ScenarioToolchains, ADirToolchainMustBeASysrootAndIsStoredAbsolute) {
   EXPECT_EQ(loaded.scenario->toolchains, (std::vector<std::string>{"dir:" + (tmp->path() / "s").string()}));
 }
 
+TEST(ScenarioToolchains, ATarballToolchainMustBeAnInstallerFileAndIsStoredAbsolute) {
+  auto missing = Refused(Replace(Quickstart(), "toolchains: [rustc-1.96]", "toolchains: [tarball:dist/rust.tar.xz]"));
+  EXPECT_NE(missing.find("h.yaml:12:14: error: " + (std::filesystem::path(RFL_LAB_SOURCE_DIR) / "dist/rust.tar.xz").string() +
+                         " is not a file"),
+            std::string::npos)
+      << missing;
+  auto empty = Refused(Replace(Quickstart(), "toolchains: [rustc-1.96]", "toolchains: [\"tarball:\"]"));
+  EXPECT_NE(empty.find("h.yaml:12:14: error: tarball: needs a file"), std::string::npos) << empty;
+
+  auto tmp = TempDir::Create(std::filesystem::temp_directory_path(), "rfl-tarball-");
+  ASSERT_TRUE(tmp.has_value());
+  std::filesystem::create_directories(tmp->path() / "dist");
+  ASSERT_TRUE(WriteFileAtomic(tmp->path() / "dist/rust-1.96.0-x86_64-unknown-linux-gnu.tar.xz", "").has_value());
+  ASSERT_TRUE(WriteFileAtomic(tmp->path() / "dist/rust-src-1.96.0.tar.xz", "").has_value());
+  auto loaded = ParseScenario("h.yaml",
+                              Replace(Quickstart(), "toolchains: [rustc-1.96]",
+                                      "toolchains: [tarball:dist/./rust-1.96.0-x86_64-unknown-linux-gnu.tar.xz]"),
+                              tmp->path(), Catalog::FromDataDir(RFL_LAB_SOURCE_DIR));
+  ASSERT_TRUE(loaded.scenario.has_value()) << loaded.diagnostics.Render();
+  EXPECT_EQ(loaded.scenario->toolchains,
+            (std::vector<std::string>{"tarball:" +
+                                      (tmp->path() / "dist/rust-1.96.0-x86_64-unknown-linux-gnu.tar.xz").string()}));
+}
+
 }  // namespace
 }  // namespace rfl::scenario
