@@ -65,6 +65,7 @@ json ToJson(const Artifact& a) {
         {"effective_core", a.effective_rustflags_core},
         {"effective_kernel", a.effective_rustflags_kernel}}},
       {"config_sha256", a.config_sha256},
+      {"absent_symbols", a.absent_symbols},
       {"build_seconds", a.build_seconds},
       {"rebuild", ToJson(a.rebuild)},
       {"sizes", {{"vmlinux", ToJson(a.vmlinux_sizes)}, {"rust", ToJson(a.rust_sizes)}, {"rust_objects", objects}}},
@@ -100,6 +101,7 @@ Result<Artifact> ArtifactFromJson(const json& j, const fs::path& dir) {
     a.effective_rustflags_core = rf.value("effective_core", std::vector<std::string>{});
     a.effective_rustflags_kernel = rf.value("effective_kernel", std::vector<std::string>{});
     a.config_sha256 = j.value("config_sha256", "");
+    a.absent_symbols = j.value("absent_symbols", std::vector<std::string>{});
     a.build_seconds = j.value("build_seconds", 0.0);
     a.rebuild = RebuildFromJson(j.value("rebuild", json::object()));
     const auto& sizes = j.at("sizes");

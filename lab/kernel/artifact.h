@@ -63,6 +63,9 @@ struct Artifact {
   toolchain::Versions versions;    // rustc -vV, bindgen, clang, rustfmt
   std::vector<std::string> variants;
   std::vector<std::string> requested_rustflags;  // KRUSTFLAGS as asked
+  // Fragment symbols this kernel's Kconfig lacks, left out of the config:
+  // "CONFIG_ANDROID_BINDER_IPC_RUST (from binder-rust.config)".
+  std::vector<std::string> absent_symbols;
   // Effective rustc flags from rust/.core.o.cmd and rust/.kernel.o.cmd.
   std::vector<std::string> effective_rustflags_core;
   std::vector<std::string> effective_rustflags_kernel;

@@ -344,7 +344,9 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
   {
     Command c = MakeCommand({src_in, tree_in, spec.arch, 1, spec.rustflags, {}, ccache_in});
     KeyHasher h;
-    h.Add("make-recipe-v1");
+    // v2: a fragment symbol the kernel lacks is left out, no longer a
+    // kconfig-unmet failure; failures recorded by v1 are not replayed.
+    h.Add("make-recipe-v2");
     for (const auto& a : c.argv) h.Add(a);
     for (const auto& [k, v] : c.env) h.Add(k).Add(v);
     recipe = h.Short();
@@ -429,9 +431,26 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
   if (!config_text) return Fail(config_text.error());
   auto final_config = ParseConfig(*config_text);
   auto unmet = VerifyConfig(requests, final_config, KconfigIndex{});
+  std::vector<std::string> absent_symbols;
   if (!unmet.empty()) {
     // Explain with the Kconfig dependencies (a scan of the tree, only now).
-    unmet = VerifyConfig(requests, final_config, KconfigIndex::Scan(src->dir, SrcArch(spec.arch)));
+    auto index = KconfigIndex::Scan(src->dir, SrcArch(spec.arch));
+    unmet = VerifyConfig(requests, final_config, index);
+    // A fragment's symbol this kernel does not have at all (Rust binder in
+    // 6.12) is a feature the kernel lacks, not a broken config: it is left
+    // out, and the workloads that need it are skipped with that reason. The
+    // variant's own symbols must exist.
+    for (const auto& u : TakeAbsentFragmentSymbols(unmet, index)) {
+      absent_symbols.push_back(fmt::format("CONFIG_{} (from {})", u.symbol, u.origin));
+    }
+    if (!absent_symbols.empty()) {
+      std::string text = fmt::format("not in this kernel's Kconfig, left out: {}", fmt::join(absent_symbols, ", "));
+      out << fmt::format("[{}] {}\n", label, text) << std::flush;
+      std::ofstream l(log, std::ios::app);
+      l << "rfl-lab: " << text << "\n";
+    }
+  }
+  if (!unmet.empty()) {
     std::string text = DescribeUnmet(unmet);
     {
       std::ofstream l(log, std::ios::app);
@@ -472,6 +491,7 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
   a.versions = tc->versions;
   a.variants = spec.variants;
   a.requested_rustflags = spec.rustflags;
+  a.absent_symbols = absent_symbols;
   a.build_seconds = build_seconds;
   a.created_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   if (auto core = ReadFile(tree / "rust" / ".core.o.cmd")) a.effective_rustflags_core = RustFlagsFromCmd(*core).value_or(std::vector<std::string>{});

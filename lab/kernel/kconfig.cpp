@@ -263,6 +263,16 @@ std::vector<Unmet> VerifyConfig(const std::vector<Request>& requests, const Conf
   return out;
 }
 
+std::vector<Unmet> TakeAbsentFragmentSymbols(std::vector<Unmet>& unmet, const KconfigIndex& index) {
+  std::vector<Unmet> absent;
+  std::erase_if(unmet, [&](const Unmet& u) {
+    if (u.origin == "variant" || index.Defines(u.symbol)) return false;
+    absent.push_back(u);
+    return true;
+  });
+  return absent;
+}
+
 std::string DescribeUnmet(const std::vector<Unmet>& unmet) {
   std::string out;
   for (const auto& u : unmet) {

@@ -74,6 +74,11 @@ bool SameValue(const std::string& asked, const std::optional<std::string>& got);
 std::vector<Unmet> VerifyConfig(const std::vector<Request>& requests, const ConfigValues& final_config,
                                 const KconfigIndex& index);
 
+// Removes from `unmet` the symbols a fragment asked for that `index` does not
+// define at all (Rust binder in 6.12: the kernel lacks the feature, which is
+// not a broken config) and returns them. A variant's own symbols stay.
+std::vector<Unmet> TakeAbsentFragmentSymbols(std::vector<Unmet>& unmet, const KconfigIndex& index);
+
 // "CONFIG_X: asked y, got n (from rust.config); depends on ... [NET=n]", one per line.
 std::string DescribeUnmet(const std::vector<Unmet>& unmet);
 

@@ -75,6 +75,24 @@ TEST(Kconfig, RealOlddefconfigDropsRustBinderWithoutNetAndSaysWhy) {
       << text;
 }
 
+TEST(Kconfig, AFragmentSymbolTheKernelLacksIsLeftOutButAVariantsIsUnmet) {
+  auto final_config = ParseConfig(Fixture("x86_64-binder-no-net.config"));
+  std::vector<Request> requests{{"ANDROID_BINDER_IPC_RUST", "y", "binder-rust.config"},
+                                {"RUST_BINDER_OF_THE_FUTURE", "y", "binder-rust.config"},
+                                {"NO_SUCH_SYMBOL", "y", "variant"}};
+  auto unmet = VerifyConfig(requests, final_config, RealIndex());
+  ASSERT_EQ(unmet.size(), 3u);
+  auto absent = TakeAbsentFragmentSymbols(unmet, RealIndex());
+  ASSERT_EQ(absent.size(), 1u);
+  EXPECT_EQ(absent[0].symbol, "RUST_BINDER_OF_THE_FUTURE");
+  EXPECT_EQ(absent[0].origin, "binder-rust.config");
+  // Still unmet: a symbol the kernel has whose dependencies failed, and the
+  // variant's own symbol.
+  ASSERT_EQ(unmet.size(), 2u);
+  EXPECT_EQ(unmet[0].symbol, "ANDROID_BINDER_IPC_RUST");
+  EXPECT_EQ(unmet[1].symbol, "NO_SUCH_SYMBOL");
+}
+
 TEST(Kconfig, SymbolsKeptByOlddefconfigAreNotReported) {
   auto final_config = ParseConfig(Fixture("x86_64-binder-no-net.config"));
   std::vector<Request> requests{{"RUST", "y", "rust.config"}, {"MMU", "y", "x"}, {"ANDROID_BINDER_IPC", "n", "x"}};
