@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 #include <pugixml.hpp>
 
+#include "lab/report/matrix_grid.h"
 #include "lab/report/report.h"
 #include "lab/report/summary.h"
 
@@ -557,6 +558,30 @@ std::string RenderHtml(const RunAnalysis& a) {
       if (c.boots) text += fmt::format(" {}/{}", c.passed, c.boots);
       if (c.retried) text += fmt::format(" ({} retried)", c.retried);
       td.text().set(text.c_str());
+    }
+  }
+
+  // Several compilers or kernels: the truth table, kernels × compilers.
+  for (const auto& g : MatrixGrids(a.outcomes, a.runs.empty() ? 0 : a.runs.back().id)) {
+    Attr(El(body, "h3", fmt::format("Compiler × kernel: {} {}", g.arch, g.variant)), "class", "grid-title");
+    Node grid = El(body, "table");
+    Attr(grid, "class", "outcomes grid");
+    Node gh = El(grid, "tr");
+    El(gh, "th", "kernel");
+    for (const auto& t : g.toolchains) {
+      Node th = El(gh, "th", t);
+      if (g.rustc.count(t)) Attr(th, "title", g.rustc.at(t));
+    }
+    for (const auto& k : g.kernels) {
+      Node tr = El(grid, "tr");
+      El(tr, "th", k);
+      for (const auto& t : g.toolchains) {
+        Node td = El(tr, "td");
+        const OutcomeCell* c = g.At(k, t);
+        if (!c) continue;
+        Attr(td, "class", c->Status());
+        td.text().set(GridCellText(*c).c_str());
+      }
     }
   }
 

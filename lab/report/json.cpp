@@ -85,6 +85,10 @@ json ReportJson(const RunAnalysis& a) {
                {"failure_class", c.failure_class},
                {"failure_excerpt", c.failure_excerpt}};
     }
+    json workloads = json::object();
+    for (const auto& [name, t] : c.workloads) {
+      workloads[name] = {{"passed", t.passed}, {"failed", t.failed}, {"skipped", t.skipped}, {"reason", t.reason}};
+    }
     out["outcomes"].push_back({{"run", c.run_id},
                                {"arch", c.arch},
                                {"toolchain", c.toolchain},
@@ -98,6 +102,7 @@ json ReportJson(const RunAnalysis& a) {
                                {"retried", c.retried},
                                {"success_rate", c.boots ? json(c.success_rate()) : json(nullptr)},
                                {"outcomes", c.outcomes},
+                               {"workloads", workloads},
                                {"first_failure_evidence", c.first_failure_evidence}});
   }
   out["builds"] = json::array();

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "lab/report/matrix_grid.h"
 #include "lab/report/report.h"
 #include "lab/report/summary.h"
 
@@ -242,6 +243,26 @@ std::string RenderTable(const RunAnalysis& a, bool color, bool all) {
       outcomes.Add(row, colors);
     }
     out += "\nOutcomes\n" + outcomes.Render(color);
+  }
+
+  // Several compilers or kernels: the truth table, kernels × compilers.
+  for (const auto& g : MatrixGrids(a.outcomes, a.runs.empty() ? 0 : a.runs.back().id)) {
+    std::vector<std::string> header{"kernel"};
+    header.insert(header.end(), g.toolchains.begin(), g.toolchains.end());
+    Table grid(header);
+    std::vector<std::string> compilers{"(compiler)"};
+    for (const auto& t : g.toolchains) compilers.push_back(g.rustc.count(t) ? g.rustc.at(t) : "");
+    grid.Add(compilers, std::vector<std::string>(compilers.size(), kDim));
+    for (const auto& k : g.kernels) {
+      std::vector<std::string> row{k}, colors{""};
+      for (const auto& t : g.toolchains) {
+        const OutcomeCell* c = g.At(k, t);
+        row.push_back(c ? GridCellText(*c) : "");
+        colors.push_back(c ? StatusColor(c->Status()) : "");
+      }
+      grid.Add(row, colors);
+    }
+    out += fmt::format("\nCompiler × kernel: {} {}\n", g.arch, g.variant) + grid.Render(color);
   }
 
   if (std::any_of(a.builds.begin(), a.builds.end(), [](const BuildRecord& b) { return !b.code_checks.empty(); })) {

@@ -228,6 +228,7 @@ std::vector<OutcomeCell> OutcomeMatrix(const RunData& run) {
       c.build_key = b.key;
       c.failure_class = b.failure_class;
       c.failure_excerpt = b.failure_excerpt;
+      c.rustc_version = b.rustc_version;
     }
   }
   for (const BootRecord* b : FinalAttempts(run)) {
@@ -238,6 +239,12 @@ std::vector<OutcomeCell> OutcomeMatrix(const RunData& run) {
     if (b->attempt > 0) ++c.retried;
     ++c.outcomes[std::string(BootOutcomeName(b->outcome))];
     if (b->outcome != BootOutcome::kPassed && c.first_failure_evidence.empty()) c.first_failure_evidence = b->evidence;
+    for (const auto& w : b->workloads) {
+      WorkloadTally& t = c.workloads[w.name];
+      int& n = w.status == "passed" ? t.passed : w.status == "skipped" ? t.skipped : t.failed;
+      ++n;
+      if (w.status != "passed" && t.reason.empty()) t.reason = w.reason;
+    }
   }
   // Order: variants in scenario order within each (arch, toolchain, kernel).
   std::vector<OutcomeCell> out;

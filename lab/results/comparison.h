@@ -43,6 +43,12 @@ struct MetricDelta {
   SampleComparison stats;
 };
 
+// How one workload went over a cell's boots (final attempts).
+struct WorkloadTally {
+  int passed = 0, failed = 0, skipped = 0;
+  std::string reason;  // of the first failure or skip
+};
+
 // One cell of the outcome matrix: a variant on (arch, toolchain, kernel).
 struct OutcomeCell {
   int64_t run_id = 0;
@@ -60,6 +66,8 @@ struct OutcomeCell {
   int retried = 0;        // repetitions that needed a second attempt
   std::map<std::string, int> outcomes;  // outcome name → count (final attempts)
   std::string first_failure_evidence;
+  std::string rustc_version;  // of the build (`rustc -vV` first line)
+  std::map<std::string, WorkloadTally> workloads;  // by workload name
   double success_rate() const { return boots ? static_cast<double>(passed) / boots : 0.0; }
   // "passed", "build-failed", "expected-failure", "failed" (some boot failed), "not-run"
   std::string Status() const;
