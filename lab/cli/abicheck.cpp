@@ -99,7 +99,7 @@ void RegisterAbicheckCommand(CLI::App& app, CliContext& ctx) {
     for (const auto& f : opt->flags) {
       if (auto n = codecheck::ModifierName(f); !n) return ctx.Fail(n.error());
     }
-    auto tc = AbicheckToolchain(ctx.Dirs(), opt->toolchain);
+    auto tc = AbicheckToolchain(ctx.Dirs(), toolchain::AbsoluteToolchainName(opt->toolchain));
     if (!tc) return ctx.Fail(tc.error());
     codecheck::AbiCheckOptions options;
     options.cache_dir = ctx.Dirs().cache;

@@ -93,13 +93,16 @@ void RegisterToolchainCommand(CLI::App& app, CliContext& ctx) {
   };
   auto po = std::make_shared<ProvisionOpts>();
   auto* prov = cmd->add_subcommand("provision", "Make (or check) a toolchain rootfs with mmdebstrap");
-  prov->add_option("name", po->name, "Recipe name (images/toolchains/NAME.yaml)")->required();
+  prov->add_option("name", po->name,
+                   "Recipe name (images/toolchains/NAME.yaml), dir:SYSROOT or tarball:rust-<ver>-<host>.tar.xz")
+      ->required();
   prov->add_flag("--force", po->force, "Redo it even if it is complete");
   prov->callback([&ctx, po] {
     auto dirs = ctx.Dirs();
     toolchain::ProvisionOptions opts;
     opts.force = po->force;
-    auto tc = toolchain::Provision(dirs.cache, dirs.data, po->name, DefaultRunner(), opts);
+    auto tc = toolchain::Provision(dirs.cache, dirs.data, toolchain::AbsoluteToolchainName(po->name), DefaultRunner(),
+                                   opts);
     if (!tc) return ctx.Fail(tc.error());
     std::cout << fmt::format("{}: rustc {}, {}, {}, {}\n", tc->name, tc->versions.rustc, tc->versions.bindgen,
                              tc->versions.clang, tc->versions.rustfmt);
@@ -116,7 +119,7 @@ void RegisterToolchainCommand(CLI::App& app, CliContext& ctx) {
   shell->add_option("--source", so->source, "Kernel source to mount read-only at /src (e.g. debian:linux-source-7.3)");
   shell->callback([&ctx, so] {
     auto dirs = ctx.Dirs();
-    auto tc = toolchain::Provision(dirs.cache, dirs.data, so->name, DefaultRunner());
+    auto tc = toolchain::Provision(dirs.cache, dirs.data, toolchain::AbsoluteToolchainName(so->name), DefaultRunner());
     if (!tc) return ctx.Fail(tc.error());
     std::vector<toolchain::Mount> mounts;
     if (!so->source.empty()) {

@@ -239,6 +239,18 @@ std::string UntrackedToolsId(const Toolchain& tc) {
   return KeyHasher().Add("untracked-tools-v1").Add(tc.versions.clang).Add(tc.versions.bindgen).Short();
 }
 
+std::string AbsoluteToolchainName(const std::string& name) {
+  for (std::string_view prefix : {kSysrootPrefix, kTarballPrefix}) {
+    if (!name.starts_with(prefix)) continue;
+    fs::path p(name.substr(prefix.size()));
+    std::error_code ec;
+    if (p.empty() || p.is_absolute()) return name;
+    fs::path abs = fs::absolute(p, ec);
+    return ec ? name : std::string(prefix) + abs.lexically_normal().string();
+  }
+  return name;
+}
+
 bool IsBroughtCompiler(std::string_view name) {
   return name.starts_with(kSysrootPrefix) || name.starts_with(kTarballPrefix);
 }
