@@ -99,6 +99,16 @@ bool DeterministicFailure(FailureClass c) {
   }
 }
 
+// Whether kbuild compiled anything in `tree` (an object file anywhere).
+bool HasObjects(const fs::path& tree) {
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(tree, fs::directory_options::skip_permission_denied, ec), end;
+       it != end && !ec; it.increment(ec)) {
+    if (it->path().extension() == ".o") return true;
+  }
+  return false;
+}
+
 fs::path FailureDir(const fs::path& art_dir) { return art_dir.string() + ".failed"; }
 
 // `recipe` fingerprints how the lab runs make (argv and environment): a
@@ -305,8 +315,14 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
   state.arch = arch_name;
   bool fresh_tree = !fs::exists(tree / "vmlinux");
   // A new tree starts as a copy of a built sibling (another Kconfig variant,
-  // another rustc with the same clang and bindgen).
+  // another rustc with the same clang and bindgen) — also a tree in which
+  // nothing was compiled yet (a build that stopped at its config), which is
+  // emptied first: it has nothing to lose.
   std::string seeded_from;
+  if (fresh_tree && ctx.seed && !fs::is_empty(tree, ec) && !HasObjects(tree)) {
+    fs::remove_all(tree, ec);
+    fs::create_directories(tree, ec);
+  }
   if (fresh_tree && ctx.seed && fs::is_empty(tree, ec)) {
     if (auto seed = FindSeedTree(tree_root.parent_path(), state.family, tree_root.filename().string())) {
       out << fmt::format("[{}] new tree: starting from the built tree {} (same source, arch, clang, bindgen)\n", label,
