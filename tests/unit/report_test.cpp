@@ -459,5 +459,60 @@ TEST_F(Quickstart, HtmlAxisTicksNeverRepeatWithinAPlot) {
   EXPECT_EQ(plots, analysis_->deltas.size());
 }
 
+// The captured compiler × kernel store (tests/fixtures/report/README.md): a
+// real run of the 2 × 2 corner of scenarios/compiler-kernel-matrix.yaml.
+class CompilerKernelMatrix : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto tmp = TempDir::Create(fs::temp_directory_path(), "rfl-report-matrix-");
+    ASSERT_TRUE(tmp.has_value());
+    tmp_ = std::move(*tmp);
+    fs::copy_file(fs::path(RFL_LAB_FIXTURES_DIR) / "report" / "compiler-kernel-matrix.sqlite3",
+                  tmp_.path() / "copy.sqlite3");
+    auto store = results::OpenSqliteStore(tmp_.path() / "copy.sqlite3");
+    ASSERT_TRUE(store) << store.error().message;
+    auto data = (*store)->LoadRun(1);
+    ASSERT_TRUE(data) << data.error().message;
+    analysis_ = results::AnalyzeRun(*data);
+  }
+  TempDir tmp_;
+  RunAnalysis analysis_;
+};
+
+TEST_F(CompilerKernelMatrix, TableMatchesGoldenText) {
+  test::ExpectMatchesGolden(fs::path(RFL_LAB_FIXTURES_DIR) / "report" / "compiler-kernel-matrix.table.golden",
+                            RenderTable(analysis_, false));
+}
+
+// Kernels as rows, compilers as columns; 6.12 has no Rust binder, so its
+// binder workload is skipped, not failed, and the run has no findings.
+TEST_F(CompilerKernelMatrix, TheGridSaysWhichKernelEachCompilerBuildsAndWhatRan) {
+  std::string t = RenderTable(analysis_, false);
+  auto grid = t.find("Compiler × kernel: x86_64 baseline");
+  ASSERT_NE(grid, std::string::npos) << t;
+  auto row612 = t.find("\n  6.12 ", grid);
+  auto row73 = t.find("\n  7.3 ", grid);
+  ASSERT_NE(row612, std::string::npos);
+  ASSERT_NE(row73, std::string::npos);
+  std::string r612 = t.substr(row612, t.find('\n', row612 + 1) - row612);
+  std::string r73 = t.substr(row73, t.find('\n', row73 + 1) - row73);
+  EXPECT_NE(r612.find("workloads 3/3 (binder skipped)"), std::string::npos) << r612;
+  EXPECT_NE(r73.find("workloads 4/4"), std::string::npos) << r73;
+  EXPECT_EQ(r73.find("skipped"), std::string::npos) << r73;
+  EXPECT_NE(t.find("No findings."), std::string::npos);
+  auto json = ReportJson(analysis_);
+  for (const auto& o : json["outcomes"]) {
+    if (o["kernel"] == "6.12") {
+      EXPECT_EQ(o["workloads"]["binder"]["skipped"], 1) << o.dump();
+      EXPECT_NE(o["workloads"]["binder"]["reason"].get<std::string>().find("CONFIG_ANDROID_BINDER_IPC_RUST"),
+                std::string::npos);
+    }
+  }
+  pugi::xml_document doc;
+  std::string html = RenderHtml(analysis_);
+  ASSERT_TRUE(doc.load_string(html.c_str() + 16));
+  EXPECT_EQ(doc.select_nodes("//table[@class='outcomes grid']//td").size(), 4u);
+}
+
 }  // namespace
 }  // namespace rfl::report
