@@ -18,6 +18,7 @@
 
 #include "images/agent/workload_schema.h"
 #include "lab/kernel/kconfig.h"
+#include "lab/kernel/source.h"
 #include "lab/pipeline/boot_job.h"
 #include "lab/pipeline/code_check.h"
 #include "lab/pipeline/scheduler.h"
@@ -107,6 +108,8 @@ results::BuildRecord MakeBuildRecord(const BuildSpec& spec, const kernel::BuildO
                        {"data", static_cast<int64_t>(a.rust_sizes.data)},
                        {"bss", static_cast<int64_t>(a.rust_sizes.bss)}};
     r.artifact_dir = a.dir.string();
+    r.kernel_version = a.kernel_version;
+    r.source_id = a.source_id;
     if (a.build_seconds > 0 && o.status == kernel::BuildOutcome::Status::kBuilt) r.duration_seconds = a.build_seconds;
   }
   return r;
@@ -327,6 +330,12 @@ void Executor::OnBuild(RunScheduler& sched, BuildEvent& ev, const std::set<std::
   if (!recorded_builds.count(spec.key)) {
     results::BuildRecord record = MakeBuildRecord(spec, built);
     record.code_checks = ev.code_checks;
+    if (record.kernel_version.empty()) {  // a failed build: the source it had
+      if (auto src = kernel::FindPreparedSource(spec.source, options_.dirs.cache)) {
+        record.kernel_version = src->kernel_version;
+        record.source_id = src->id;
+      }
+    }
     if (auto r = deps_.store.RecordBuild(run_id_, record); !r) {
       sched.BuildAborted(ev.key);
       return LabError(sched, r.error().Wrap("storing a build"));

@@ -574,7 +574,7 @@ std::string RenderHtml(const RunAnalysis& a) {
     }
     for (const auto& k : g.kernels) {
       Node tr = El(grid, "tr");
-      El(tr, "th", k);
+      El(tr, "th", g.KernelName(k));
       for (const auto& t : g.toolchains) {
         Node td = El(tr, "td");
         const OutcomeCell* c = g.At(k, t);

@@ -15,8 +15,9 @@
 // tests/integration/kcidb_schema_test.cpp validates it against the schema.
 //
 // What the store does not record is left out rather than made up: the exact
-// kernel version (checkout misc.kernel_version is null, with a note) and a
-// build's start time. A cache hit's duration is the cache lookup, so it goes
+// kernel version of builds stored before schema 5 (checkout
+// misc.kernel_version is null, with a note; else it and git_commit_name
+// "v7.3.4" say it) and a build's start time. A cache hit's duration is the cache lookup, so it goes
 // to misc.cache_lookup_seconds, not to `duration`.
 #include <cmath>
 #include <ctime>
@@ -187,8 +188,19 @@ json KcidbJson(const RunAnalysis& a, std::string_view origin_view) {
   std::set<std::string> kernels;
   for (const auto& b : a.builds) kernels.insert(b.kernel);
   for (const auto& b : a.boots) kernels.insert(b.kernel);
+  // The exact version of each kernel label, when every build of it agrees
+  // (builds stored before schema 5 have none).
+  std::map<std::string, std::pair<std::string, std::string>> exact;  // label → (version, source id)
+  std::set<std::string> ambiguous;
+  for (const auto& b : a.builds) {
+    if (b.kernel_version.empty()) continue;
+    auto [it, inserted] = exact.try_emplace(b.kernel, b.kernel_version, b.source_id);
+    if (!inserted && it->second.first != b.kernel_version) ambiguous.insert(b.kernel);
+  }
+  for (const auto& k : ambiguous) exact.erase(k);
   for (const auto& k : kernels) {
     auto source = sources.find(k);
+    auto version = exact.find(k);
     json checkout = {{"id", checkout_id(k)},
                      {"origin", origin},
                      {"start_time", IsoTime(run.info.started_unix)},
@@ -201,10 +213,16 @@ json KcidbJson(const RunAnalysis& a, std::string_view origin_view) {
                        {"lab_version", run.info.lab_version},
                        {"kernel_label", k},
                        {"source", source == sources.end() ? json(nullptr) : json(source->second)},
-                       {"kernel_version", nullptr},
-                       {"kernel_version_note",
-                        "the exact kernel version (make kernelversion) is not recorded by this results store; "
-                        "the source spec names the package or tarball it came from"}}}};
+                       {"kernel_version", nullptr}}}};
+    if (version != exact.end()) {
+      checkout["git_commit_name"] = Clean("v" + version->second.first);
+      checkout["misc"]["kernel_version"] = version->second.first;
+      checkout["misc"]["source_id"] = version->second.second;
+    } else {
+      checkout["misc"]["kernel_version_note"] =
+          "the exact kernel version (make kernelversion) is not recorded for these builds (a store from before "
+          "schema 5); the source spec names the package or tarball it came from";
+    }
     if (source != sources.end()) checkout["tree_name"] = Clean(source->second);
     out["checkouts"].push_back(std::move(checkout));
   }

@@ -22,6 +22,11 @@ const results::OutcomeCell* MatrixGrid::At(const std::string& kernel, const std:
   return it == cells.end() ? nullptr : it->second;
 }
 
+std::string MatrixGrid::KernelName(const std::string& kernel) const {
+  auto it = versions.find(kernel);
+  return it == versions.end() ? kernel : it->second;
+}
+
 std::vector<MatrixGrid> MatrixGrids(const std::vector<results::OutcomeCell>& outcomes, int64_t run_id) {
   std::set<std::string> toolchains, kernels;
   for (const auto& c : outcomes) {
@@ -36,12 +41,13 @@ std::vector<MatrixGrid> MatrixGrids(const std::vector<results::OutcomeCell>& out
     auto it = std::find_if(grids.begin(), grids.end(),
                            [&](const MatrixGrid& g) { return g.arch == c.arch && g.variant == c.variant; });
     if (it == grids.end()) {
-      grids.push_back({c.arch, c.variant, {}, {}, {}, {}});
+      grids.push_back({c.arch, c.variant, {}, {}, {}, {}, {}});
       it = grids.end() - 1;
     }
     AddOnce(it->kernels, c.kernel);
     AddOnce(it->toolchains, c.toolchain);
     if (!c.rustc_version.empty()) it->rustc.try_emplace(c.toolchain, c.rustc_version);
+    if (!c.kernel_version.empty()) it->versions.try_emplace(c.kernel, c.kernel_version);
     it->cells[{c.kernel, c.toolchain}] = &c;
   }
   for (auto& g : grids) std::sort(g.kernels.begin(), g.kernels.end());

@@ -20,6 +20,9 @@ struct MatrixGrid {
   std::vector<std::string> kernels;     // rows, in run order
   std::vector<std::string> toolchains;  // columns, in run order
   std::map<std::string, std::string> rustc;  // toolchain → `rustc -vV` first line of its builds
+  std::map<std::string, std::string> versions;  // kernel label → exact version ("7.3.4") when recorded
+  // The row's name: the exact version when recorded, else the label.
+  std::string KernelName(const std::string& kernel) const;
   std::map<std::pair<std::string, std::string>, const results::OutcomeCell*> cells;  // (kernel, toolchain)
   const results::OutcomeCell* At(const std::string& kernel, const std::string& toolchain) const;
 };

@@ -254,7 +254,7 @@ std::string RenderTable(const RunAnalysis& a, bool color, bool all) {
     for (const auto& t : g.toolchains) compilers.push_back(g.rustc.count(t) ? g.rustc.at(t) : "");
     grid.Add(compilers, std::vector<std::string>(compilers.size(), kDim));
     for (const auto& k : g.kernels) {
-      std::vector<std::string> row{k}, colors{""};
+      std::vector<std::string> row{g.KernelName(k)}, colors{""};
       for (const auto& t : g.toolchains) {
         const OutcomeCell* c = g.At(k, t);
         row.push_back(c ? GridCellText(*c) : "");

@@ -229,6 +229,7 @@ std::vector<OutcomeCell> OutcomeMatrix(const RunData& run) {
       c.failure_class = b.failure_class;
       c.failure_excerpt = b.failure_excerpt;
       c.rustc_version = b.rustc_version;
+      c.kernel_version = b.kernel_version;
     }
   }
   for (const BootRecord* b : FinalAttempts(run)) {

@@ -67,6 +67,7 @@ struct OutcomeCell {
   std::map<std::string, int> outcomes;  // outcome name → count (final attempts)
   std::string first_failure_evidence;
   std::string rustc_version;  // of the build (`rustc -vV` first line)
+  std::string kernel_version; // of the build ("7.3.4"); '' when not recorded
   std::map<std::string, WorkloadTally> workloads;  // by workload name
   double success_rate() const { return boots ? static_cast<double>(passed) / boots : 0.0; }
   // "passed", "build-failed", "expected-failure", "failed" (some boot failed), "not-run"

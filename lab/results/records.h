@@ -98,6 +98,11 @@ struct BuildRecord {
   std::string arch;
   std::string toolchain;
   std::string kernel;  // kernel source label ("7.3")
+  // Exactly which kernel: `make kernelversion` ("7.3.4") and the prepared
+  // source's id ("debian:linux-source-7.3=7.3.4-1~bpo13+1"); '' when the
+  // source was never prepared, and for builds stored before schema 5.
+  std::string kernel_version;
+  std::string source_id;
   BuildOutcome outcome = BuildOutcome::kBuilt;
   std::string failure_class;    // e.g. "link-error", "kconfig-unmet"; empty on success
   std::string failure_excerpt;  // the log lines that prove it

@@ -122,6 +122,12 @@ ALTER TABLE boots ADD COLUMN title TEXT NOT NULL DEFAULT '';
     R"sql(
 ALTER TABLE builds ADD COLUMN code_checks TEXT NOT NULL DEFAULT '[]';
 )sql",
+    // 5: exactly which kernel a build had ("7.3.4" and the source id, e.g.
+    // "debian:linux-source-7.3=7.3.4-1~bpo13+1"); '' for the builds before.
+    R"sql(
+ALTER TABLE builds ADD COLUMN kernel_version TEXT NOT NULL DEFAULT '';
+ALTER TABLE builds ADD COLUMN source_id TEXT NOT NULL DEFAULT '';
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -357,14 +363,16 @@ class SqliteStore final : public Store {
     auto st = Prepare(
         "INSERT INTO builds (run_id, key, variants, arch, toolchain, kernel, outcome, failure_class, "
         "failure_excerpt, rustc_version, bindgen_version, clang_version, effective_flags, "
-        "duration_seconds, sizes, artifact_dir, code_checks) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        "duration_seconds, sizes, artifact_dir, code_checks, kernel_version, source_id) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
         "ON CONFLICT (run_id, key) DO UPDATE SET variants = excluded.variants, arch = excluded.arch, "
         "toolchain = excluded.toolchain, kernel = excluded.kernel, outcome = excluded.outcome, "
         "failure_class = excluded.failure_class, failure_excerpt = excluded.failure_excerpt, "
         "rustc_version = excluded.rustc_version, bindgen_version = excluded.bindgen_version, "
         "clang_version = excluded.clang_version, effective_flags = excluded.effective_flags, "
         "duration_seconds = excluded.duration_seconds, sizes = excluded.sizes, "
-        "artifact_dir = excluded.artifact_dir, code_checks = excluded.code_checks RETURNING id");
+        "artifact_dir = excluded.artifact_dir, code_checks = excluded.code_checks, "
+        "kernel_version = excluded.kernel_version, source_id = excluded.source_id RETURNING id");
     if (!st) return std::unexpected(st.error());
     auto& s = **st;
     s.Bind(1, run_id).Bind(2, b.key).Bind(3, json(b.variants).dump()).Bind(4, b.arch);
@@ -374,6 +382,7 @@ class SqliteStore final : public Store {
     json checks = json::array();
     for (const auto& c : b.code_checks) checks.push_back(ToJson(c));
     s.Bind(14, b.duration_seconds).Bind(15, sizes.dump()).Bind(16, b.artifact_dir).Bind(17, checks.dump());
+    s.Bind(18, b.kernel_version).Bind(19, b.source_id);
     auto row = s.Step();
     if (!row) return std::unexpected(row.error().Wrap("recording build " + b.key));
     if (!*row) return Fail("recording build {}: no id returned", b.key);
@@ -555,12 +564,14 @@ class SqliteStore final : public Store {
       }
     }
     {
-      // A store read as it is may predate code checks (schema < 4).
+      // A store read as it is may predate code checks (schema < 4) and
+      // exact kernel versions (schema < 5).
       auto st = Prepare(fmt::format(
           "SELECT id, key, variants, arch, toolchain, kernel, outcome, failure_class, failure_excerpt, "
           "rustc_version, bindgen_version, clang_version, effective_flags, duration_seconds, sizes, "
-          "artifact_dir, {} FROM builds WHERE run_id = ? ORDER BY id",
-          schema_version_ >= 4 ? "code_checks" : "'[]'").c_str());
+          "artifact_dir, {}, {} FROM builds WHERE run_id = ? ORDER BY id",
+          schema_version_ >= 4 ? "code_checks" : "'[]'",
+          schema_version_ >= 5 ? "kernel_version, source_id" : "'', ''").c_str());
       if (!st) return std::unexpected(st.error());
       (*st)->Bind(1, run_id);
       while (true) {
@@ -597,6 +608,8 @@ class SqliteStore final : public Store {
         if (checks.is_array()) {
           for (const auto& c : checks) b.code_checks.push_back(CodeCheckFromJson(c));
         }
+        b.kernel_version = s.Text(17);
+        b.source_id = s.Text(18);
         data.builds.push_back(std::move(b));
       }
     }

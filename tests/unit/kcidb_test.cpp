@@ -128,6 +128,40 @@ TEST_F(KcidbExport, SamplesAreAggregatedPerBootAndPerCell) {
   EXPECT_LT((*quickstart_)["tests"].size(), 250u);
 }
 
+TEST(KcidbCheckout, TheExactKernelVersionOfItsBuildsIsItsCommitName) {
+  results::RunAnalysis a;
+  results::RunSummary run;
+  run.id = 7;
+  run.info.scenario_name = "m";
+  run.info.scenario_text = "kernel:\n  source: [debian:linux-source-6.12, debian:linux-source-7.3]\n";
+  a.runs.push_back(run);
+  results::BuildRecord b;
+  b.key = "k1";
+  b.kernel = "7.3";
+  b.kernel_version = "7.3.4";
+  b.source_id = "debian:linux-source-7.3=7.3.4-1~bpo13+1";
+  a.builds.push_back(b);
+  b.key = "k2";
+  a.builds.push_back(b);
+  b.key = "k3";
+  b.kernel = "6.12";
+  b.kernel_version = "";  // a store from before schema 5
+  a.builds.push_back(b);
+  json j = KcidbJson(a);
+  ASSERT_EQ(j["checkouts"].size(), 2u);
+  for (const auto& c : j["checkouts"]) {
+    if (c["misc"]["kernel_label"] == "7.3") {
+      EXPECT_EQ(c["git_commit_name"], "v7.3.4");
+      EXPECT_EQ(c["misc"]["kernel_version"], "7.3.4");
+      EXPECT_EQ(c["misc"]["source_id"], "debian:linux-source-7.3=7.3.4-1~bpo13+1");
+      EXPECT_FALSE(c["misc"].contains("kernel_version_note"));
+    } else {
+      EXPECT_FALSE(c.contains("git_commit_name"));
+      EXPECT_TRUE(c["misc"]["kernel_version"].is_null());
+    }
+  }
+}
+
 TEST_F(KcidbExport, CheckoutNamesTheSourceAndSaysTheExactVersionIsNotRecorded) {
   ASSERT_EQ((*quickstart_)["checkouts"].size(), 1u);
   const json& c = (*quickstart_)["checkouts"][0];

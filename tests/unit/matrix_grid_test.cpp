@@ -37,6 +37,9 @@ TEST(MatrixGrid, KernelsAreRowsToolchainsColumnsOneGridPerVariant) {
   EXPECT_EQ(grids[0].toolchains, (std::vector<std::string>{"rustc-1.96", "rustc-1.85"}));
   EXPECT_EQ(grids[0].rustc.at("rustc-1.96"), "rustc 1.96.0 (17067e9ac 2026-05-09)");
   EXPECT_EQ(grids[0].At("6.12", "rustc-1.85"), &cells[3]);
+  EXPECT_EQ(grids[0].KernelName("7.3"), "7.3");  // no exact version recorded
+  cells[0].kernel_version = "7.3.4";
+  EXPECT_EQ(MatrixGrids(cells)[0].KernelName("7.3"), "7.3.4");
   EXPECT_EQ(grids[1].variant, "kcfi");
   EXPECT_EQ(grids[1].At("6.12", "rustc-1.96"), nullptr);
   // A compare: only the named run's cells.

@@ -175,6 +175,27 @@ TEST(Store, KeepsTheCodeChecksOfABuild) {
   EXPECT_EQ(data->builds[0].code_checks[0], c);
 }
 
+TEST(Store, KeepsWhichKernelExactlyABuildHad) {
+  TempDir dir;
+  auto store = OpenSqliteStore(dir.path() / "r.sqlite3");
+  ASSERT_TRUE(store) << store.error().message;
+  auto run = (*store)->BeginRun(MakeRunInfo());
+  ASSERT_TRUE(run) << run.error().message;
+  BuildRecord b;
+  b.key = "k1";
+  b.variants = {"baseline"};
+  b.kernel = "7.3";
+  b.kernel_version = "7.3.4";
+  b.source_id = "debian:linux-source-7.3=7.3.4-1~bpo13+1";
+  ASSERT_TRUE((*store)->RecordBuild(*run, b));
+  auto data = (*store)->LoadRun(*run);
+  ASSERT_TRUE(data) << data.error().message;
+  ASSERT_EQ(data->builds.size(), 1u);
+  EXPECT_EQ(data->builds[0].kernel, "7.3");
+  EXPECT_EQ(data->builds[0].kernel_version, "7.3.4");
+  EXPECT_EQ(data->builds[0].source_id, "debian:linux-source-7.3=7.3.4-1~bpo13+1");
+}
+
 // tests/fixtures/report/quickstart.sqlite3 was captured at schema 1 (before
 // workload records and titles): opening a copy migrates it.
 fs::path CopyOfCapturedStore(const TempDir& dir) {
