@@ -50,6 +50,9 @@ TEST(Quickstart, EveryVariantEndsAsExpectedWithSamplesAndDeltas) {
     EXPECT_TRUE(results::BuildSucceeded(build_of[v])) << v;
   }
   for (const auto& b : run->builds) {
+    // Exactly which kernel, the failed build's included: 7.3.x from Debian.
+    EXPECT_TRUE(b.kernel_version.starts_with("7.3.")) << b.key << ": '" << b.kernel_version << "'";
+    EXPECT_TRUE(b.source_id.starts_with("debian:linux-source-7.3=7.3.")) << b.source_id;
     if (b.variants[0] == "rethunk-without-thunk") {
       EXPECT_EQ(b.failure_class, "link-error");
       EXPECT_NE(b.failure_excerpt.find("__x86_return_thunk"), std::string::npos) << b.failure_excerpt;
