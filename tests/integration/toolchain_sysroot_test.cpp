@@ -4,13 +4,17 @@
 // rustavailable` with the base's clang and bindgen. `tarball:/path`: trixie's
 // rustc-web 1.96.0 packages repacked in the upstream standalone-installer
 // layout (rust-<ver>-<host>.tar.xz + rust-src-<ver>.tar.xz), installed by
-// the lab, builds the quickstart kernel, which boots with the agent.
+// the lab, builds the quickstart kernel, which boots with the agent; the
+// sysroot it installed, named as a `dir:` toolchain, does too.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
+#include "lab/kernel/artifact.h"
 #include "lab/kernel/source.h"
 #include "lab/toolchain/archive.h"
 #include "lab/toolchain/installer.h"
@@ -107,6 +111,31 @@ Result<fs::path> RustcWebInstaller() {
   return installer;
 }
 
+// Boots `kernel` with the agent: boot, the Rust samples and binder pass.
+void ExpectBootsWithTheAgent(const kernel::Artifact& kernel, const std::string& id) {
+  auto plan = agent::ParsePlan(fmt::format(R"({{"version":1,"boot_id":"{}","workloads":[
+    {{"name":"boot","timeout_s":10}},
+    {{"name":"rust-samples","timeout_s":10}},
+    {{"name":"binder","timeout_s":240,"params":{{"payloads":[0,4096],"iterations":200,"warmup":20}}}}]}})",
+                                           id));
+  ASSERT_TRUE(plan.has_value()) << plan.error();
+  agent::testing::QemuBootOptions o;
+  o.arch = Arch::kX86_64;
+  o.kernel = kernel.image;
+  o.work_dir = fs::temp_directory_path() / fmt::format("rfl-{}-boot-{}", id, getpid());
+  o.cache_dir = o.work_dir / "cache";
+  auto run = agent::testing::BootWithAgent(o, *plan);
+  ASSERT_TRUE(run.has_value()) << run.error().message;
+  ASSERT_FALSE(run->timed_out) << run->console.substr(run->console.size() > 4000 ? run->console.size() - 4000 : 0);
+  for (const char* w : {"boot", "rust-samples", "binder"}) {
+    auto r = run->ResultOf(w);
+    ASSERT_TRUE(r.has_value()) << w << "\n" << run->console;
+    EXPECT_EQ(r->status, agent::Status::kPassed) << w << ": " << r->reason;
+  }
+  std::error_code ec;
+  fs::remove_all(o.work_dir, ec);
+}
+
 TEST(ToolchainTarball, AnUpstreamInstallerBuildsTheQuickstartKernelWhichBootsWithTheAgent) {
   auto installer = RustcWebInstaller();
   ASSERT_TRUE(installer.has_value()) << installer.error().message;
@@ -139,26 +168,33 @@ TEST(ToolchainTarball, AnUpstreamInstallerBuildsTheQuickstartKernelWhichBootsWit
     EXPECT_LT(kernel->rebuild.c_objects.size(), 20u) << "C objects were rebuilt for a rustc change";
   }
 
-  auto plan = agent::ParsePlan(R"({"version":1,"boot_id":"tarball","workloads":[
-    {"name":"boot","timeout_s":10},
-    {"name":"rust-samples","timeout_s":10},
-    {"name":"binder","timeout_s":240,"params":{"payloads":[0,4096],"iterations":200,"warmup":20}}]})");
-  ASSERT_TRUE(plan.has_value()) << plan.error();
-  agent::testing::QemuBootOptions o;
-  o.arch = Arch::kX86_64;
-  o.kernel = kernel->image;
-  o.work_dir = fs::temp_directory_path() / ("rfl-tarball-boot-" + std::to_string(getpid()));
-  o.cache_dir = o.work_dir / "cache";
-  auto run = agent::testing::BootWithAgent(o, *plan);
-  ASSERT_TRUE(run.has_value()) << run.error().message;
-  ASSERT_FALSE(run->timed_out) << run->console.substr(run->console.size() > 4000 ? run->console.size() - 4000 : 0);
-  for (const char* w : {"boot", "rust-samples", "binder"}) {
-    auto r = run->ResultOf(w);
-    ASSERT_TRUE(r.has_value()) << w << "\n" << run->console;
-    EXPECT_EQ(r->status, agent::Status::kPassed) << w << ": " << r->reason;
-  }
-  std::error_code ec;
-  fs::remove_all(o.work_dir, ec);
+  ExpectBootsWithTheAgent(*kernel, "tarball");
+}
+
+// The sysroot the lab installed from those tarballs, named as a `dir:`
+// toolchain (the layout of a rustup toolchain): its own build, in a tree
+// seeded from the family's last built one (after the tarball test, the
+// tarball kernel's: the same compiler at the same mount point, so little to
+// recompile), and the kernel boots with the agent.
+TEST(ToolchainSysroot, AnInstalledSysrootNamedAsADirToolchainBuildsAKernelWhichBootsWithTheAgent) {
+  auto installer = RustcWebInstaller();
+  ASSERT_TRUE(installer.has_value()) << installer.error().message;
+  std::string tarball = "tarball:" + installer->string();
+  auto tarballs = FindInstallerTarballs(tarball);
+  ASSERT_TRUE(tarballs.has_value()) << tarballs.error().message;
+  auto sysroot = InstallTarballs(*tarballs, test::TestCacheDir());
+  ASSERT_TRUE(sysroot.has_value()) << sysroot.error().message;
+  auto seed = test::QuickstartKernel(Arch::kX86_64, tarball);
+  ASSERT_TRUE(seed.has_value()) << seed.error().message;
+
+  std::string name = "dir:" + sysroot->string();
+  auto kernel = test::QuickstartKernel(Arch::kX86_64, name);
+  ASSERT_TRUE(kernel.has_value()) << kernel.error().message;
+  EXPECT_EQ(kernel->toolchain, name);
+  EXPECT_EQ(kernel->versions.rustc_vv, seed->versions.rustc_vv);
+  EXPECT_NE(kernel->key, seed->key);  // another toolchain name: its own build
+  if (kernel->rebuild.kind != "noop") EXPECT_EQ(kernel->rebuild.kind, "seeded");
+  ExpectBootsWithTheAgent(*kernel, "dir");
 }
 
 }  // namespace
