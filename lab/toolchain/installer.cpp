@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -108,17 +110,45 @@ Status MoveInto(const fs::path& from, const fs::path& to) {
   return {};
 }
 
+// SHA-256 of a tarball, hashed once per process for as long as its size and
+// modification time stay the same: a `plan` or `run` looks the toolchain up
+// once per build, and an installer is ~200 MB (0.6 s to hash here).
+Result<std::string> TarballDigest(const fs::path& file) {
+  std::error_code ec;
+  auto size = fs::file_size(file, ec);
+  if (ec) return Fail("{}: {}", file.string(), ec.message());
+  auto mtime = fs::last_write_time(file, ec);
+  if (ec) return Fail("{}: {}", file.string(), ec.message());
+  std::string stamp = fmt::format("{}\n{}\n{}", file.string(), size, mtime.time_since_epoch().count());
+  static std::mutex mu;
+  static std::map<std::string, std::string> digests;
+  {
+    std::lock_guard lock(mu);
+    if (auto it = digests.find(stamp); it != digests.end()) return it->second;
+  }
+  auto sha = Sha256File(file);
+  if (!sha) return Fail(sha.error());
+  std::lock_guard lock(mu);
+  digests[stamp] = *sha;
+  return *sha;
+}
+
 Result<std::string> TarballsKey(const InstallerTarballs& t) {
-  auto a = Sha256File(t.installer);
+  auto a = TarballDigest(t.installer);
   if (!a) return Fail(a.error());
   KeyHasher key;
   key.Add("rust-installer-v1").Add(*a);
   if (!t.rust_src.empty()) {
-    auto b = Sha256File(t.rust_src);
+    auto b = TarballDigest(t.rust_src);
     if (!b) return Fail(b.error());
     key.Add(*b);
   }
   return key.Short();
+}
+
+// <cache>/toolchains/tarball-<key>: the sysroot and the stamp saying it is whole.
+fs::path InstallDir(const fs::path& cache_dir, const std::string& key) {
+  return cache_dir / "toolchains" / ("tarball-" + key);
 }
 
 }  // namespace
@@ -283,7 +313,7 @@ Status InstallComponents(const fs::path& top, const fs::path& prefix) {
 Result<fs::path> InstalledSysroot(const InstallerTarballs& tarballs, const fs::path& cache_dir) {
   auto key = TarballsKey(tarballs);
   if (!key) return Fail(key.error());
-  fs::path dir = cache_dir / "toolchains" / ("tarball-" + *key);
+  fs::path dir = InstallDir(cache_dir, *key);
   std::error_code ec;
   if (!fs::is_regular_file(dir / kInstalledStamp, ec)) {
     return FailAs(Error::Kind::kNotFound, "{} is not installed yet", tarballs.installer.string());
@@ -294,19 +324,20 @@ Result<fs::path> InstalledSysroot(const InstallerTarballs& tarballs, const fs::p
 Result<fs::path> InstallTarballs(const InstallerTarballs& tarballs, const fs::path& cache_dir) {
   auto key = TarballsKey(tarballs);
   if (!key) return Fail(key.error());
-  fs::path root = cache_dir / "toolchains";
+  const fs::path final_dir = InstallDir(cache_dir, *key);
+  const fs::path root = final_dir.parent_path();
   if (auto st = EnsureDir(root); !st) return Fail(st.error());
-  std::string name = "tarball-" + *key;
+  const std::string name = final_dir.filename().string();
   auto lock = FileLock::Acquire(root / (name + ".lock"), std::chrono::hours(1), [&] {
     spdlog::info("waiting for another rfl-lab unpacking {}", tarballs.installer.string());
   });
   if (!lock) return Fail(lock.error());
-  if (auto done = InstalledSysroot(tarballs, cache_dir)) return done;
+  std::error_code ec;
+  if (fs::is_regular_file(final_dir / kInstalledStamp, ec)) return final_dir / "sysroot";
 
   auto work = TempDir::Create(root, ".tmp-" + name + "-");
   if (!work) return Fail(work.error());
   const fs::path unpack = work->path() / "unpack", sysroot = work->path() / "sysroot";
-  std::error_code ec;
   fs::create_directories(unpack / "installer", ec);
   fs::create_directories(unpack / "rust-src", ec);
   fs::create_directories(sysroot, ec);
@@ -336,7 +367,6 @@ Result<fs::path> InstallTarballs(const InstallerTarballs& tarballs, const fs::pa
     stamp << tarballs.installer.string() << "\n" << tarballs.rust_src.string() << "\n";
     if (!stamp.flush()) return Fail("writing {}", (work->path() / kInstalledStamp).string());
   }
-  fs::path final_dir = root / name;
   fs::remove_all(final_dir, ec);  // a half-made one (no stamp)
   fs::rename(work->path(), final_dir, ec);
   if (ec) return Fail("mv {} {}: {}", work->path().string(), final_dir.string(), ec.message());
