@@ -17,7 +17,7 @@ namespace rfl::report {
 struct MatrixGrid {
   std::string arch;
   std::string variant;
-  std::vector<std::string> kernels;     // rows, in run order
+  std::vector<std::string> kernels;     // rows, sorted by label
   std::vector<std::string> toolchains;  // columns, in run order
   std::map<std::string, std::string> rustc;  // toolchain → `rustc -vV` first line of its builds
   std::map<std::string, std::string> versions;  // kernel label → exact version ("7.3.4") when recorded

@@ -561,13 +561,11 @@ void Validator::Toolchains(const YAML::Node& n, Scenario& s) {
     if (!v) return;
     if (v->starts_with(toolchain::kSysrootPrefix)) {
       // A compiler the user brings: dir:PATH, relative to the scenario file.
-      fs::path p = v->substr(toolchain::kSysrootPrefix.size());
-      if (p.empty()) {
+      if (*v == toolchain::kSysrootPrefix) {
         Err(item, "dir: needs a path", "e.g. dir:/home/me/rust/build/x86_64-unknown-linux-gnu/stage1");
         return;
       }
-      if (p.is_relative()) p = base_dir_ / p;
-      auto sysroot = toolchain::SysrootOf(std::string(toolchain::kSysrootPrefix) + p.string());
+      auto sysroot = toolchain::SysrootOf(toolchain::AbsoluteToolchainName(*v, base_dir_));
       if (!sysroot) {
         Err(item, sysroot.error().message);
         return;
@@ -579,13 +577,11 @@ void Validator::Toolchains(const YAML::Node& n, Scenario& s) {
       *v = std::string(toolchain::kSysrootPrefix) + sysroot->string();
     } else if (v->starts_with(toolchain::kTarballPrefix)) {
       // Upstream release tarballs: tarball:FILE, relative to the scenario file.
-      fs::path p = v->substr(toolchain::kTarballPrefix.size());
-      if (p.empty()) {
+      if (*v == toolchain::kTarballPrefix) {
         Err(item, "tarball: needs a file", "e.g. tarball:dist/rust-1.85.1-x86_64-unknown-linux-gnu.tar.xz");
         return;
       }
-      if (p.is_relative()) p = base_dir_ / p;
-      std::string name = std::string(toolchain::kTarballPrefix) + p.lexically_normal().string();
+      std::string name = toolchain::AbsoluteToolchainName(*v, base_dir_);
       auto tarballs = toolchain::FindInstallerTarballs(name);
       if (!tarballs) {
         Err(item, tarballs.error().message);

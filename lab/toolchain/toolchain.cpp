@@ -239,13 +239,13 @@ std::string UntrackedToolsId(const Toolchain& tc) {
   return KeyHasher().Add("untracked-tools-v1").Add(tc.versions.clang).Add(tc.versions.bindgen).Short();
 }
 
-std::string AbsoluteToolchainName(const std::string& name) {
+std::string AbsoluteToolchainName(const std::string& name, const fs::path& base) {
   for (std::string_view prefix : {kSysrootPrefix, kTarballPrefix}) {
     if (!name.starts_with(prefix)) continue;
     fs::path p(name.substr(prefix.size()));
+    if (p.empty()) return name;
     std::error_code ec;
-    if (p.empty() || p.is_absolute()) return name;
-    fs::path abs = fs::absolute(p, ec);
+    fs::path abs = p.is_absolute() ? p : fs::absolute(base / p, ec);
     return ec ? name : std::string(prefix) + abs.lexically_normal().string();
   }
   return name;

@@ -76,9 +76,10 @@ std::string UntrackedToolsId(const Toolchain& tc);
 // A compiler the user brings: `dir:` or `tarball:` (installer.h), layered
 // the same way over the base rootfs.
 bool IsBroughtCompiler(std::string_view name);
-// A dir:/tarball: name typed on the command line with a relative path, made
-// absolute against the current directory (other names unchanged).
-std::string AbsoluteToolchainName(const std::string& name);
+// A dir:/tarball: name with a relative path, made absolute against `base`
+// (the scenario file's directory; empty: the current directory) and
+// normalized; other names unchanged.
+std::string AbsoluteToolchainName(const std::string& name, const std::filesystem::path& base = {});
 // The sysroot a `dir:` name points at (absolute, normalized); kInput otherwise.
 [[nodiscard]] Result<std::filesystem::path> SysrootOf(std::string_view name);
 // kInput naming what a sysroot directory lacks.
