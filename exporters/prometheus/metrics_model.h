@@ -48,12 +48,12 @@ inline constexpr std::string_view kBoundedLabels[] = {
 };
 
 // The labels the guest agent's workloads put on their samples (binder
-// payload_bytes; block device, pattern, block_size; rust-samples line; kunit
+// payload_bytes; block device, pattern, block_size, scheduler; rust-samples line; kunit
 // status), each its own Prometheus label. A label the agent adds later and
 // this list does not know yet goes, as "key=value,…", to `other_labels`
 // until it is added here (a unit test walks the agent's workloads).
 inline constexpr std::string_view kSampleLabels[] = {
-    "payload_bytes", "block_size", "device", "pattern", "line", "status", "other_labels",
+    "payload_bytes", "block_size", "device", "pattern", "scheduler", "line", "status", "other_labels",
 };
 
 // Every family the lab exports, in exposition order.

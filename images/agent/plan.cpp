@@ -40,7 +40,8 @@ WorkloadParams Typed(std::string_view name, const json& p) {
   if (name == "block") {
     return BlockParams{p["devices"].get<std::vector<std::string>>(), p["pattern"].get<std::string>(),
                        p["block_size"].get<uint32_t>(),           p["ios"].get<int>(),
-                       p["size_mib"].get<uint64_t>(),             p["sched"].get<std::string>()};
+                       p["size_mib"].get<uint64_t>(),             p["sched"].get<std::string>(),
+                       p["schedulers"].get<std::vector<std::string>>()};
   }
   if (name == "kunit") return KunitParams{p["suites"].get<std::vector<std::string>>()};
   if (name == "command") return CommandParams{p["argv"].get<std::vector<std::string>>(), p["expect_exit"].get<int>()};
@@ -63,7 +64,7 @@ struct ParamsToJson {
   }
   json operator()(const BlockParams& b) const {
     return {{"devices", b.devices}, {"pattern", b.pattern}, {"block_size", b.block_size},
-            {"ios", b.ios}, {"size_mib", b.size_mib}, {"sched", b.sched}};
+            {"ios", b.ios}, {"size_mib", b.size_mib}, {"sched", b.sched}, {"schedulers", b.schedulers}};
   }
   json operator()(const KunitParams& k) const { return {{"suites", k.suites}}; }
   json operator()(const CommandParams& c) const {

@@ -47,6 +47,7 @@ struct BlockParams {
   int ios = 0;
   uint64_t size_mib = 0;  // device capacity to create
   std::string sched;      // "other" | "fifo", as for binder
+  std::vector<std::string> schedulers;  // BlockSchedulerChoices(); one device pair each
 };
 
 struct KunitParams {

@@ -73,6 +73,11 @@ struct ToJson {
     j["level"] = l.level;
     j["message"] = l.message;
   }
+  void operator()(const Attributes& a) const {
+    j["workload"] = a.workload;
+    j["labels"] = a.labels;
+    j["values"] = a.values;
+  }
   void operator()(const Done& d) const {
     j["passed"] = d.passed;
     j["failed"] = d.failed;
@@ -193,6 +198,12 @@ std::expected<Body, std::string> DecodeBody(std::string_view type, const json& j
     d.skipped = f.Int("skipped");
     d.uptime_s = f.Num("uptime_s");
     body = std::move(d);
+  } else if (type == "attributes") {
+    Attributes a;
+    a.workload = f.Str("workload");
+    a.labels = f.Labels("labels");
+    a.values = f.Labels("values");
+    body = std::move(a);
   } else {
     return std::unexpected("unknown record type '" + std::string(type) + "'");
   }
@@ -221,8 +232,8 @@ std::string_view StatusName(Status s) {
 }
 
 std::string_view RecordType(const Body& body) {
-  static constexpr std::array<std::string_view, 6> kNames = {
-      "hello", "sample", "workload-result", "test-case", "log", "done"};
+  static constexpr std::array<std::string_view, 7> kNames = {
+      "hello", "sample", "workload-result", "test-case", "log", "done", "attributes"};
   return kNames[body.index()];
 }
 

@@ -101,7 +101,20 @@ struct Done {
   bool operator==(const Done&) const = default;
 };
 
-using Body = std::variant<Hello, Sample, WorkloadResult, TestCase, Log, Done>;
+// What a workload set up, so two measurements can be checked for parity:
+// e.g. one block device's configfs and queue attributes after the agent
+// configured it ("configfs/hw_queue_depth" → "256", "queue/scheduler" →
+// "[none] mq-deadline kyber"), or the binder ping-pong's transaction flags
+// and thread setup. `labels` name the subject as the samples it belongs to
+// do (device=rnull, scheduler=none). Sent before the subject's samples.
+struct Attributes {
+  std::string workload;
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> values;
+  bool operator==(const Attributes&) const = default;
+};
+
+using Body = std::variant<Hello, Sample, WorkloadResult, TestCase, Log, Done, Attributes>;
 
 struct Record {
   uint64_t seq = 0;  // 0, 1, 2, … in sending order
@@ -109,7 +122,7 @@ struct Record {
   bool operator==(const Record&) const = default;
 };
 
-// "hello", "sample", "workload-result", "test-case", "log", "done".
+// "hello", "sample", "workload-result", "test-case", "log", "done", "attributes".
 std::string_view RecordType(const Body& body);
 
 // CRC-32 (IEEE 802.3, the zlib polynomial) of `data`.

@@ -1,5 +1,7 @@
 #include "images/agent/workload_schema.h"
 
+#include "images/agent/block_setup.h"
+
 #include <algorithm>
 
 namespace rfl::agent {
@@ -65,8 +67,8 @@ std::vector<WorkloadSpec> MakeSchema() {
                  "transaction payload sizes, bytes"},
                 {"iterations", ParamKind::kInt, 1, 10'000'000, {}, false, false, 2000, "measured round trips"},
                 {"warmup", ParamKind::kInt, 0, 1'000'000, {}, false, false, 100, "round trips before measuring"},
-                {"sched", ParamKind::kEnum, 0, 0, {"other", "fifo"}, false, false, "other",
-                 "SCHED_OTHER or SCHED_FIFO for client and server"}},
+                {"sched", ParamKind::kEnum, 0, 0, {"other", "fifo"}, false, false, "fifo",
+                 "SCHED_FIFO (reproducible) or SCHED_OTHER for client and server"}},
                // Rust binder registers its own binder filesystem; the C driver needs binderfs.
                {{{"ANDROID_BINDER_IPC_RUST", "ANDROID_BINDERFS"}, "", ""}}});
   s.push_back({"block",
@@ -78,11 +80,16 @@ std::vector<WorkloadSpec> MakeSchema() {
                 {"block_size", ParamKind::kInt, 512, 65536, {}, true, false, 4096, "bytes per read"},
                 {"ios", ParamKind::kInt, 1, 100'000'000, {}, false, false, 20000, "measured reads"},
                 {"size_mib", ParamKind::kInt, 1, 1 << 20, {}, false, false, 1024, "device capacity, MiB"},
-                {"sched", ParamKind::kEnum, 0, 0, {"other", "fifo"}, false, false, "other",
-                 "SCHED_OTHER or SCHED_FIFO for the reader"}},
+                {"sched", ParamKind::kEnum, 0, 0, {"other", "fifo"}, false, false, "fifo",
+                 "SCHED_FIFO (reproducible) or SCHED_OTHER for the reader"},
+                {"schedulers", ParamKind::kEnumList, 0, 0, BlockSchedulerChoices(), false, false,
+                 json::array({"none"}),
+                 "I/O scheduler set on both devices (equal setup), or driver-default: each driver's own"}},
                {{{"CONFIGFS_FS"}, "", ""},
                 {{"BLK_DEV_RUST_NULL"}, "devices", "rnull"},
-                {{"BLK_DEV_NULL_BLK"}, "devices", "null_blk"}}});
+                {{"BLK_DEV_NULL_BLK"}, "devices", "null_blk"},
+                {{"MQ_IOSCHED_DEADLINE"}, "schedulers", "mq-deadline"},
+                {{"MQ_IOSCHED_KYBER"}, "schedulers", "kyber"}}});
   s.push_back({"kunit",
                "KTAP results of the KUnit suites run at boot",
                300,

@@ -67,10 +67,13 @@ void PrintJson(const pipeline::BootJobOutput& out, const vm::AccelDecision& acce
   const auto& agent = out.agent;
   nlohmann::json samples = nlohmann::json::array();
   nlohmann::json results = nlohmann::json::array();
+  nlohmann::json attributes = nlohmann::json::array();
   for (const auto& r : agent.records()) {
     if (const auto* s = std::get_if<agent::Sample>(&r.body)) {
       samples.push_back({{"workload", s->workload}, {"metric", s->metric}, {"unit", s->unit}, {"value", s->value},
                          {"labels", s->labels}});
+    } else if (const auto* at = std::get_if<agent::Attributes>(&r.body)) {
+      attributes.push_back({{"workload", at->workload}, {"labels", at->labels}, {"values", at->values}});
     } else if (const auto* w = std::get_if<agent::WorkloadResult>(&r.body)) {
       results.push_back({{"workload", w->workload}, {"status", agent::StatusName(w->status)}, {"reason", w->reason},
                          {"duration_s", w->duration_s}});
@@ -86,7 +89,7 @@ void PrintJson(const pipeline::BootJobOutput& out, const vm::AccelDecision& acce
                       {"first_console_byte_s", opt_s(b.first_console_byte)}, {"agent_hello_s", opt_s(agent.hello_at())},
                       {"agent_done_s", opt_s(agent.done_at())}, {"total_s", b.total.count()},
                       {"agent_transport", agent.transport()}, {"agent_rejected_lines", agent.rejected_lines()},
-                      {"workloads", results}, {"samples", samples}};
+                      {"workloads", results}, {"samples", samples}, {"attributes", attributes}};
   std::cout << nlohmann::json(j).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
@@ -114,6 +117,14 @@ void PrintText(const pipeline::BootJobOutput& out, const vm::AccelDecision& acce
         std::string labels;
         for (const auto& [k, v] : s->labels) labels += fmt::format(" {}={}", k, v);
         std::cout << fmt::format("  {}/{}{} = {:g} {}\n", s->workload, s->metric, labels, s->value, s->unit);
+      }
+    }
+    for (const auto& r : agent.records()) {
+      if (const auto* at = std::get_if<agent::Attributes>(&r.body)) {
+        std::string labels;
+        for (const auto& [k, v] : at->labels) labels += fmt::format(" {}={}", k, v);
+        std::cout << fmt::format("  {} set up{}: {} attribute(s) (--json lists them)\n", at->workload, labels,
+                                 at->values.size());
       }
     }
   }

@@ -29,6 +29,7 @@ struct RunCliOptions {
   std::optional<std::string> textfile;
   int jobs = 0;
   int parallel = 0;
+  std::optional<std::string> timing;  // overrides the scenario's boot.timing
 };
 
 void Export(results::Store& store, int64_t run_id, const RunCliOptions& o, CliContext& ctx) {
@@ -51,7 +52,12 @@ void Export(results::Store& store, int64_t run_id, const RunCliOptions& o, CliCo
 void Run(const RunCliOptions& o, CliContext& ctx) {
   auto loaded = LoadScenarioForCli(o.file, ctx);
   if (!loaded) return ctx.Raise(ExitCode::kBadInput);
-  const scenario::Scenario& s = *(*loaded)->scenario;
+  scenario::Scenario s = *(*loaded)->scenario;
+  if (o.timing) {
+    // The same comparison in the other clock (docs/statistics.md): the run
+    // records the timing it used.
+    s.boot.timing = *o.timing == "wall" ? Timing::kWall : Timing::kIcount;  // CLI11 checked the name
+  }
   auto plan = scenario::ExpandPlan(s);
   if (!plan) return ctx.Fail(plan.error());
 
@@ -108,6 +114,8 @@ void RegisterRunCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--push", o->push, "Push the run's results to this Pushgateway URL at the end");
   cmd->add_option("--textfile", o->textfile, "Write the run's metrics for node_exporter's textfile collector here");
   cmd->add_option("-j,--jobs", o->jobs, "make -j for kernel builds (default: all cores)")->check(CLI::Range(0, 1024));
+  cmd->add_option("--timing", o->timing, "icount | wall: boot with this timing instead of the scenario's boot.timing")
+      ->check(CLI::IsMember({"icount", "wall"}));
   cmd->add_option("--parallel", o->parallel, "VMs at once in icount timing (default: as many as cores and memory allow)")
       ->check(CLI::Range(0, 256));
   cmd->callback([&ctx, o] { Run(*o, ctx); });

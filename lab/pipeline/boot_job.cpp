@@ -56,6 +56,14 @@ std::vector<results::WorkloadRun> WorkloadRuns(const std::vector<agent::Record>&
   return out;
 }
 
+std::vector<results::AttributeSet> AttributesOf(const std::vector<agent::Record>& records) {
+  std::vector<results::AttributeSet> out;
+  for (const auto& r : records) {
+    if (const auto* a = std::get_if<agent::Attributes>(&r.body)) out.push_back({a->workload, a->labels, a->values});
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<BootJobOutput> RunBootJob(vm::Hypervisor& hv, const BootJob& job) {
@@ -135,6 +143,7 @@ Result<BootJobOutput> RunBootJob(vm::Hypervisor& hv, const BootJob& job) {
   rec.ended_unix = results::NowUnix();
   rec.samples = SamplesOf(out.agent.records(), *booted, out.agent.hello_at());
   rec.workloads = WorkloadRuns(out.agent.records(), job.skipped);
+  rec.attributes = AttributesOf(out.agent.records());
   return out;
 }
 

@@ -277,6 +277,14 @@ Node TableNode(Node parent, const char* cls, std::initializer_list<const char*> 
   return t;
 }
 
+Node TableNode(Node parent, const char* cls, const std::vector<std::string>& header) {
+  Node t = El(parent, "table");
+  if (cls && *cls) Attr(t, "class", cls);
+  Node tr = El(t, "tr");
+  for (const auto& h : header) El(tr, "th", h);
+  return t;
+}
+
 Node Num(Node tr, const std::string& text, const std::string& extra_class = {}) {
   return Attr(El(tr, "td", text), "class", extra_class.empty() ? "num" : "num " + extra_class);
 }
@@ -405,8 +413,11 @@ std::string RenderHtml(const RunAnalysis& a) {
   if (changed.empty()) {
     El(right, "p", a.deltas.empty() ? "No metric has samples on both sides." : "No metric changed significantly.");
   } else {
-    Node t = TableNode(right, "changed",
-                   {"variant", "metric", "median before → after", "change", "95% CI", "MAD b / v", "p", "n", "verdict"});
+    const bool with_setup = AnySetupDifference(changed);
+    std::vector<std::string> columns{"variant", "metric", "median before → after", "change", "95% CI", "MAD b / v",
+                                     "p", "n", "verdict"};
+    if (with_setup) columns.push_back("setup");
+    Node t = TableNode(right, "changed", columns);
     for (const MetricDelta* d : changed) {
       Node tr = El(t, "tr");
       El(tr, "td", d->variant);
@@ -419,6 +430,23 @@ std::string RenderHtml(const RunAnalysis& a) {
       Num(tr, d->stats.test ? fmt::format("{:.2g}", d->stats.test->p_value) : "–");
       Num(tr, fmt::format("{}/{}", d->stats.baseline.n, d->stats.variant.n));
       Attr(El(tr, "td", VerdictText(*d, a.thresholds)), "class", VerdictClass(*d, a.thresholds));
+      if (with_setup) El(tr, "td", SetupText(*d));
+    }
+  }
+  if (!a.pairs.empty()) {
+    // Rust against C in the same boots, with what each side set up.
+    El(right, "h2", fmt::format("Rust against C in the same boots ({} → {}), never a finding",
+                                a.pairs.front().baseline_label, a.pairs.front().variant_label));
+    Node t = TableNode(right, "pairs", {"variant", "metric", "median C → Rust", "change", "95% CI", "verdict", "setup"});
+    for (const auto& d : a.pairs) {
+      Node tr = El(t, "tr");
+      El(tr, "td", d.variant);
+      El(tr, "td", (many_cells ? CellName(d.key) + " " : "") + MetricName(d.key));
+      Num(tr, FormatValue(d.stats.baseline.median, d.key.unit) + " → " + FormatValue(d.stats.variant.median, d.key.unit));
+      Num(tr, PercentChange(d.stats.ratio), VerdictClass(d, a.thresholds));
+      Num(tr, CiPercent(d.stats));
+      Attr(El(tr, "td", VerdictText(d, a.thresholds)), "class", VerdictClass(d, a.thresholds));
+      El(tr, "td", SetupText(d));
     }
   }
 

@@ -35,6 +35,44 @@ json CodeChecksJson(const std::vector<CodeCheckRecord>& checks) {
   return out;
 }
 
+// One comparison (metrics[] and pairs[]).
+json DeltaJson(const MetricDelta& d, const VerdictThresholds& thresholds) {
+  const auto& s = d.stats;
+  json ci = nullptr, test = nullptr;
+  if (s.ci) ci = {{"lo", Num(s.ci->lo)}, {"hi", Num(s.ci->hi)}, {"level", 0.95}};
+  if (s.test) {
+    test = {{"u1", s.test->u1}, {"p", Num(s.test->p_value)}, {"method", MannWhitneyMethodName(s.test->method)}};
+  }
+  json setup = nullptr;
+  if (d.setup_differences) {
+    setup = json::array();
+    for (const auto& x : *d.setup_differences) {
+      setup.push_back({{"attribute", x.name}, {"baseline", x.baseline}, {"variant", x.variant}});
+    }
+  }
+  return {{"arch", d.key.arch},
+          {"toolchain", d.key.toolchain},
+          {"kernel", d.key.kernel},
+          {"workload", d.key.workload},
+          {"metric", d.key.metric},
+          {"unit", d.key.unit},
+          {"labels", LabelsJson(d.key.labels)},
+          {"variant", d.variant},
+          {"baseline_label", d.baseline_label},
+          {"variant_label", d.variant_label},
+          {"direction", DirectionName(s.direction)},
+          {"baseline_samples", SummaryJson(s.baseline, d.baseline_values)},
+          {"variant_samples", SummaryJson(s.variant, d.variant_values)},
+          {"ratio", Num(s.ratio)},
+          {"ci", ci},
+          {"mann_whitney", test},
+          {"verdict", VerdictName(s.verdict)},
+          {"significant", Significant(s, thresholds)},
+          {"inside_noise", SignificantInsideNoise(s, thresholds)},
+          {"reason", s.reason},
+          {"setup_differences", setup}};
+}
+
 }  // namespace
 
 std::optional<Format> ParseFormat(std::string_view s) {
@@ -137,6 +175,10 @@ json ReportJson(const RunAnalysis& a) {
                          {"value", Num(s.value)},
                          {"labels", s.labels}});
     }
+    json attributes = json::array();
+    for (const auto& x : b.attributes) {
+      attributes.push_back({{"workload", x.workload}, {"labels", x.labels}, {"values", x.values}});
+    }
     out["boots"].push_back({{"id", b.id},
                             {"build_key", b.build_key},
                             {"variant", b.variant},
@@ -153,37 +195,13 @@ json ReportJson(const RunAnalysis& a) {
                             {"console_path", b.console_path},
                             {"started_unix", Time(b.started_unix)},
                             {"ended_unix", Time(b.ended_unix)},
-                            {"samples", samples}});
+                            {"samples", samples},
+                            {"attributes", attributes}});
   }
   out["metrics"] = json::array();
-  for (const auto& d : a.deltas) {
-    const auto& s = d.stats;
-    json ci = nullptr, test = nullptr;
-    if (s.ci) ci = {{"lo", Num(s.ci->lo)}, {"hi", Num(s.ci->hi)}, {"level", 0.95}};
-    if (s.test) {
-      test = {{"u1", s.test->u1}, {"p", Num(s.test->p_value)}, {"method", MannWhitneyMethodName(s.test->method)}};
-    }
-    out["metrics"].push_back({{"arch", d.key.arch},
-                              {"toolchain", d.key.toolchain},
-                              {"kernel", d.key.kernel},
-                              {"workload", d.key.workload},
-                              {"metric", d.key.metric},
-                              {"unit", d.key.unit},
-                              {"labels", LabelsJson(d.key.labels)},
-                              {"variant", d.variant},
-                              {"baseline_label", d.baseline_label},
-                              {"variant_label", d.variant_label},
-                              {"direction", DirectionName(s.direction)},
-                              {"baseline_samples", SummaryJson(s.baseline, d.baseline_values)},
-                              {"variant_samples", SummaryJson(s.variant, d.variant_values)},
-                              {"ratio", Num(s.ratio)},
-                              {"ci", ci},
-                              {"mann_whitney", test},
-                              {"verdict", VerdictName(s.verdict)},
-                              {"significant", Significant(s, a.thresholds)},
-                              {"inside_noise", SignificantInsideNoise(s, a.thresholds)},
-                              {"reason", s.reason}});
-  }
+  for (const auto& d : a.deltas) out["metrics"].push_back(DeltaJson(d, a.thresholds));
+  out["pairs"] = json::array();
+  for (const auto& d : a.pairs) out["pairs"].push_back(DeltaJson(d, a.thresholds));
   out["sizes"] = json::array();
   for (const auto& z : a.sizes) {
     out["sizes"].push_back({{"arch", z.arch},

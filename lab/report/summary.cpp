@@ -224,4 +224,16 @@ std::vector<Tick> AxisTicks(double lo, double hi, std::string_view unit, bool in
   return out;
 }
 
+std::string SetupText(const results::MetricDelta& d) {
+  if (!d.setup_differences) return "not recorded";
+  if (d.setup_differences->empty()) return "same";
+  return results::DescribeDifferences(*d.setup_differences);
+}
+
+bool AnySetupDifference(const std::vector<const results::MetricDelta*>& deltas) {
+  return std::any_of(deltas.begin(), deltas.end(), [](const results::MetricDelta* d) {
+    return d->setup_differences && !d->setup_differences->empty();
+  });
+}
+
 }  // namespace rfl::report

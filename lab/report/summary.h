@@ -60,6 +60,11 @@ std::string CiPercent(const results::SampleComparison& s);
 std::string SpreadPercent(const results::Summary& s);
 // The verdict, with kInsideNoiseMark when significant inside the noise floor.
 std::string VerdictText(const results::MetricDelta& d, const results::VerdictThresholds& t);
+// Parity of a comparison's two sides: "same", "not recorded", or "setups
+// differ in …" (results::DescribeDifferences).
+std::string SetupText(const results::MetricDelta& d);
+// Whether any of these comparisons has sides that set up differently.
+bool AnySetupDifference(const std::vector<const results::MetricDelta*>& deltas);
 
 // A unit as a reader writes it: seconds → s, ops_per_second → ops/s,
 // bytes → B, count → "" (a plain number).

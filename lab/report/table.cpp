@@ -96,7 +96,8 @@ std::string Date(double unix_seconds) {
 }
 
 // The columns of one comparison; the cell only when the report has several.
-std::vector<std::string> DeltaRow(const MetricDelta& d, const VerdictThresholds& t, bool with_cell, bool with_reason) {
+std::vector<std::string> DeltaRow(const MetricDelta& d, const VerdictThresholds& t, bool with_cell, bool with_reason,
+                                  bool with_setup) {
   const auto& s = d.stats;
   std::vector<std::string> row{d.variant};
   if (with_cell) row.push_back(CellName(d.key));
@@ -109,10 +110,11 @@ std::vector<std::string> DeltaRow(const MetricDelta& d, const VerdictThresholds&
   row.push_back(fmt::format("{}/{}", s.baseline.n, s.variant.n));
   row.push_back(VerdictText(d, t));
   if (with_reason) row.push_back(s.reason);
+  if (with_setup) row.push_back(SetupText(d));
   return row;
 }
 
-std::vector<std::string> DeltaHeader(bool with_cell, bool with_reason) {
+std::vector<std::string> DeltaHeader(bool with_cell, bool with_reason, bool with_setup) {
   std::vector<std::string> h{"variant"};
   if (with_cell) h.push_back("cell");
   for (const char* c : {"metric", "median before → after", "change", "95% CI of change", "MAD % (b / v)", "p", "n",
@@ -120,16 +122,18 @@ std::vector<std::string> DeltaHeader(bool with_cell, bool with_reason) {
     h.push_back(c);
   }
   if (with_reason) h.push_back("why");
+  if (with_setup) h.push_back("setup");
   return h;
 }
 
 Table DeltaTable(const std::vector<const MetricDelta*>& deltas, const VerdictThresholds& t, bool with_cell,
-                 bool with_reason) {
-  Table table(DeltaHeader(with_cell, with_reason));
+                 bool with_reason, bool with_setup) {
+  Table table(DeltaHeader(with_cell, with_reason, with_setup));
   for (const MetricDelta* d : deltas) {
-    auto row = DeltaRow(*d, t, with_cell, with_reason);
+    auto row = DeltaRow(*d, t, with_cell, with_reason, with_setup);
     std::vector<std::string> colors(row.size());
-    colors[row.size() - (with_reason ? 2 : 1)] = VerdictColor(d->stats.verdict);
+    colors[row.size() - (with_reason ? 2 : 1) - (with_setup ? 1 : 0)] = VerdictColor(d->stats.verdict);
+    if (with_setup && d->setup_differences && !d->setup_differences->empty()) colors.back() = kYellow;
     colors[with_cell ? 4 : 3] = VerdictColor(d->stats.verdict);
     table.Add(std::move(row), std::move(colors));
   }
@@ -190,19 +194,27 @@ std::string RenderTable(const RunAnalysis& a, bool color, bool all) {
   if (!changed.empty()) {
     out += fmt::format("\nChanged, largest effect first ({} = significant but inside the ±{:g}% noise floor)\n",
                        kInsideNoiseMark, a.thresholds.noise * 100);
-    out += DeltaTable(changed, a.thresholds, many_cells, false).Render(color);
+    out += DeltaTable(changed, a.thresholds, many_cells, false, AnySetupDifference(changed)).Render(color);
   } else if (!a.deltas.empty()) {
     out += "\nNo metric changed significantly.\n";
   }
   if (!others.empty()) {
     if (all) {
       out += fmt::format("\nEvery other comparison ({}), metric order\n", others.size());
-      out += DeltaTable(others, a.thresholds, many_cells, true).Render(color);
+      out += DeltaTable(others, a.thresholds, many_cells, true, AnySetupDifference(others)).Render(color);
     } else {
       out += paint(kDim, fmt::format("\n{} other comparisons (no-change, inconclusive): --all lists them.",
                                      others.size())) +
              "\n";
     }
+  }
+
+  if (!a.pairs.empty()) {
+    std::vector<const MetricDelta*> pairs;
+    for (const auto& d : a.pairs) pairs.push_back(&d);
+    out += fmt::format("\nRust against C in the same boots (before = {}, after = {}), never a finding\n",
+                       a.pairs.front().baseline_label, a.pairs.front().variant_label);
+    out += DeltaTable(pairs, a.thresholds, many_cells, false, true).Render(color);
   }
 
   // Outcomes: one row per variant, one column per cell (run, arch/toolchain/kernel).

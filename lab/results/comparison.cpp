@@ -61,6 +61,36 @@ SampleMap CollectSamples(const RunData& run, const AxisRename& rename = {}) {
   return out;
 }
 
+// The attributes the workload set up for one (metric key, variant): those of
+// the first passed final attempt that reported them.
+using AttributeIndex = std::map<std::pair<MetricKey, std::string>, std::map<std::string, std::string>>;
+
+// Metric keys whose labels match an attribute set's, for every sample the
+// attribute set belongs to.
+AttributeIndex CollectAttributes(const RunData& run, const AxisRename& rename = {}) {
+  AttributeIndex out;
+  for (const BootRecord* b : FinalAttempts(run)) {
+    if (b->outcome != BootOutcome::kPassed) continue;
+    for (const auto& s : b->samples) {
+      const AttributeSet* a = FindAttributes(*b, s.workload, s.labels);
+      if (!a) continue;
+      MetricKey key{b->arch,   rename.toolchain.value_or(b->toolchain), rename.kernel.value_or(b->kernel),
+                    s.workload, s.metric, s.unit, LabelsKey(s.labels)};
+      out.try_emplace({key, b->variant}, a->values);
+    }
+  }
+  return out;
+}
+
+std::optional<std::vector<AttributeDifference>> SetupDifferences(const AttributeIndex& ia,
+                                                                 const std::pair<MetricKey, std::string>& a,
+                                                                 const AttributeIndex& ib,
+                                                                 const std::pair<MetricKey, std::string>& b) {
+  auto x = ia.find(a), y = ib.find(b);
+  if (x == ia.end() || y == ib.end()) return std::nullopt;
+  return CommonDifferences(x->second, y->second);
+}
+
 // Measured by the host's clock (boot/host_agent_ready_seconds, …), not inside
 // the guest.
 bool IsHostClockMetric(const MetricKey& key) { return key.metric.starts_with("host_"); }
@@ -93,6 +123,34 @@ MetricDelta MakeDelta(const MetricKey& key, const std::string& variant, std::str
     d.stats.more_samples_may_help = false;
   }
   return d;
+}
+
+// Rust and C implementations of one device, measured in the same boots.
+constexpr std::pair<std::string_view, std::string_view> kDriverPairs[] = {{"null_blk", "rnull"}};
+
+std::vector<MetricDelta> DriverPairs(const SampleMap& samples, const AttributeIndex& attrs,
+                                     VerdictThresholds thresholds, bool icount) {
+  std::vector<MetricDelta> out;
+  for (const auto& [kv, c_values] : samples) {
+    const auto& [c_key, variant] = kv;
+    auto labels = LabelsFromKey(c_key.labels);
+    for (const auto& [c_device, rust_device] : kDriverPairs) {
+      auto it = labels.find("device");
+      if (it == labels.end() || it->second != c_device) continue;
+      MetricKey rust_key = c_key;
+      it->second = std::string(rust_device);
+      rust_key.labels = LabelsKey(labels);
+      auto rust = samples.find({rust_key, variant});
+      if (rust == samples.end()) continue;
+      labels.erase("device");
+      MetricKey pair_key = c_key;
+      pair_key.labels = LabelsKey(labels);
+      out.push_back(MakeDelta(pair_key, variant, std::string(c_device), std::string(rust_device), c_values,
+                              rust->second, thresholds, icount));
+      out.back().setup_differences = SetupDifferences(attrs, kv, attrs, {rust_key, variant});
+    }
+  }
+  return out;
 }
 
 void AddRunFindings(const RunData& run, Findings& f) {
@@ -276,6 +334,7 @@ RunAnalysis AnalyzeRun(const RunData& run) {
   a.boots = run.boots;
 
   SampleMap samples = CollectSamples(run);
+  AttributeIndex attrs = CollectAttributes(run);
   std::set<MetricKey> keys;
   for (const auto& [kv, values] : samples) keys.insert(kv.first);
   for (const auto& key : keys) {
@@ -287,8 +346,10 @@ RunAnalysis AnalyzeRun(const RunData& run) {
       a.deltas.push_back(MakeDelta(key, v.name, a.baseline, v.name,
                                    base == samples.end() ? std::vector<double>{} : base->second, var->second,
                                    a.thresholds, run.run.info.timing == "icount"));
+      a.deltas.back().setup_differences = SetupDifferences(attrs, {key, a.baseline}, attrs, {key, v.name});
     }
   }
+  a.pairs = DriverPairs(samples, attrs, a.thresholds, run.run.info.timing == "icount");
   for (const auto& c : a.outcomes) {
     if (c.variant == a.baseline) continue;
     const BuildRecord* base = FindBuildOf(run, c.arch, c.toolchain, c.kernel, a.baseline);
@@ -324,6 +385,7 @@ RunAnalysis CompareRuns(const RunData& a, const RunData& b) {
        ra.kernel, rb.kernel);
 
   SampleMap sa = CollectSamples(a, ra), sb = CollectSamples(b, rb);
+  AttributeIndex aa = CollectAttributes(a, ra), ab = CollectAttributes(b, rb);
   std::set<std::pair<MetricKey, std::string>> keys;
   for (const auto& [k, v] : sa) keys.insert(k);
   for (const auto& [k, v] : sb) keys.insert(k);
@@ -335,6 +397,7 @@ RunAnalysis CompareRuns(const RunData& a, const RunData& b) {
                                    ia == sa.end() ? std::vector<double>{} : ia->second,
                                    ib == sb.end() ? std::vector<double>{} : ib->second, out.thresholds,
                                    a.run.info.timing == "icount" || b.run.info.timing == "icount"));
+    out.deltas.back().setup_differences = SetupDifferences(aa, k, ab, k);
   }
   for (const auto& bb : b.builds) {
     for (const auto& variant : bb.variants) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "lab/results/parity.h"
 #include "lab/results/records.h"
 #include "lab/results/statistics.h"
 
@@ -41,6 +42,10 @@ struct MetricDelta {
   std::vector<double> baseline_values;
   std::vector<double> variant_values;
   SampleComparison stats;
+  // Parity (results/parity.h): what the two sides set up differently, as
+  // their attributes say; empty when equal; nullopt when a side recorded no
+  // attributes (workloads without them, stores before schema 6).
+  std::optional<std::vector<AttributeDifference>> setup_differences;
 };
 
 // How one workload went over a cell's boots (final attempts).
@@ -110,6 +115,10 @@ struct RunAnalysis {
   VerdictThresholds thresholds;
   std::vector<OutcomeCell> outcomes;
   std::vector<MetricDelta> deltas;
+  // Rust against C in the same boots (rnull against null_blk): per cell and
+  // block metric, baseline null_blk, variant rnull; key.labels without
+  // `device`. Shown with their parity; never a finding.
+  std::vector<MetricDelta> pairs;
   std::vector<SizeDelta> sizes;
   std::vector<BuildRecord> builds;  // of the (last) run, for KCIDB and JSON
   std::vector<BootRecord> boots;    // of the (last) run, samples included

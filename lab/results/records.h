@@ -137,6 +137,17 @@ struct WorkloadRun {
   bool operator==(const WorkloadRun&) const = default;
 };
 
+// What a workload set up for the samples with these labels (the agent's
+// `attributes` record): a block device's configfs and queue attributes, the
+// binder ping-pong's transaction setup. Reports check them for parity
+// (results/parity.h).
+struct AttributeSet {
+  std::string workload;
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> values;
+  bool operator==(const AttributeSet&) const = default;
+};
+
 struct BootRecord {
   int64_t id = 0;          // assigned by the store
   std::string build_key;   // links to the run's BuildRecord with this key
@@ -159,6 +170,7 @@ struct BootRecord {
   double ended_unix = 0;
   std::vector<Sample> samples;
   std::vector<WorkloadRun> workloads;  // in plan order: skipped first, then as reported
+  std::vector<AttributeSet> attributes;  // as reported; empty before schema 6
 };
 
 // A whole run as reports need it.

@@ -128,6 +128,18 @@ ALTER TABLE builds ADD COLUMN code_checks TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE builds ADD COLUMN kernel_version TEXT NOT NULL DEFAULT '';
 ALTER TABLE builds ADD COLUMN source_id TEXT NOT NULL DEFAULT '';
 )sql",
+    // 6: what each workload set up for its samples (AttributeSet: labels as
+    // LabelsKey, values as a JSON object of strings), for the parity check.
+    R"sql(
+CREATE TABLE workload_attributes (
+  id INTEGER PRIMARY KEY,
+  boot_id INTEGER NOT NULL REFERENCES boots (id) ON DELETE CASCADE,
+  workload TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  attrs TEXT NOT NULL
+);
+CREATE INDEX workload_attributes_by_boot ON workload_attributes (boot_id);
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -434,6 +446,14 @@ class SqliteStore final : public Store {
       i.Bind(1, boot_id).Bind(2, w.name).Bind(3, w.status).Bind(4, w.reason).Bind(5, w.duration_s);
       if (auto r = i.Run(); !r) return std::unexpected(r.error().Wrap("workload " + w.name));
     }
+    auto at = Prepare("INSERT INTO workload_attributes (boot_id, workload, labels, attrs) VALUES (?,?,?,?)");
+    if (!at) return std::unexpected(at.error());
+    for (const auto& a : boot.attributes) {
+      auto& i = **at;
+      i.Reset();
+      i.Bind(1, boot_id).Bind(2, a.workload).Bind(3, LabelsKey(a.labels)).Bind(4, LabelsKey(a.values));
+      if (auto r = i.Run(); !r) return std::unexpected(r.error().Wrap("attributes of " + a.workload));
+    }
     return boot_id;
   }
 
@@ -680,6 +700,23 @@ class SqliteStore final : public Store {
         auto it = boot_index.find(s.Int(0));
         if (it == boot_index.end()) continue;
         data.boots[it->second].workloads.push_back(WorkloadRun{s.Text(1), s.Text(2), s.Text(3), s.Real(4)});
+      }
+    }
+    if (schema_version_ >= 6) {
+      auto st = Prepare(
+          "SELECT a.boot_id, a.workload, a.labels, a.attrs FROM workload_attributes a "
+          "JOIN boots b ON b.id = a.boot_id WHERE b.run_id = ? ORDER BY a.id");
+      if (!st) return std::unexpected(st.error());
+      (*st)->Bind(1, run_id);
+      while (true) {
+        auto row = (*st)->Step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        auto& s = **st;
+        auto it = boot_index.find(s.Int(0));
+        if (it == boot_index.end()) continue;
+        data.boots[it->second].attributes.push_back(
+            AttributeSet{s.Text(1), StringMapFromJson(s.Text(2)), StringMapFromJson(s.Text(3))});
       }
     }
     return data;

@@ -24,12 +24,13 @@ TEST(AgentPlan, FullPlanParsesWithDefaultsFilledIn) {
   EXPECT_EQ(b.payloads, (std::vector<uint64_t>{0, 4096}));
   EXPECT_EQ(b.iterations, 500);
   EXPECT_EQ(b.warmup, 100);
-  EXPECT_EQ(b.sched, "other");
+  EXPECT_EQ(b.sched, "fifo") << "the schema's default: SCHED_OTHER is bimodal per boot";
   const auto& blk = std::get<BlockParams>(plan->workloads[3].params);
   EXPECT_EQ(blk.devices, std::vector<std::string>{"rnull"});
   EXPECT_EQ(blk.pattern, "read");
   EXPECT_EQ(blk.block_size, 512u);
   EXPECT_EQ(blk.sched, "fifo");
+  EXPECT_EQ(blk.schedulers, std::vector<std::string>{"none"}) << "the equal setup, no I/O scheduler";
   EXPECT_EQ(std::get<KunitParams>(plan->workloads[4].params).suites, std::vector<std::string>{"rust_*"});
   EXPECT_EQ(std::get<CommandParams>(plan->workloads[5].params).argv.size(), 3u);
 }

@@ -155,7 +155,7 @@ TEST(SampleLabels, EveryLabelTheAgentsWorkloadsSetIsKnown) {
       EXPECT_TRUE(known.contains((*it)[2].str())) << e.path().filename() << ": " << (*it)[2].str();
     }
   }
-  // payload_bytes, device, pattern, block_size, line, status
+  // payload_bytes, device, pattern, block_size, scheduler, line, status
   EXPECT_EQ(found.size(), std::size(kSampleLabels) - 1) << "other_labels is the only label no workload sets";
 }
 

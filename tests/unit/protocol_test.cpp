@@ -19,6 +19,8 @@ std::vector<Record> AllKinds() {
       {4, TestCase{"kunit", "rust_doctests_kernel", "rust_doctest_kernel_alloc_0", "pass", ""}},
       {5, Log{"warn", "mount -t debugfs: No such device"}},
       {6, Done{3, 1, 2, 4.5}},
+      {7, Attributes{"block", {{"device", "rnull"}, {"scheduler", "none"}},
+                     {{"configfs/irqmode", "0"}, {"queue/scheduler", "[none] mq-deadline kyber"}}}},
   };
 }
 

@@ -384,7 +384,7 @@ TEST_F(Quickstart, TableHeadersNameEachColumnOnceAndUnitsReadHuman) {
     ++headers;
     EXPECT_EQ(Count(line, "variant"), 1u) << "a second variant column: " << line;
   }
-  EXPECT_EQ(headers, 4u);  // changed, every other, outcomes, code size
+  EXPECT_EQ(headers, 5u);  // changed, every other, Rust against C, outcomes, code size
   EXPECT_EQ(t.find("ops_per_second"), std::string::npos);
   EXPECT_EQ(t.find(" count"), std::string::npos);
   EXPECT_NE(t.find("k ops/s"), std::string::npos);

@@ -196,6 +196,24 @@ TEST(Store, KeepsWhichKernelExactlyABuildHad) {
   EXPECT_EQ(data->builds[0].source_id, "debian:linux-source-7.3=7.3.4-1~bpo13+1");
 }
 
+TEST(Store, KeepsWhatEachWorkloadSetUpNextToItsSamples) {
+  TempDir dir;
+  auto store = OpenSqliteStore(dir.path() / "r.sqlite3");
+  ASSERT_TRUE(store) << store.error().message;
+  auto run = (*store)->BeginRun(MakeRunInfo());
+  ASSERT_TRUE(run) << run.error().message;
+  BootRecord b = MakeBoot(0, 1.0);
+  b.attributes = {{"block", {{"device", "rnull"}, {"scheduler", "none"}},
+                   {{"configfs/irqmode", "0"}, {"queue/scheduler", "[none] mq-deadline kyber"}}},
+                  {"block", {{"device", "null_blk"}, {"scheduler", "none"}},
+                   {{"configfs/hw_queue_depth", "256"}, {"queue/scheduler", "[none] mq-deadline kyber"}}}};
+  ASSERT_TRUE((*store)->RecordBoot(*run, b));
+  auto data = (*store)->LoadRun(*run);
+  ASSERT_TRUE(data) << data.error().message;
+  ASSERT_EQ(data->boots.size(), 1u);
+  EXPECT_EQ(data->boots[0].attributes, b.attributes);
+}
+
 // tests/fixtures/report/quickstart.sqlite3 was captured at schema 1 (before
 // workload records and titles): opening a copy migrates it.
 fs::path CopyOfCapturedStore(const TempDir& dir) {
@@ -235,6 +253,7 @@ TEST(Store, ReadOnlyOpenOfAStoreFromBeforeTitlesReadsItsBootsWithoutOne) {
   ASSERT_TRUE(data) << data.error().message;
   ASSERT_EQ(data->boots.size(), 15u);
   for (const auto& b : data->boots) EXPECT_EQ(b.title, "") << b.id;
+  for (const auto& b : data->boots) EXPECT_TRUE(b.attributes.empty()) << b.id;
   for (const auto& b : data->builds) EXPECT_TRUE(b.code_checks.empty()) << b.key;
 }
 

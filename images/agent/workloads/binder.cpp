@@ -7,6 +7,7 @@
 // both speak the same uapi.
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -130,6 +131,24 @@ std::string ForEachReturn(const std::vector<uint8_t>& in, F&& on) {
     });
     if (!err.empty()) _exit(15);
   }
+}
+
+// What both drivers are asked to do, for the host's parity check: the same
+// for C and Rust binder by construction (one code path here), recorded so a
+// comparison can show it, and with the scheduling policy read back.
+std::map<std::string, std::string> SetupAttributes(const std::string& path, uint64_t payload) {
+  int policy = sched_getscheduler(0);
+  std::map<std::string, std::string> a;
+  a["device"] = path;
+  a["mmap_bytes"] = std::to_string(kMapSize);
+  a["transaction/code"] = "1";
+  a["transaction/flags"] = "0";
+  a["transaction/data_bytes"] = std::to_string(payload);
+  a["transaction/offsets_bytes"] = "0";
+  a["server"] = "context manager, one looper thread (BC_ENTER_LOOPER); frees the request, replies empty";
+  a["client"] = "one thread; frees each reply buffer in its next write";
+  a["sched/policy"] = policy == SCHED_FIFO ? "fifo" : policy == SCHED_OTHER ? "other" : std::to_string(policy);
+  return a;
 }
 
 struct PayloadResult {
@@ -263,6 +282,7 @@ Outcome RunBinder(const BinderParams& p, Reporter& r) {
     total += p.iterations;
     Summary s = Summarize(result.round_trips);
     std::map<std::string, std::string> labels{{"payload_bytes", std::to_string(size)}};
+    r.AddAttributes(labels, SetupAttributes(path, size));
     r.AddSample("round_trip_p50", Unit::kSeconds, s.p50, labels);
     r.AddSample("round_trip_p90", Unit::kSeconds, s.p90, labels);
     r.AddSample("round_trip_p99", Unit::kSeconds, s.p99, labels);

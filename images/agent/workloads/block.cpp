@@ -1,10 +1,15 @@
 // block: O_DIRECT reads on rnull (Rust) and null_blk (C), both created
-// through configfs with the same geometry and no completion interrupt
-// emulation (irqmode 0), so the drivers' request paths are compared and not
-// their defaults. A device the kernel lacks is skipped, not failed.
+// through configfs. Unless `schedulers` says driver-default, the two get the
+// same setup (images/agent/block_setup.h: null_blk takes rnull's fixed queue
+// layout, both the same I/O scheduler), so the drivers' request paths are
+// compared and not their defaults. Every configfs and queue attribute of each
+// device is sent as an `attributes` record before its samples; the host
+// checks the common ones for parity. A device the kernel lacks is skipped,
+// not failed.
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -12,6 +17,7 @@
 #include <memory>
 #include <vector>
 
+#include "images/agent/block_setup.h"
 #include "images/agent/percentile.h"
 #include "images/agent/system.h"
 #include "images/agent/workloads/workloads.h"
@@ -23,66 +29,90 @@ constexpr const char* kConfigfs = "/sys/kernel/config";
 
 struct Device {
   std::string node;     // /dev/rnullb0
+  std::string disk;     // rnullb0 (under /sys/block)
+  std::string config;   // its configfs group
   std::string skipped;  // why not, when node is empty
   std::string error;    // set when creation failed (a failure, not a skip)
 };
 
-// Writes one configfs attribute; an absent attribute is tolerated when
-// `optional` (older kernels lack some).
-std::string SetAttr(const std::string& dir, const std::string& name, const std::string& value, bool optional) {
-  std::string path = dir + "/" + name;
-  if (!Exists(path)) return optional ? "" : "no attribute " + path;
-  if (!WriteText(path, value)) return "writing " + value + " to " + path + ": " + ErrnoText();
+Device Skip(std::string why) { return {{}, {}, {}, std::move(why), {}}; }
+Device Fail(std::string why) { return {{}, {}, {}, {}, std::move(why)}; }
+
+// Writes one attribute; an absent optional attribute is tolerated (older
+// kernels lack some).
+std::string SetAttr(const std::string& dir, const AttrWrite& w) {
+  std::string path = dir + "/" + w.name;
+  if (!Exists(path)) return w.optional ? "" : "no attribute " + path;
+  if (!WriteText(path, w.value)) return "writing " + w.value + " to " + path + ": " + ErrnoText();
   return {};
 }
 
-Device CreateRnull(const BlockParams& p) {
-  std::string root = std::string(kConfigfs) + "/rnull";
-  if (!Exists(root)) return {{}, "no " + root + " (kernel without BLK_DEV_RUST_NULL or CONFIGFS_FS)", {}};
-  std::string name = "rnullb0";
-  std::string dir = root + "/" + name;
-  if (!Exists(dir) && !MakeDirs(dir)) return {{}, {}, "mkdir " + dir + ": " + ErrnoText()};
-  for (auto [attr, value, optional] :
-       {std::tuple{"blocksize", std::to_string(p.block_size), false},
-        std::tuple{"size", std::to_string(p.size_mib), false}, std::tuple{"irqmode", std::string("0"), true},
-        std::tuple{"power", std::string("1"), false}}) {
-    if (auto err = SetAttr(dir, attr, value, optional); !err.empty()) return {{}, {}, err};
+std::string SetAll(const std::string& dir, const std::vector<AttrWrite>& writes) {
+  for (const auto& w : writes) {
+    if (auto err = SetAttr(dir, w); !err.empty()) return err;
   }
-  auto node = EnsureDevNode(name, "/sys/block/" + name + "/dev", true);
-  if (!node) return {{}, {}, "no /dev/" + name + " after power=1"};
-  return {*node, {}, {}};
+  return {};
 }
 
-Device CreateNullBlk(const BlockParams& p) {
+// Every readable regular file of `dir`, as "<prefix>/<name>" → its text on
+// one line (at most 256 bytes).
+void ReadAttributes(const std::string& dir, const std::string& prefix, std::map<std::string, std::string>& out) {
+  for (const auto& name : ListDir(dir)) {
+    std::string path = dir + "/" + name;
+    struct stat st{};
+    if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & S_IRUSR) == 0) continue;
+    auto text = ReadText(path);
+    if (!text) continue;
+    std::string v = Trim(*text);
+    for (char& c : v) {
+      if (c == '\n' || c == '\t') c = ' ';
+    }
+    if (v.size() > 256) v.resize(256);
+    out[prefix + "/" + name] = v;
+  }
+}
+
+Device CreateRnull(const BlockParams& p, const std::string& scheduler, int index) {
+  std::string root = std::string(kConfigfs) + "/rnull";
+  if (!Exists(root)) return Skip("no " + root + " (kernel without BLK_DEV_RUST_NULL or CONFIGFS_FS)");
+  std::string name = "rnullb" + std::to_string(index);
+  std::string dir = root + "/" + name;
+  if (!Exists(dir) && !MakeDirs(dir)) return Fail("mkdir " + dir + ": " + ErrnoText());
+  BlockDeviceSetup setup = BlockSetup("rnull", p.block_size, p.size_mib, scheduler);
+  if (auto err = SetAll(dir, setup.configfs); !err.empty()) return Fail(err);
+  auto node = EnsureDevNode(name, "/sys/block/" + name + "/dev", true);
+  if (!node) return Fail("no /dev/" + name + " after power=1");
+  if (auto err = SetAll("/sys/block/" + name + "/queue", setup.queue); !err.empty()) return Fail(err);
+  return {*node, name, dir, {}, {}};
+}
+
+Device CreateNullBlk(const BlockParams& p, const std::string& scheduler, int index) {
   std::string root = std::string(kConfigfs) + "/nullb";
   if (!Exists(root)) {
     // Module-parameter devices (nullb.nr_devices) without configfs.
     if (Exists("/sys/block/nullb0")) {
       auto node = EnsureDevNode("nullb0", "/sys/block/nullb0/dev", true);
-      if (node) return {*node, {}, {}};
+      if (node) return {*node, "nullb0", {}, {}, {}};
     }
-    return {{}, "no " + root + " and no nullb0 (kernel without BLK_DEV_NULL_BLK)", {}};
+    return Skip("no " + root + " and no nullb0 (kernel without BLK_DEV_NULL_BLK)");
   }
-  const std::string group = "rfl_nullb";
+  const std::string group = "rfl_nullb" + std::to_string(index);
   std::string dir = root + "/" + group;
-  if (!Exists(dir) && !MakeDirs(dir)) return {{}, {}, "mkdir " + dir + ": " + ErrnoText()};
-  for (auto [attr, value, optional] :
-       {std::tuple{"blocksize", std::to_string(p.block_size), false},
-        std::tuple{"size", std::to_string(p.size_mib), false}, std::tuple{"irqmode", std::string("0"), true},
-        std::tuple{"memory_backed", std::string("0"), true}, std::tuple{"power", std::string("1"), false}}) {
-    if (auto err = SetAttr(dir, attr, value, optional); !err.empty()) return {{}, {}, err};
-  }
+  if (!Exists(dir) && !MakeDirs(dir)) return Fail("mkdir " + dir + ": " + ErrnoText());
+  BlockDeviceSetup setup = BlockSetup("null_blk", p.block_size, p.size_mib, scheduler);
+  if (auto err = SetAll(dir, setup.configfs); !err.empty()) return Fail(err);
   // Since 6.x the disk is named after the configfs group; older kernels
   // name it nullb<index>.
   std::string name = group;
   if (!Exists("/sys/block/" + name)) {
-    auto index = ReadText(dir + "/index");
-    if (!index) return {{}, {}, "no /sys/block/" + group + " and no " + dir + "/index"};
-    name = "nullb" + Trim(*index);
+    auto index_text = ReadText(dir + "/index");
+    if (!index_text) return Fail("no /sys/block/" + group + " and no " + dir + "/index");
+    name = "nullb" + Trim(*index_text);
   }
   auto node = EnsureDevNode(name, "/sys/block/" + name + "/dev", true);
-  if (!node) return {{}, {}, "no /dev/" + name + " after power=1"};
-  return {*node, {}, {}};
+  if (!node) return Fail("no /dev/" + name + " after power=1");
+  if (auto err = SetAll("/sys/block/" + name + "/queue", setup.queue); !err.empty()) return Fail(err);
+  return {*node, name, dir, {}, {}};
 }
 
 // xorshift64*: deterministic offsets, so icount runs repeat exactly.
@@ -97,7 +127,8 @@ struct Rng {
 };
 
 // Runs the reads; "" on success.
-std::string Measure(const std::string& device, const std::string& node, const BlockParams& p, Reporter& r) {
+std::string Measure(const std::string& node, const BlockParams& p, const std::map<std::string, std::string>& labels,
+                    Reporter& r) {
   int fd = open(node.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC);
   if (fd < 0) return "open " + node + " O_DIRECT: " + ErrnoText();
   struct Closer {
@@ -137,8 +168,6 @@ std::string Measure(const std::string& device, const std::string& node, const Bl
   }
   double elapsed = MonotonicSeconds() - start;
   Summary s = Summarize(lat);
-  std::map<std::string, std::string> labels{
-      {"device", device}, {"pattern", p.pattern}, {"block_size", std::to_string(p.block_size)}};
   r.AddSample("iops", Unit::kOpsPerSecond, static_cast<double>(s.count) / elapsed, labels);
   r.AddSample("latency_p50", Unit::kSeconds, s.p50, labels);
   r.AddSample("latency_p99", Unit::kSeconds, s.p99, labels);
@@ -152,22 +181,38 @@ Outcome RunBlock(const BlockParams& p, Reporter& r) {
   ReportClockResolution(r);
   if (auto err = SetSchedPolicy(p.sched); !err.empty()) return Outcome::Failed(err);
   std::vector<std::string> failures, skips, measured;
-  for (const auto& device : p.devices) {
-    Device d = device == "rnull" ? CreateRnull(p) : CreateNullBlk(p);
-    if (!d.error.empty()) {
-      failures.push_back(device + ": " + d.error);
-      continue;
+  for (size_t i = 0; i < p.schedulers.size(); ++i) {
+    const std::string& scheduler = p.schedulers[i];
+    for (const auto& device : p.devices) {
+      std::string subject = device + " (scheduler " + scheduler + ")";
+      Device d = device == "rnull" ? CreateRnull(p, scheduler, static_cast<int>(i))
+                                   : CreateNullBlk(p, scheduler, static_cast<int>(i));
+      if (!d.error.empty()) {
+        failures.push_back(subject + ": " + d.error);
+        continue;
+      }
+      if (d.node.empty()) {
+        // The same reason for every scheduler: say it once.
+        if (i == 0) {
+          skips.push_back(device + ": " + d.skipped);
+          r.AddLog("info", "skipped " + device + ": " + d.skipped);
+        }
+        continue;
+      }
+      std::map<std::string, std::string> labels{{"device", device},
+                                                {"pattern", p.pattern},
+                                                {"block_size", std::to_string(p.block_size)},
+                                                {"scheduler", scheduler}};
+      std::map<std::string, std::string> attrs;
+      if (!d.config.empty()) ReadAttributes(d.config, "configfs", attrs);
+      ReadAttributes("/sys/block/" + d.disk + "/queue", "queue", attrs);
+      r.AddAttributes(labels, std::move(attrs));
+      if (auto err = Measure(d.node, p, labels, r); !err.empty()) {
+        failures.push_back(subject + ": " + err);
+        continue;
+      }
+      measured.push_back(p.schedulers.size() > 1 ? subject : device);
     }
-    if (d.node.empty()) {
-      skips.push_back(device + ": " + d.skipped);
-      r.AddLog("info", "skipped " + device + ": " + d.skipped);
-      continue;
-    }
-    if (auto err = Measure(device, d.node, p, r); !err.empty()) {
-      failures.push_back(device + ": " + err);
-      continue;
-    }
-    measured.push_back(device);
   }
   auto join = [](const std::vector<std::string>& v) {
     std::string out;

@@ -20,6 +20,11 @@ void Reporter::AddTestCase(std::string suite, std::string name, std::string stat
   Send(TestCase{workload_, std::move(suite), std::move(name), std::move(status), std::move(reason)});
 }
 
+void Reporter::AddAttributes(std::map<std::string, std::string> labels,
+                             std::map<std::string, std::string> values) {
+  Send(Attributes{workload_, std::move(labels), std::move(values)});
+}
+
 void Reporter::AddLog(std::string level, std::string message) {
   Send(Log{std::move(level), workload_ + ": " + message});
 }

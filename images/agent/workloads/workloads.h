@@ -18,6 +18,8 @@ class Reporter {
                  std::map<std::string, std::string> labels = {});
   void AddTestCase(std::string suite, std::string name, std::string status, std::string reason);
   void AddLog(std::string level, std::string message);
+  // What the workload set up for the samples with these labels (parity).
+  void AddAttributes(std::map<std::string, std::string> labels, std::map<std::string, std::string> values);
   // Sends any record body (used for the final workload-result).
   void Send(Body body);
   const std::string& workload() const { return workload_; }
