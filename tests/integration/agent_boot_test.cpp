@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "lab/results/parity.h"
 #include "tests/support/qemu_boot.h"
 #include "tests/support/test_kernel.h"
 
@@ -90,6 +91,19 @@ void ExpectFullRun(const QemuBootRun& run) {
   }
   EXPECT_EQ(binder_payloads, (std::set<std::string>{"0", "4096", "65535", "65536", "65537"}));
   EXPECT_EQ(block_devices, (std::set<std::string>{"rnull", "null_blk"}));
+  // Parity, end to end: each device's attributes came with its samples, and
+  // every attribute both drivers have holds the same value (the equal setup).
+  std::map<std::string, std::map<std::string, std::string>> block_attrs;
+  for (const auto& a : run.All<Attributes>()) {
+    if (a.workload == "block") block_attrs[a.labels.at("device")] = a.values;
+    if (a.workload == "binder") EXPECT_EQ(a.values.at("sched/policy"), "fifo");
+  }
+  ASSERT_EQ(block_attrs.size(), 2u);
+  EXPECT_EQ(block_attrs["rnull"].at("queue/scheduler"), block_attrs["null_blk"].at("queue/scheduler"));
+  EXPECT_TRUE(block_attrs["rnull"].at("queue/scheduler").find("[none]") != std::string::npos)
+      << block_attrs["rnull"].at("queue/scheduler");
+  auto diffs = results::CommonDifferences(block_attrs["null_blk"], block_attrs["rnull"]);
+  EXPECT_TRUE(diffs.empty()) << results::DescribeDifferences(diffs);
   auto done = run.All<Done>();
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(done[0].passed, 5);
