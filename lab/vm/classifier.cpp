@@ -26,7 +26,7 @@ constexpr std::array<BootOutcome, 5> kCrashPrecedence = {BootOutcome::kRustPanic
 
 constexpr size_t kContextBefore = 3;
 constexpr size_t kContextAfter = 8;
-constexpr size_t kMaxFindings = 64;
+constexpr size_t kMaxFindings = kFindingsCap;
 constexpr size_t kMaxLine = 64 * 1024;        // longer lines are cut
 constexpr size_t kTitleWindow = 80;           // lines after a report's first line that may complete its title
 constexpr size_t kContinuationWindow = 30;    // "Oops: 0002 [#1]" this close to an open report is part of it
@@ -272,6 +272,7 @@ struct ConsoleClassifier::State {
   size_t last_report_line = 0;  // the last report (not a consequence) started here; 0: none yet
   size_t cut_here_line = 0;     // a "cut here" marker waiting for its report; 0: none
   bool panicked = false;        // a "Kernel panic - not syncing" line was seen (until a new boot banner)
+  size_t excused_dropped = 0;   // allowed warnings past the cap, counted and dropped
   size_t cut_here_seen = 0;
 
   void ProcessLine(std::string_view raw);
@@ -282,10 +283,29 @@ struct ConsoleClassifier::State {
   void FinishTitle(PendingTitle& p);
   void CheckWarning(WarnCheck& w);
   bool CanAdd(BootOutcome o) const;
+  void DropFinding(size_t k);
 };
+
+// Removes finding k and whatever still refers to it; later indices shift.
+void ConsoleClassifier::State::DropFinding(size_t k) {
+  findings.erase(findings.begin() + static_cast<std::ptrdiff_t>(k));
+  excerpts.erase(excerpts.begin() + static_cast<std::ptrdiff_t>(k));
+  auto fix = [k](auto& refs) {
+    std::erase_if(refs, [k](const auto& r) { return r.finding == k; });
+    for (auto& r : refs) {
+      if (r.finding > k) --r.finding;
+    }
+  };
+  fix(pending);
+  fix(captures);
+  fix(warn_checks);
+}
 
 bool ConsoleClassifier::State::CanAdd(BootOutcome o) const {
   if (findings.size() < kMaxFindings) return true;
+  // Past the cap, after a panic nothing can change the class: what follows
+  // a panic is its consequence (a finding would be after_panic).
+  if (panicked) return false;
   // Past the cap, only a class not yet seen (unexcused) is kept: precedence needs it.
   return std::none_of(findings.begin(), findings.end(),
                       [&](const Finding& f) { return f.outcome == o && !f.excused && !f.after_panic; });
@@ -416,6 +436,17 @@ void ConsoleClassifier::State::AddFinding(const RuleMatch& m, const Segment& s, 
     for (auto& p : pending) FinishTitle(p);  // a new report ends the previous one's window
     pending.clear();
     last_report_line = line_no;
+  }
+  if (findings.size() >= kMaxFindings) {
+    // Past the cap an allowed warning never decides anything: count it and
+    // drop it, so a console of allowed warnings keeps the list bounded.
+    for (size_t k = kMaxFindings; k < findings.size(); ++k) {
+      if (findings[k].excused) {
+        DropFinding(k);
+        ++excused_dropped;
+        break;
+      }
+    }
   }
   size_t index = findings.size();
   Finding f{r.outcome, line_no, "", std::string(s.text)};
@@ -711,7 +742,8 @@ Classification ConsoleClassifier::Finish(const ClassifyInput& input) {
     return decide_from(*f, fmt::format("kernel warning at console line {}: {}", f->line, f->text));
   }
   c.outcome = BootOutcome::kPassed;
-  size_t excused = static_cast<size_t>(std::count_if(c.findings.begin(), c.findings.end(), [](const Finding& f) { return f.excused; }));
+  size_t excused = s.excused_dropped + static_cast<size_t>(std::count_if(c.findings.begin(), c.findings.end(),
+                                                                          [](const Finding& f) { return f.excused; }));
   c.reason = fmt::format("{}no kernel report in {} console line(s){}",
                          agent_expected ? "the agent reported done; " : "", s.line_no,
                          excused > 0 ? fmt::format(" ({} allowed warning(s))", excused) : "");

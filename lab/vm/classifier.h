@@ -79,6 +79,10 @@ struct Finding {
   std::string_view source;  // the kernel file that prints this report (report_rules.cpp)
 };
 
+inline constexpr size_t kFindingsCap = 64;
+// + one per kernel-report class + the last allowed warning, not yet dropped.
+inline constexpr size_t kMaxFindingsBound = kFindingsCap + std::size(kKernelReportOutcomes) + 1;
+
 struct Classification {
   BootOutcome outcome = BootOutcome::kPassed;
   std::string reason;   // one sentence: why this class
@@ -88,7 +92,11 @@ struct Classification {
   std::string title;
   size_t line = 0;      // 1-based console line of the evidence, 0 if none
   std::string excerpt;  // console lines around the evidence, verbatim
-  std::vector<Finding> findings;  // every report found (up to 64), in console order
+  // Every report found, in console order: the first kFindingsCap, then at
+  // most one unexcused report per class (precedence needs it) and the last
+  // allowed warning; past the cap, allowed warnings are counted and dropped
+  // and nothing is added after a panic. So at most kMaxFindingsBound.
+  std::vector<Finding> findings;
   std::vector<std::string> notes;  // e.g. an allowed-warning pattern that does not compile
   size_t console_lines = 0;  // lines read
   // Lines that are kernel output for sure: a printk timestamp or level, or a

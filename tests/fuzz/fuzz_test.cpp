@@ -322,7 +322,7 @@ TEST(Fuzz, ClassifierSurvivesMutatedConsoles) {
     vm::ClassifyInput signals;
     auto got = c.Finish(signals);
     dog.End();
-    ASSERT_LE(got.findings.size(), 64u);
+    ASSERT_LE(got.findings.size(), vm::kMaxFindingsBound);
     ASSERT_LE(got.excerpt.size(), 1u << 20);
     ASSERT_FALSE(got.reason.empty());
     ++cases;

@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -292,6 +293,46 @@ TEST(Classifier, ReportAfterThePanicIsFalloutNotTheClass) {
   bool gpf_after_panic = false;
   for (const auto& f : c.findings) gpf_after_panic |= f.outcome == BootOutcome::kOops && f.after_panic;
   EXPECT_TRUE(gpf_after_panic);
+}
+
+// The fuzz reproducers (tests/fixtures/fuzz/console/*.console): more reports
+// than the findings cap must not grow the list with the console.
+std::string FuzzConsole(const std::string& name) {
+  auto text = ReadFile(std::string(RFL_LAB_FIXTURES_DIR) + "/fuzz/console/" + name);
+  EXPECT_TRUE(text.has_value()) << name;
+  return text.value_or("");
+}
+
+TEST(Classifier, ReportsAfterAPanicPastTheCapAreNotKept) {
+  std::string text = FuzzConsole("panic-then-100-oopses.console");
+  ClassifyInput in;
+  in.console = text;
+  auto c = Classify(in);
+  EXPECT_EQ(BootOutcomeName(c.outcome), "kernel-panic");
+  EXPECT_LE(c.findings.size(), kMaxFindingsBound) << "the list grew with the console";
+}
+
+TEST(Classifier, AllowedWarningsPastTheCapAreCountedNotKept) {
+  std::string text = FuzzConsole("100-allowed-warnings.console");
+  ClassifyInput in;
+  in.console = text;
+  in.allowed_warnings = {"[a-z]+X"};
+  auto c = Classify(in);
+  EXPECT_EQ(BootOutcomeName(c.outcome), "passed") << c.reason;
+  EXPECT_NE(c.reason.find("(100 allowed warning(s))"), std::string::npos) << c.reason;
+  EXPECT_LE(c.findings.size(), kMaxFindingsBound);
+
+  // One warning the pattern does not excuse, after the hundred, still decides.
+  size_t last = text.rfind("deliberateX");
+  ASSERT_NE(last, std::string::npos);
+  text.replace(last, 11, "deliberateY");
+  in.console = text;
+  auto w = Classify(in);
+  EXPECT_EQ(BootOutcomeName(w.outcome), "warning") << w.reason;
+  size_t warning_at = text.find("WARNING: CPU", last);
+  size_t expected_line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + warning_at, '\n'));
+  EXPECT_EQ(w.line, expected_line) << "the hundredth, unexcused warning is the evidence: " << w.reason;
+  EXPECT_LE(w.findings.size(), kMaxFindingsBound);
 }
 
 TEST(Classifier, PanicOnWarnPanicIsNotExcusedWithItsWarning) {
