@@ -20,6 +20,10 @@ packages=(
   libvirt-dev libelf-dev libgtest-dev libgmock-dev libre2-dev
   # code checks: LLVM's C disassembler API (lab/codecheck/)
   llvm-14-dev
+  # libFuzzer targets with ASan/UBSan (scripts/fuzz.sh): clang >= 16 compiles
+  # libstdc++ 12's std::expected; the runtimes ship in libclang-rt-19-dev,
+  # llvm-symbolizer (file:line in sanitizer reports) in llvm-19
+  clang-19 libclang-rt-19-dev llvm-19
   # guest agent cross compilers (static, libc + libstdc++ only)
   g++-aarch64-linux-gnu g++-riscv64-linux-gnu
   # toolchain root filesystems and sources

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit, integration (real QEMU through libvirt,
 # SQLite, Prometheus and Pushgateway, headless Chromium), e2e (the rfl-lab
-# binary). Downloads are cached under $RFL_LAB_CACHE_DIR (or
-# $XDG_CACHE_HOME/rfl-lab), so a second run is faster.
+# binary), fuzz (the property tests, then the libFuzzer targets built with
+# clang-19 and ASan/UBSan in build-fuzz/ by scripts/fuzz.sh). Downloads are
+# cached under $RFL_LAB_CACHE_DIR (or $XDG_CACHE_HOME/rfl-lab), so a second
+# run is faster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The tests and the lab they test (scripts/build.sh alone builds only the lab).
@@ -30,3 +32,6 @@ fi
 # Unit tests first: they fail in seconds when something basic is broken.
 ctest --test-dir build -L unit --output-on-failure
 ctest --test-dir build -LE unit --output-on-failure --timeout 3600
+# libFuzzer with ASan/UBSan on the scenario loader, the console classifier and
+# the agent record decoder, RFL_LAB_LIBFUZZER_SECONDS each (default 30).
+scripts/fuzz.sh
