@@ -280,11 +280,16 @@ void Count(const KtapTest& t, KtapCounts& c) {
 void Leaves(const KtapTest& t, const std::string& path, std::vector<KtapCase>& out) {
   for (const auto& s : t.subtests) {
     if (s.subtests.empty()) {
-      out.push_back(KtapCase{path, s.name, s.status, s.directive});
+      KtapCase c{path, s.name, s.status, s.directive, {}};
+      if (s.status == KtapStatus::kFail || s.status == KtapStatus::kCrashed) {
+        size_t from = s.log.size() > kMaxCaseLog ? s.log.size() - kMaxCaseLog : 0;
+        c.log.assign(s.log.begin() + static_cast<std::ptrdiff_t>(from), s.log.end());
+      }
+      out.push_back(std::move(c));
       continue;
     }
     Leaves(s, path.empty() ? s.name : path + "/" + s.name, out);
-    if (FailsOnItsOwn(s)) out.push_back(KtapCase{path, s.name, KtapStatus::kFail, s.directive});
+    if (FailsOnItsOwn(s)) out.push_back(KtapCase{path, s.name, KtapStatus::kFail, s.directive, {}});
   }
 }
 

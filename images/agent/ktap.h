@@ -64,7 +64,11 @@ struct KtapCase {
   std::string name;
   KtapStatus status;
   std::string directive;
+  // Diagnostic lines of a failed or crashed case (its last kMaxCaseLog
+  // lines: the assertion text KUnit prints before "not ok").
+  std::vector<std::string> log;
 };
+inline constexpr size_t kMaxCaseLog = 20;
 std::vector<KtapCase> LeafCases(const KtapResult& result);
 
 }  // namespace rfl::agent

@@ -35,13 +35,14 @@ WorkloadParams Typed(std::string_view name, const json& p) {
   if (name == "rust-samples") return RustSamplesParams{p["expect"].get<std::vector<std::string>>()};
   if (name == "binder") {
     return BinderParams{p["payloads"].get<std::vector<uint64_t>>(), p["iterations"].get<int>(),
-                        p["warmup"].get<int>(), p["sched"].get<std::string>()};
+                        p["warmup"].get<int>(), p["sched"].get<std::string>(),
+                        p["profile_period_ns"].get<uint64_t>()};
   }
   if (name == "block") {
     return BlockParams{p["devices"].get<std::vector<std::string>>(), p["pattern"].get<std::string>(),
                        p["block_size"].get<uint32_t>(),           p["ios"].get<int>(),
                        p["size_mib"].get<uint64_t>(),             p["sched"].get<std::string>(),
-                       p["schedulers"].get<std::vector<std::string>>()};
+                       p["schedulers"].get<std::vector<std::string>>(), p["profile_period_ns"].get<uint64_t>()};
   }
   if (name == "kunit") return KunitParams{p["suites"].get<std::vector<std::string>>()};
   if (name == "command") return CommandParams{p["argv"].get<std::vector<std::string>>(), p["expect_exit"].get<int>()};
@@ -60,11 +61,13 @@ struct ParamsToJson {
   json operator()(const BootParams&) const { return json::object(); }
   json operator()(const RustSamplesParams& r) const { return {{"expect", r.expect}}; }
   json operator()(const BinderParams& b) const {
-    return {{"payloads", b.payloads}, {"iterations", b.iterations}, {"warmup", b.warmup}, {"sched", b.sched}};
+    return {{"payloads", b.payloads}, {"iterations", b.iterations}, {"warmup", b.warmup}, {"sched", b.sched},
+            {"profile_period_ns", b.profile_period_ns}};
   }
   json operator()(const BlockParams& b) const {
     return {{"devices", b.devices}, {"pattern", b.pattern}, {"block_size", b.block_size},
-            {"ios", b.ios}, {"size_mib", b.size_mib}, {"sched", b.sched}, {"schedulers", b.schedulers}};
+            {"ios", b.ios}, {"size_mib", b.size_mib}, {"sched", b.sched}, {"schedulers", b.schedulers},
+            {"profile_period_ns", b.profile_period_ns}};
   }
   json operator()(const KunitParams& k) const { return {{"suites", k.suites}}; }
   json operator()(const CommandParams& c) const {

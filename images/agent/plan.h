@@ -38,6 +38,9 @@ struct BinderParams {
   // Scheduling policy of the client and server: "other" (SCHED_OTHER, as
   // binderThroughputTest) or "fifo" (SCHED_FIFO, as schd-dbg -fifo).
   std::string sched;
+  // Kernel profile of each payload's measured loop: cpu-clock sampling
+  // period in ns, 0 = off (images/agent/profile.h).
+  uint64_t profile_period_ns = 0;
 };
 
 struct BlockParams {
@@ -48,6 +51,7 @@ struct BlockParams {
   uint64_t size_mib = 0;  // device capacity to create
   std::string sched;      // "other" | "fifo", as for binder
   std::vector<std::string> schedulers;  // BlockSchedulerChoices(); one device pair each
+  uint64_t profile_period_ns = 0;       // as for binder: per device, 0 = off
 };
 
 struct KunitParams {

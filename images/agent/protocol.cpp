@@ -68,6 +68,7 @@ struct ToJson {
     j["name"] = t.name;
     j["status"] = t.status;
     if (!t.reason.empty()) j["reason"] = t.reason;
+    if (!t.diagnostics.empty()) j["diagnostics"] = t.diagnostics;
   }
   void operator()(const Log& l) const {
     j["level"] = l.level;
@@ -77,6 +78,14 @@ struct ToJson {
     j["workload"] = a.workload;
     j["labels"] = a.labels;
     j["values"] = a.values;
+  }
+  void operator()(const Profile& p) const {
+    j["workload"] = p.workload;
+    j["labels"] = p.labels;
+    j["period_ns"] = p.period_ns;
+    j["samples"] = p.samples;
+    j["lost"] = p.lost;
+    j["ips"] = p.ips;
   }
   void operator()(const Done& d) const {
     j["passed"] = d.passed;
@@ -122,6 +131,23 @@ class Fields {
     for (const auto& [k, v] : it->items()) {
       if (!v.is_string()) return Bad(key, "an object of strings"), out;
       out[k] = v.get<std::string>();
+    }
+    return out;
+  }
+  uint64_t U64(const char* key) {
+    auto it = j_.find(key);
+    if (it == j_.end()) return Missing(key), 0;
+    if (!it->is_number_unsigned()) return Bad(key, "a non-negative integer"), 0;
+    return it->get<uint64_t>();
+  }
+  std::map<std::string, uint64_t> Counts(const char* key) {
+    std::map<std::string, uint64_t> out;
+    auto it = j_.find(key);
+    if (it == j_.end()) return Missing(key), out;
+    if (!it->is_object()) return Bad(key, "an object"), out;
+    for (const auto& [k, v] : it->items()) {
+      if (!v.is_number_unsigned()) return Bad(key, "an object of non-negative integers"), out;
+      out[k] = v.get<uint64_t>();
     }
     return out;
   }
@@ -185,6 +211,7 @@ std::expected<Body, std::string> DecodeBody(std::string_view type, const json& j
     t.name = f.Str("name");
     t.status = f.Str("status");
     t.reason = f.Str("reason", false);
+    t.diagnostics = f.Str("diagnostics", false);
     body = std::move(t);
   } else if (type == "log") {
     Log l;
@@ -204,6 +231,15 @@ std::expected<Body, std::string> DecodeBody(std::string_view type, const json& j
     a.labels = f.Labels("labels");
     a.values = f.Labels("values");
     body = std::move(a);
+  } else if (type == "profile") {
+    Profile p;
+    p.workload = f.Str("workload");
+    p.labels = f.Labels("labels");
+    p.period_ns = f.U64("period_ns");
+    p.samples = f.U64("samples");
+    p.lost = f.U64("lost");
+    p.ips = f.Counts("ips");
+    body = std::move(p);
   } else {
     return std::unexpected("unknown record type '" + std::string(type) + "'");
   }
@@ -232,8 +268,8 @@ std::string_view StatusName(Status s) {
 }
 
 std::string_view RecordType(const Body& body) {
-  static constexpr std::array<std::string_view, 7> kNames = {
-      "hello", "sample", "workload-result", "test-case", "log", "done", "attributes"};
+  static constexpr std::array<std::string_view, 8> kNames = {
+      "hello", "sample", "workload-result", "test-case", "log", "done", "attributes", "profile"};
   return kNames[body.index()];
 }
 

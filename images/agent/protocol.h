@@ -82,6 +82,9 @@ struct TestCase {
   std::string name;
   std::string status;  // pass | fail | skip | todo | crashed
   std::string reason;  // directive text (SKIP reason) or crash note
+  // A failed or crashed case's diagnostic lines (KTAP lines before its
+  // result: the assertion KUnit printed), '\n'-joined; empty otherwise.
+  std::string diagnostics;
   bool operator==(const TestCase&) const = default;
 };
 
@@ -114,7 +117,25 @@ struct Attributes {
   bool operator==(const Attributes&) const = default;
 };
 
-using Body = std::variant<Hello, Sample, WorkloadResult, TestCase, Log, Done, Attributes>;
+// Where a workload's measured loop spent its time: cpu-clock samples taken
+// inside the guest (perf_event_open, one event per online CPU, every
+// `period_ns` of CPU time) counted per instruction address. `ips` maps a
+// kernel address (lower-case hex, no 0x, as System.map writes it) to its
+// samples; "[user]" holds every user-space sample, "other" the kernel
+// addresses beyond the 4096 most frequent. The host symbolizes the addresses
+// with the kernel's System.map (lab/profile/). `labels` are those of the
+// loop's samples. Sent after them.
+struct Profile {
+  std::string workload;
+  std::map<std::string, std::string> labels;
+  uint64_t period_ns = 0;
+  uint64_t samples = 0;  // the sum of `ips`
+  uint64_t lost = 0;     // samples the kernel dropped (PERF_RECORD_LOST)
+  std::map<std::string, uint64_t> ips;
+  bool operator==(const Profile&) const = default;
+};
+
+using Body = std::variant<Hello, Sample, WorkloadResult, TestCase, Log, Done, Attributes, Profile>;
 
 struct Record {
   uint64_t seq = 0;  // 0, 1, 2, … in sending order
@@ -122,7 +143,8 @@ struct Record {
   bool operator==(const Record&) const = default;
 };
 
-// "hello", "sample", "workload-result", "test-case", "log", "done", "attributes".
+// "hello", "sample", "workload-result", "test-case", "log", "done", "attributes",
+// "profile".
 std::string_view RecordType(const Body& body);
 
 // CRC-32 (IEEE 802.3, the zlib polynomial) of `data`.

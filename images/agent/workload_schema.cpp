@@ -17,6 +17,13 @@ std::string Join(const std::vector<std::string>& v, std::string_view sep) {
 
 bool IsPowerOfTwo(int64_t v) { return v > 0 && (v & (v - 1)) == 0; }
 
+// profile_period_ns: 0 switches profiling off; a period shorter than 1 µs
+// would spend the guest in its sampling interrupt.
+ParamSpec ProfilePeriodParam() {
+  return {"profile_period_ns", ParamKind::kInt, 1000, 100'000'000, {}, false, false, 0,
+          "kernel profile of the measured loop: cpu-clock sampling period, ns (0: off, else 1000 or more)", true};
+}
+
 std::optional<ParamProblem> CheckInt(const ParamSpec& spec, const json& v, std::optional<size_t> index) {
   if (!v.is_number_integer()) return ParamProblem{spec.name, index, "must be an integer", {}};
   // Unsigned values beyond int64 are out of every range here.
@@ -25,10 +32,11 @@ std::optional<ParamProblem> CheckInt(const ParamSpec& spec, const json& v, std::
                         "must be between " + std::to_string(spec.min) + " and " + std::to_string(spec.max), {}};
   }
   int64_t x = v.get<int64_t>();
+  if (spec.zero_is_off && x == 0) return std::nullopt;
   if (x < spec.min || x > spec.max) {
     return ParamProblem{spec.name, index,
-                        std::to_string(x) + " is out of range (" + std::to_string(spec.min) + " to " +
-                            std::to_string(spec.max) + ")",
+                        std::to_string(x) + " is out of range (" + (spec.zero_is_off ? "0 for off, or " : "") +
+                            std::to_string(spec.min) + " to " + std::to_string(spec.max) + ")",
                         {}};
   }
   if (spec.power_of_two && !IsPowerOfTwo(x)) {
@@ -68,7 +76,8 @@ std::vector<WorkloadSpec> MakeSchema() {
                 {"iterations", ParamKind::kInt, 1, 10'000'000, {}, false, false, 2000, "measured round trips"},
                 {"warmup", ParamKind::kInt, 0, 1'000'000, {}, false, false, 100, "round trips before measuring"},
                 {"sched", ParamKind::kEnum, 0, 0, {"other", "fifo"}, false, false, "fifo",
-                 "SCHED_FIFO (reproducible) or SCHED_OTHER for client and server"}},
+                 "SCHED_FIFO (reproducible) or SCHED_OTHER for client and server"},
+                ProfilePeriodParam()},
                // Rust binder registers its own binder filesystem; the C driver needs binderfs.
                {{{"ANDROID_BINDER_IPC_RUST", "ANDROID_BINDERFS"}, "", ""}}});
   s.push_back({"block",
@@ -84,7 +93,8 @@ std::vector<WorkloadSpec> MakeSchema() {
                  "SCHED_FIFO (reproducible) or SCHED_OTHER for the reader"},
                 {"schedulers", ParamKind::kEnumList, 0, 0, BlockSchedulerChoices(), false, false,
                  json::array({"none"}),
-                 "I/O scheduler set on both devices (equal setup), or driver-default: each driver's own"}},
+                 "I/O scheduler set on both devices (equal setup), or driver-default: each driver's own"},
+                ProfilePeriodParam()},
                {{{"CONFIGFS_FS"}, "", ""},
                 {{"BLK_DEV_RUST_NULL"}, "devices", "rnull"},
                 {{"BLK_DEV_NULL_BLK"}, "devices", "null_blk"},

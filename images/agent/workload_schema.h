@@ -39,6 +39,7 @@ struct ParamSpec {
   bool required = false;
   nlohmann::json default_value;  // null when required
   std::string doc;
+  bool zero_is_off = false;  // kInt: 0 is accepted besides [min, max] and means "off"
 };
 
 // Symbols a workload needs in the kernel: at least one of `any_of` must be

@@ -1,11 +1,16 @@
 // rfl-lab boot --kernel IMAGE [--arch A] [--workload W]... [--initrd X]
 //              [--append WORDS]... [--accel auto|kvm|tcg] [--timing wall|icount]
+//              [--profile [--system-map FILE] [--profile-top N]]
 // Boots any kernel image once with the guest agent (or a given initramfs),
 // through the same boot job as `rfl-lab run` (pipeline/boot_job.h), then
 // prints how it ended, its milestones, the agent's results and the outcome
-// class with its evidence. The quick path a kernel developer runs many times
+// class with its evidence. With --profile the binder and block workloads
+// sample their measured loops inside the guest (images/agent/profile.h) and
+// the top kernel functions of each loop are printed, symbolized with the
+// kernel's System.map (lab/profile/). The quick path a kernel developer runs many times
 // a day. Exit 0 passed, 1 any other outcome, 2 bad arguments, 3 the lab could
 // not work, 130 Ctrl-C (the VM is destroyed first).
+#include <cmath>
 #include <iostream>
 #include <variant>
 
@@ -15,6 +20,8 @@
 
 #include "lab/cli/commands.h"
 #include "lab/pipeline/boot_job.h"
+#include "lab/profile/function_profile.h"
+#include "lab/profile/system_map.h"
 #include "lab/scenario/load.h"
 #include "lab/util/hash.h"
 #include "lab/util/paths.h"
@@ -42,7 +49,38 @@ struct BootOptions {
   std::optional<std::string> connect;
   std::vector<std::string> allowed_warnings;
   bool json = false;
+  bool profile = false;
+  std::optional<std::string> system_map;
+  size_t profile_top = 25;
 };
+
+// The cpu-clock sampling period --profile asks for: ~10 µs, prime, so it is
+// no multiple of a round number of instructions the loop might take.
+constexpr uint64_t kProfilePeriodNs = 10007;
+
+// How `profile` records are shown: symbols (null when no System.map was
+// found), why not, and how many rows.
+struct ProfileView {
+  const profile::SystemMap* map = nullptr;
+  std::string map_note;
+  size_t top = 25;
+  bool icount = false;
+};
+
+// The per-operation time measured in the same loop as the profile (the
+// sample with the same workload and labels), for the estimate column.
+std::optional<profile::Estimate> EstimateFor(const agent::Profile& p, const std::vector<agent::Record>& records,
+                                             bool icount) {
+  auto metric = profile::PerOpMetric(p.workload);
+  if (!metric) return std::nullopt;
+  for (const auto& r : records) {
+    const auto* s = std::get_if<agent::Sample>(&r.body);
+    if (s && s->workload == p.workload && s->metric == *metric && s->labels == p.labels) {
+      return profile::Estimate{s->metric, std::round(s->value * 1e9), icount};
+    }
+  }
+  return std::nullopt;
+}
 
 std::vector<std::string> SplitWords(const std::vector<std::string>& chunks) {
   std::vector<std::string> words;
@@ -63,12 +101,16 @@ std::string Ms(const std::optional<vm::Seconds>& s) {
   return s ? fmt::format("{:.3f} s", s->count()) : std::string("—");
 }
 
-void PrintJson(const pipeline::BootJobOutput& out, const vm::AccelDecision& accel) {
+void PrintJson(const pipeline::BootJobOutput& out, const vm::AccelDecision& accel, const ProfileView& view) {
   const auto& agent = out.agent;
   nlohmann::json samples = nlohmann::json::array();
   nlohmann::json results = nlohmann::json::array();
   nlohmann::json attributes = nlohmann::json::array();
+  nlohmann::json profiles = nlohmann::json::array();
   for (const auto& r : agent.records()) {
+    if (const auto* p = std::get_if<agent::Profile>(&r.body)) {
+      profiles.push_back(profile::ToJson(profile::Aggregate(*p, view.map), EstimateFor(*p, agent.records(), view.icount)));
+    }
     if (const auto* s = std::get_if<agent::Sample>(&r.body)) {
       samples.push_back({{"workload", s->workload}, {"metric", s->metric}, {"unit", s->unit}, {"value", s->value},
                          {"labels", s->labels}});
@@ -90,10 +132,15 @@ void PrintJson(const pipeline::BootJobOutput& out, const vm::AccelDecision& acce
                       {"agent_done_s", opt_s(agent.done_at())}, {"total_s", b.total.count()},
                       {"agent_transport", agent.transport()}, {"agent_rejected_lines", agent.rejected_lines()},
                       {"workloads", results}, {"samples", samples}, {"attributes", attributes}};
+  if (!profiles.empty()) {
+    j["profiles"] = profiles;
+    if (!view.map_note.empty()) j["profile_note"] = view.map_note;
+  }
   std::cout << nlohmann::json(j).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
-void PrintText(const pipeline::BootJobOutput& out, const vm::AccelDecision& accel, bool with_agent) {
+void PrintText(const pipeline::BootJobOutput& out, const vm::AccelDecision& accel, bool with_agent,
+               const ProfileView& view) {
   const auto& agent = out.agent;
   const auto& b = out.vm_result;
   const auto& c = out.classification;
@@ -125,6 +172,15 @@ void PrintText(const pipeline::BootJobOutput& out, const vm::AccelDecision& acce
         for (const auto& [k, v] : at->labels) labels += fmt::format(" {}={}", k, v);
         std::cout << fmt::format("  {} set up{}: {} attribute(s) (--json lists them)\n", at->workload, labels,
                                  at->values.size());
+      }
+    }
+    bool noted = false;
+    for (const auto& r : agent.records()) {
+      if (const auto* p = std::get_if<agent::Profile>(&r.body)) {
+        if (!noted && !view.map_note.empty()) std::cout << "note: " << view.map_note << "\n";
+        noted = true;
+        std::cout << profile::RenderTable(profile::Aggregate(*p, view.map), view.top,
+                                          EstimateFor(*p, agent.records(), view.icount));
       }
     }
   }
@@ -161,6 +217,29 @@ void Run(const BootOptions& o, CliContext& ctx) {
     }
     job.workloads.push_back(std::move(*w));
   }
+  ProfileView view{nullptr, "", o.profile_top, *timing == Timing::kIcount};
+  std::optional<profile::SystemMap> symbols;
+  if (o.profile) {
+    bool any = false;
+    for (auto& w : job.workloads) {
+      if (!profile::PerOpMetric(w.name)) continue;
+      w.params["profile_period_ns"] = kProfilePeriodNs;
+      any = true;
+    }
+    if (!any) return ctx.Fail(ExitCode::kBadInput, "--profile needs --workload binder or --workload block");
+    fs::path map_path = o.system_map ? fs::path(*o.system_map) : fs::path(o.kernel).parent_path() / "System.map";
+    auto loaded = profile::SystemMap::Load(map_path);
+    if (loaded) {
+      symbols = std::move(*loaded);
+      view.map = &*symbols;
+    } else if (o.system_map) {
+      return ctx.Fail(ExitCode::kBadInput, loaded.error().message);
+    } else {
+      view.map_note = fmt::format("no System.map next to the kernel ({}): kernel addresses are not symbolized; "
+                                  "give one with --system-map",
+                                  loaded.error().message);
+    }
+  }
 
   std::string uri = o.connect.value_or(vm::DefaultConnectUri(dirs.state));
   auto hv = vm::OpenLibvirt(uri);
@@ -196,8 +275,8 @@ void Run(const BootOptions& o, CliContext& ctx) {
     return ctx.Fail(ExitCode::kInterrupted, fmt::format("interrupted; VM {} destroyed after {:.1f} s",
                                                         out->vm_result.domain_name, out->vm_result.total.count()));
   }
-  if (o.json) PrintJson(*out, *accel);
-  else PrintText(*out, *accel, with_agent);
+  if (o.json) PrintJson(*out, *accel, view);
+  else PrintText(*out, *accel, with_agent, view);
   ctx.Raise(ExitCodeForFindings(out->classification.outcome != BootOutcome::kPassed));
 }
 
@@ -227,6 +306,13 @@ void RegisterBootCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--connect", o->connect, "libvirt URI (default: the embedded driver under the state dir)");
   cmd->add_option("--allow-warning", o->allowed_warnings, "Regex excusing matching kernel WARNINGs (repeatable)");
   cmd->add_flag("--json", o->json, "Print the result as JSON");
+  cmd->add_flag("--profile", o->profile,
+                "Sample the kernel during the binder/block measured loops (every 10007 ns) and print the top functions");
+  cmd->add_option("--system-map", o->system_map,
+                  "System.map to symbolize the profile with (default: System.map next to --kernel)");
+  cmd->add_option("--profile-top", o->profile_top, "Functions per profile in text mode (--json: all)")
+      ->check(CLI::Range(size_t{1}, size_t{100000}))
+      ->capture_default_str();
   cmd->callback([&ctx, o] { Run(*o, ctx); });
 }
 

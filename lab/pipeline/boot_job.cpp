@@ -64,6 +64,16 @@ std::vector<results::AttributeSet> AttributesOf(const std::vector<agent::Record>
   return out;
 }
 
+std::vector<results::TestCaseResult> TestCasesOf(const std::vector<agent::Record>& records) {
+  std::vector<results::TestCaseResult> out;
+  for (const auto& r : records) {
+    if (const auto* t = std::get_if<agent::TestCase>(&r.body)) {
+      out.push_back({t->workload, t->suite, t->name, t->status, t->reason, t->diagnostics});
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<BootJobOutput> RunBootJob(vm::Hypervisor& hv, const BootJob& job) {
@@ -144,6 +154,7 @@ Result<BootJobOutput> RunBootJob(vm::Hypervisor& hv, const BootJob& job) {
   rec.samples = SamplesOf(out.agent.records(), *booted, out.agent.hello_at());
   rec.workloads = WorkloadRuns(out.agent.records(), job.skipped);
   rec.attributes = AttributesOf(out.agent.records());
+  rec.test_cases = TestCasesOf(out.agent.records());
   return out;
 }
 

@@ -613,6 +613,45 @@ std::string RenderHtml(const RunAnalysis& a) {
     }
   }
 
+  if (!a.kunit.empty()) {
+    // KUnit: every case that did not pass, by name, and what changed.
+    Attr(El(body, "h2", "KUnit test cases"), "id", "kunit");
+    Node t = TableNode(body, "kunit", {"variant", "cell", "cases", "pass", "fail", "crashed", "skip", "todo"});
+    for (const auto& c : a.kunit) {
+      Node tr = El(t, "tr");
+      El(tr, "td", c.variant);
+      El(tr, "td", fmt::format("{}/{}/{}", c.arch, c.toolchain, c.kernel));
+      Num(tr, std::to_string(c.total()));
+      for (const char* s : {"pass", "fail", "crashed", "skip", "todo"}) {
+        auto it = c.cases_by_worst.find(s);
+        int n = it == c.cases_by_worst.end() ? 0 : it->second;
+        Num(tr, std::to_string(n), n > 0 && (std::string_view(s) == "fail" || std::string_view(s) == "crashed")
+                                       ? "regression"
+                                       : "");
+      }
+    }
+    Node lt = TableNode(body, "kunit-cases", {"variant", "status", "case", "boots", "reason / KTAP lines"});
+    for (const auto& c : a.kunit) {
+      for (const auto& k : c.cases) {
+        if (k.Worst() == "pass") continue;
+        Node tr = El(lt, "tr");
+        El(tr, "td", c.variant);
+        El(tr, "td", k.Worst());
+        El(El(tr, "td"), "code", k.suite + "/" + k.name);
+        El(tr, "td", k.Text());
+        El(El(tr, "td"), "pre", k.diagnostics.empty() ? k.reason : k.diagnostics);
+      }
+    }
+    if (!a.case_changes.empty()) {
+      Node ul = El(body, "ul");
+      Attr(ul, "class", "kunit-changes");
+      for (const auto& c : a.case_changes) {
+        Node li = El(ul, "li", c.Text());
+        if (c.regression) Attr(li, "class", "regression");
+      }
+    }
+  }
+
   Attr(El(body, "h2", "Metrics"), "id", "metrics");
   if (a.deltas.empty()) El(body, "p", "No metric has samples on both sides.");
   for (const MetricDelta* d : changed) Card(body, *d, a, many_cells);

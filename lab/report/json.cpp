@@ -179,6 +179,15 @@ json ReportJson(const RunAnalysis& a) {
     for (const auto& x : b.attributes) {
       attributes.push_back({{"workload", x.workload}, {"labels", x.labels}, {"values", x.values}});
     }
+    json test_cases = json::array();
+    for (const auto& t : b.test_cases) {
+      test_cases.push_back({{"workload", t.workload},
+                            {"suite", t.suite},
+                            {"name", t.name},
+                            {"status", t.status},
+                            {"reason", t.reason},
+                            {"diagnostics", t.diagnostics}});
+    }
     out["boots"].push_back({{"id", b.id},
                             {"build_key", b.build_key},
                             {"variant", b.variant},
@@ -196,7 +205,8 @@ json ReportJson(const RunAnalysis& a) {
                             {"started_unix", Time(b.started_unix)},
                             {"ended_unix", Time(b.ended_unix)},
                             {"samples", samples},
-                            {"attributes", attributes}});
+                            {"attributes", attributes},
+                            {"test_cases", test_cases}});
   }
   out["metrics"] = json::array();
   for (const auto& d : a.deltas) out["metrics"].push_back(DeltaJson(d, a.thresholds));
@@ -214,9 +224,42 @@ json ReportJson(const RunAnalysis& a) {
                             {"variant_bytes", z.variant_bytes},
                             {"delta_bytes", z.delta()}});
   }
+  out["kunit"] = json::array();
+  for (const auto& c : a.kunit) {
+    json cases = json::array();
+    for (const auto& t : c.cases) {
+      cases.push_back({{"suite", t.suite},
+                       {"name", t.name},
+                       {"worst", t.Worst()},
+                       {"statuses", t.statuses},
+                       {"boots", t.boots},
+                       {"reason", t.reason},
+                       {"diagnostics", t.diagnostics}});
+    }
+    out["kunit"].push_back({{"run", c.run_id},
+                            {"arch", c.arch},
+                            {"toolchain", c.toolchain},
+                            {"kernel", c.kernel},
+                            {"variant", c.variant},
+                            {"cases_by_worst", c.cases_by_worst},
+                            {"cases", cases}});
+  }
+  out["kunit_changes"] = json::array();
+  for (const auto& c : a.case_changes) {
+    out["kunit_changes"].push_back({{"cell", c.cell},
+                                    {"variant", c.variant},
+                                    {"baseline", c.baseline},
+                                    {"suite", c.suite},
+                                    {"name", c.name},
+                                    {"before", c.before},
+                                    {"after", c.after},
+                                    {"regression", c.regression},
+                                    {"diagnostics", c.diagnostics}});
+  }
   out["findings"] = {{"regressions", a.findings.regressions},
                      {"unexpected_build_failures", a.findings.unexpected_build_failures},
                      {"code_checks", a.findings.code_checks},
+                     {"test_cases", a.findings.test_cases},
                      {"failed_boots", a.findings.failed_boots}};
   out["has_findings"] = a.findings.Any();
   return out;

@@ -151,6 +151,16 @@ const char* WorkloadStatus(std::string_view status) {
   return "ERROR";
 }
 
+// A KTAP status as KCIDB's: a crashed case (the kernel stopped inside it)
+// is an ERROR, a TODO or SKIP a SKIP, "no tests" a MISS.
+const char* CaseStatus(std::string_view status) {
+  if (status == "pass") return "PASS";
+  if (status == "fail") return "FAIL";
+  if (status == "crashed") return "ERROR";
+  if (status == "skip" || status == "todo") return "SKIP";
+  return "MISS";
+}
+
 const char* BootStatus(BootOutcome o) {
   switch (o) {
     case BootOutcome::kPassed: return "PASS";
@@ -331,6 +341,27 @@ json KcidbJson(const RunAnalysis& a, std::string_view origin_view) {
       size_t j = add("rfl_lab." + PathPart(w.name), WorkloadStatus(w.status), std::move(misc));
       if (w.duration_s > 0) out["tests"][j]["duration"] = w.duration_s;
       if (!w.reason.empty()) out["tests"][j]["comment"] = Clean(w.reason, 1024);
+    }
+    // Every KUnit case its own test (store schema 7), as kunit.py lists
+    // them: rfl_lab.<workload>.<suite>.<…>.<name>, the KTAP lines of a
+    // failure as log_excerpt. Paths that fold to the same text get a suffix.
+    std::set<std::string> case_paths;
+    for (const auto& t : b.test_cases) {
+      std::string path = "rfl_lab." + PathPart(t.workload);
+      size_t from = 0;
+      while (from <= t.suite.size() && !t.suite.empty()) {
+        size_t slash = t.suite.find('/', from);
+        path += "." + PathPart(t.suite.substr(from, slash == std::string::npos ? std::string::npos : slash - from));
+        if (slash == std::string::npos) break;
+        from = slash + 1;
+      }
+      path += "." + PathPart(t.name);
+      std::string unique = path;
+      for (int n = 2; !case_paths.insert(unique).second; ++n) unique = fmt::format("{}_{}", path, n);
+      json misc = {{"suite", t.suite}, {"name", t.name}, {"status", t.status}};
+      size_t k = add(unique, CaseStatus(t.status), std::move(misc));
+      if (!t.reason.empty()) out["tests"][k]["comment"] = Clean(t.reason, 1024);
+      if (!t.diagnostics.empty()) out["tests"][k]["log_excerpt"] = Clean(t.diagnostics);
     }
     // Stores without workload records (schema 1): the samples say the
     // workload ran; a passed boot means the agent finished every workload.

@@ -158,6 +158,67 @@ std::string Definition(const VariantInfo* v) {
   return out.empty() ? "(scenario defaults)" : out;
 }
 
+// KUnit: cases per cell by their worst status, the cases that did not pass
+// (by name, as kunit.py lists them), and what changed against the baseline.
+std::string KunitText(const RunAnalysis& a, bool many_cells, bool all, bool color) {
+  constexpr size_t kListed = 20;  // not-passing cases shown per cell without --all
+  std::string out;
+  const std::vector<std::string> statuses{"pass", "fail", "crashed", "skip", "todo"};
+  std::vector<std::string> header{"variant"};
+  if (many_cells) header.push_back("cell");
+  header.push_back("cases");
+  for (const auto& s : statuses) header.push_back(s);
+  Table counts(header);
+  std::vector<std::string> listed;
+  for (const auto& c : a.kunit) {
+    std::string cell = fmt::format("{}{}/{}/{}", a.runs.size() > 1 ? fmt::format("run {} ", c.run_id) : "", c.arch,
+                                   c.toolchain, c.kernel);
+    std::vector<std::string> row{c.variant};
+    if (many_cells) row.push_back(cell);
+    row.push_back(std::to_string(c.total()));
+    std::vector<std::string> colors(row.size());
+    for (const auto& s : statuses) {
+      auto it = c.cases_by_worst.find(s);
+      int n = it == c.cases_by_worst.end() ? 0 : it->second;
+      row.push_back(std::to_string(n));
+      colors.push_back(n > 0 && (s == "fail" || s == "crashed") ? kRed : "");
+    }
+    counts.Add(row, colors);
+    size_t shown = 0, not_passing = 0;
+    for (const auto& t : c.cases) {
+      if (t.Worst() == "pass") continue;
+      ++not_passing;
+      if (!all && shown == kListed) continue;
+      ++shown;
+      std::string line = fmt::format("  {} {}{} {}/{} ({})", c.variant, many_cells ? cell + " " : "", t.Worst(),
+                                     t.suite, t.name, t.Text());
+      if (!t.reason.empty()) line += ": " + t.reason;
+      listed.push_back(line);
+      if (!t.diagnostics.empty()) {
+        std::string first = t.diagnostics.substr(0, t.diagnostics.find('\n'));
+        listed.push_back("      " + first);
+      }
+    }
+    if (not_passing > shown) listed.push_back(fmt::format("  … {} more (--all lists them)", not_passing - shown));
+  }
+  out += "\nKUnit test cases, by their worst status over the boots\n" + counts.Render(color);
+  if (!listed.empty()) {
+    out += "Not passing:\n";
+    for (const auto& l : listed) out += l + "\n";
+  }
+  if (!a.case_changes.empty()) {
+    out += fmt::format("KUnit cases that changed against {}:\n", a.baseline);
+    for (const auto& c : a.case_changes) {
+      std::string line = fmt::format("  {}{}", c.regression ? "! " : "", c.Text());
+      out += (c.regression && color ? kRed + line + kReset : line) + "\n";
+      if (c.regression && !c.diagnostics.empty()) {
+        out += "      " + c.diagnostics.substr(0, c.diagnostics.find('\n')) + "\n";
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string RenderTable(const RunAnalysis& a, bool color) { return RenderTable(a, color, /*all=*/false); }
@@ -276,6 +337,8 @@ std::string RenderTable(const RunAnalysis& a, bool color, bool all) {
     }
     out += fmt::format("\nCompiler × kernel: {} {}\n", g.arch, g.variant) + grid.Render(color);
   }
+
+  if (!a.kunit.empty()) out += KunitText(a, many_cells, all, color);
 
   if (std::any_of(a.builds.begin(), a.builds.end(), [](const BuildRecord& b) { return !b.code_checks.empty(); })) {
     // One row per (build, flag): claimed flags, then the controls.

@@ -153,6 +153,12 @@ std::vector<MetricDelta> DriverPairs(const SampleMap& samples, const AttributeIn
   return out;
 }
 
+void AddCaseRegressions(const std::vector<CaseChange>& changes, Findings& f) {
+  for (const auto& c : changes) {
+    if (c.regression) f.test_cases.push_back(c.Text());
+  }
+}
+
 void AddRunFindings(const RunData& run, Findings& f) {
   for (const auto& b : run.builds) {
     for (const auto& variant : b.variants) {
@@ -260,6 +266,7 @@ std::vector<std::string> Findings::All() const {
   for (const auto& s : unexpected_build_failures) out.push_back("build: " + s);
   for (const auto& s : code_checks) out.push_back("code: " + s);
   for (const auto& s : failed_boots) out.push_back("boot: " + s);
+  for (const auto& s : test_cases) out.push_back("kunit: " + s);
   for (const auto& s : regressions) out.push_back("regression: " + s);
   return out;
 }
@@ -356,8 +363,11 @@ RunAnalysis AnalyzeRun(const RunData& run) {
     const BuildRecord* var = FindBuildOf(run, c.arch, c.toolchain, c.kernel, c.variant);
     if (base && var) AddSizeDeltas(*base, *var, c.arch, c.toolchain, c.kernel, c.variant, a.sizes);
   }
+  a.kunit = KunitCells(run);
+  a.case_changes = CaseChanges(run, a.baseline);
   AddRunFindings(run, a.findings);
   AddRegressions(a.deltas, a.findings);
+  AddCaseRegressions(a.case_changes, a.findings);
   return a;
 }
 
@@ -413,8 +423,17 @@ RunAnalysis CompareRuns(const RunData& a, const RunData& b) {
       }
     }
   }
+  out.kunit = KunitCells(a);
+  for (auto& c : KunitCells(b)) out.kunit.push_back(std::move(c));
+  auto cell_of = [](const AxisRename& r) {
+    return [r](const BootRecord& x) {
+      return fmt::format("{}/{}/{}", x.arch, r.toolchain.value_or(x.toolchain), r.kernel.value_or(x.kernel));
+    };
+  };
+  out.case_changes = CaseChanges(a, b, cell_of(ra), cell_of(rb));
   AddRunFindings(b, out.findings);
   AddRegressions(out.deltas, out.findings);
+  AddCaseRegressions(out.case_changes, out.findings);
   return out;
 }
 

@@ -18,6 +18,7 @@
 #include "lab/results/parity.h"
 #include "lab/results/records.h"
 #include "lab/results/statistics.h"
+#include "lab/results/test_cases.h"
 
 namespace rfl::results {
 
@@ -102,9 +103,12 @@ struct Findings {
   // A claimed rustc flag whose code check is not what the variant expects
   // (results::CodeCheckProblem).
   std::vector<std::string> code_checks;
+  // A KUnit case that passed in every baseline boot and failed or crashed in
+  // a variant boot (CaseChange::Text).
+  std::vector<std::string> test_cases;
   bool Any() const {
     return !regressions.empty() || !unexpected_build_failures.empty() || !failed_boots.empty() ||
-           !code_checks.empty();
+           !code_checks.empty() || !test_cases.empty();
   }
   std::vector<std::string> All() const;
 };
@@ -120,6 +124,10 @@ struct RunAnalysis {
   // `device`. Shown with their parity; never a finding.
   std::vector<MetricDelta> pairs;
   std::vector<SizeDelta> sizes;
+  // KUnit: every case per cell (of the last run; both runs in a compare), and
+  // the cases whose statuses changed against the baseline.
+  std::vector<CellCases> kunit;
+  std::vector<CaseChange> case_changes;
   std::vector<BuildRecord> builds;  // of the (last) run, for KCIDB and JSON
   std::vector<BootRecord> boots;    // of the (last) run, samples included
   Findings findings;

@@ -148,6 +148,18 @@ struct AttributeSet {
   bool operator==(const AttributeSet&) const = default;
 };
 
+// One KUnit test case of a boot (the agent's `test-case` records, from the
+// KTAP the kernel printed).
+struct TestCaseResult {
+  std::string workload;     // kunit
+  std::string suite;        // parent names joined by '/'
+  std::string name;
+  std::string status;       // pass | fail | skip | todo | crashed | no-tests
+  std::string reason;       // the KTAP directive ("SKIP not on this arch")
+  std::string diagnostics;  // a failed or crashed case's KTAP lines, '\n'-joined
+  bool operator==(const TestCaseResult&) const = default;
+};
+
 struct BootRecord {
   int64_t id = 0;          // assigned by the store
   std::string build_key;   // links to the run's BuildRecord with this key
@@ -171,6 +183,7 @@ struct BootRecord {
   std::vector<Sample> samples;
   std::vector<WorkloadRun> workloads;  // in plan order: skipped first, then as reported
   std::vector<AttributeSet> attributes;  // as reported; empty before schema 6
+  std::vector<TestCaseResult> test_cases;  // as reported; empty before schema 7
 };
 
 // A whole run as reports need it.

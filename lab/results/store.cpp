@@ -140,6 +140,20 @@ CREATE TABLE workload_attributes (
 );
 CREATE INDEX workload_attributes_by_boot ON workload_attributes (boot_id);
 )sql",
+    // 7: every KUnit test case of a boot (TestCaseResult), not only counts.
+    R"sql(
+CREATE TABLE test_cases (
+  id INTEGER PRIMARY KEY,
+  boot_id INTEGER NOT NULL REFERENCES boots (id) ON DELETE CASCADE,
+  workload TEXT NOT NULL,
+  suite TEXT NOT NULL,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  diagnostics TEXT NOT NULL
+);
+CREATE INDEX test_cases_by_boot ON test_cases (boot_id);
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -454,6 +468,16 @@ class SqliteStore final : public Store {
       i.Bind(1, boot_id).Bind(2, a.workload).Bind(3, LabelsKey(a.labels)).Bind(4, LabelsKey(a.values));
       if (auto r = i.Run(); !r) return std::unexpected(r.error().Wrap("attributes of " + a.workload));
     }
+    auto tc = Prepare(
+        "INSERT INTO test_cases (boot_id, workload, suite, name, status, reason, diagnostics) VALUES (?,?,?,?,?,?,?)");
+    if (!tc) return std::unexpected(tc.error());
+    for (const auto& t : boot.test_cases) {
+      auto& i = **tc;
+      i.Reset();
+      i.Bind(1, boot_id).Bind(2, t.workload).Bind(3, t.suite).Bind(4, t.name).Bind(5, t.status);
+      i.Bind(6, t.reason).Bind(7, t.diagnostics);
+      if (auto r = i.Run(); !r) return std::unexpected(r.error().Wrap("test case " + t.suite + "/" + t.name));
+    }
     return boot_id;
   }
 
@@ -717,6 +741,23 @@ class SqliteStore final : public Store {
         if (it == boot_index.end()) continue;
         data.boots[it->second].attributes.push_back(
             AttributeSet{s.Text(1), StringMapFromJson(s.Text(2)), StringMapFromJson(s.Text(3))});
+      }
+    }
+    if (schema_version_ >= 7) {
+      auto st = Prepare(
+          "SELECT t.boot_id, t.workload, t.suite, t.name, t.status, t.reason, t.diagnostics FROM test_cases t "
+          "JOIN boots b ON b.id = t.boot_id WHERE b.run_id = ? ORDER BY t.id");
+      if (!st) return std::unexpected(st.error());
+      (*st)->Bind(1, run_id);
+      while (true) {
+        auto row = (*st)->Step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        auto& s = **st;
+        auto it = boot_index.find(s.Int(0));
+        if (it == boot_index.end()) continue;
+        data.boots[it->second].test_cases.push_back(
+            TestCaseResult{s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6)});
       }
     }
     return data;

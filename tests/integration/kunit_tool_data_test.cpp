@@ -101,6 +101,21 @@ TEST_F(KunitToolData, Failure) {
   EXPECT_EQ(r.status, KtapStatus::kFail);
   EXPECT_TRUE(r.errors.empty()) << r.errors.front();
   EXPECT_GT(r.counts.failed, 0);
+  // The failed case carries the expectation KUnit printed, as kunit.py
+  // shows it; a passing one carries nothing.
+  bool seen = false;
+  for (const auto& c : LeafCases(r)) {
+    if (c.name != "example_simple_test") {
+      EXPECT_TRUE(c.log.empty()) << c.name;
+      continue;
+    }
+    seen = true;
+    std::string log;
+    for (const auto& line : c.log) log += line + "\n";
+    EXPECT_NE(log.find("EXPECTATION FAILED at lib/kunit/example-test.c:30"), std::string::npos) << log;
+    EXPECT_NE(log.find("Expected 1 + 1 == 3, but"), std::string::npos) << log;
+  }
+  EXPECT_TRUE(seen);
 }
 
 TEST_F(KunitToolData, NoHeaderIsNotKtap) {

@@ -92,6 +92,29 @@ TEST(Ktap, NestedKtapV1WithParameterizedCasesAndDirectives) {
   EXPECT_EQ(r.status, KtapStatus::kFail);
 }
 
+TEST(Ktap, AFailedCaseKeepsTheAssertionKunitPrintedBeforeItsResult) {
+  auto r = ParseKtap(
+      "KTAP version 1\n"
+      "1..1\n"
+      "    KTAP version 1\n"
+      "    # Subtest: example\n"
+      "    1..2\n"
+      "    ok 1 example_simple_test\n"
+      "    # example_fail_test: EXPECTATION FAILED at lib/kunit/kunit-example-test.c:42\n"
+      "    Expected 1 + 1 == 3, but\n"
+      "        1 + 1 == 2 (0x2)\n"
+      "    not ok 2 example_fail_test\n"
+      "not ok 1 example\n");
+  auto cases = LeafCases(r);
+  ASSERT_EQ(cases.size(), 2u);
+  EXPECT_TRUE(cases[0].log.empty()) << "a passing case carries no diagnostics";
+  ASSERT_EQ(cases[1].status, KtapStatus::kFail);
+  ASSERT_EQ(cases[1].log.size(), 3u);
+  EXPECT_NE(cases[1].log[0].find("EXPECTATION FAILED at lib/kunit/kunit-example-test.c:42"), std::string::npos)
+      << cases[1].log[0];
+  EXPECT_NE(cases[1].log[1].find("Expected 1 + 1 == 3"), std::string::npos);
+}
+
 TEST(Ktap, MissingResultsAfterACrashBecomeCrashedCases) {
   auto r = ParseKtap(
       "[    1.000000] KTAP version 1\n"

@@ -21,6 +21,11 @@ std::vector<Record> AllKinds() {
       {6, Done{3, 1, 2, 4.5}},
       {7, Attributes{"block", {{"device", "rnull"}, {"scheduler", "none"}},
                      {{"configfs/irqmode", "0"}, {"queue/scheduler", "[none] mq-deadline kyber"}}}},
+      {8, Profile{"binder", {{"payload_bytes", "0"}}, 10007, 4103, 2,
+                  {{"ffffffff81c3a2b5", 4000}, {"[user]", 100}, {"other", 3}}}},
+      {9, TestCase{"kunit", "example", "example_fail_test", "fail", "",
+                   "# example_fail_test: EXPECTATION FAILED at lib/kunit/kunit-example-test.c:42\n"
+                   "Expected 1 + 1 == 3, but"}},
   };
 }
 

@@ -214,6 +214,24 @@ TEST(Store, KeepsWhatEachWorkloadSetUpNextToItsSamples) {
   EXPECT_EQ(data->boots[0].attributes, b.attributes);
 }
 
+TEST(Store, KeepsEveryKunitCaseOfABootByName) {
+  TempDir dir;
+  auto store = OpenSqliteStore(dir.path() / "r.sqlite3");
+  ASSERT_TRUE(store) << store.error().message;
+  auto run = (*store)->BeginRun(MakeRunInfo());
+  ASSERT_TRUE(run) << run.error().message;
+  BootRecord b = MakeBoot(0, 1.0);
+  b.test_cases = {{"kunit", "rust_doctests_kernel", "rust_doctest_kernel_alloc_0", "pass", "", ""},
+                  {"kunit", "example", "example_skip_test", "skip", "SKIP this test should be skipped", ""},
+                  {"kunit", "example", "example_fail_test", "fail", "",
+                   "# example_fail_test: EXPECTATION FAILED at lib/kunit/kunit-example-test.c:42\nExpected 1 == 3"}};
+  ASSERT_TRUE((*store)->RecordBoot(*run, b));
+  auto data = (*store)->LoadRun(*run);
+  ASSERT_TRUE(data) << data.error().message;
+  ASSERT_EQ(data->boots.size(), 1u);
+  EXPECT_EQ(data->boots[0].test_cases, b.test_cases);
+}
+
 // tests/fixtures/report/quickstart.sqlite3 was captured at schema 1 (before
 // workload records and titles): opening a copy migrates it.
 fs::path CopyOfCapturedStore(const TempDir& dir) {
@@ -254,6 +272,7 @@ TEST(Store, ReadOnlyOpenOfAStoreFromBeforeTitlesReadsItsBootsWithoutOne) {
   ASSERT_EQ(data->boots.size(), 15u);
   for (const auto& b : data->boots) EXPECT_EQ(b.title, "") << b.id;
   for (const auto& b : data->boots) EXPECT_TRUE(b.attributes.empty()) << b.id;
+  for (const auto& b : data->boots) EXPECT_TRUE(b.test_cases.empty()) << b.id;
   for (const auto& b : data->builds) EXPECT_TRUE(b.code_checks.empty()) << b.key;
 }
 

@@ -172,6 +172,20 @@ std::string Measure(const std::string& node, const BlockParams& p, const std::ma
   r.AddSample("latency_p50", Unit::kSeconds, s.p50, labels);
   r.AddSample("latency_p99", Unit::kSeconds, s.p99, labels);
   r.AddSample("latency_mean", Unit::kSeconds, s.mean, labels);
+  if (p.profile_period_ns > 0) {
+    // The same reads again under the sampler, after the measured pass:
+    // sampling must not touch the samples above (images/agent/profile.h).
+    KernelProfiler profiler;
+    for (const auto& w : profiler.Start(p.profile_period_ns)) r.AddLog("warn", "profile: " + w);
+    for (int i = 0; i < p.ios; ++i) {
+      off_t off = offset();
+      if (pread(fd, buf.get(), p.block_size, off) != static_cast<ssize_t>(p.block_size)) {
+        return "profiled read at " + std::to_string(off) + ": " + ErrnoText();
+      }
+      profiler.Tick();  // the dephasing spin, between reads
+    }
+    if (profiler.running()) r.AddProfile(labels, profiler.Stop());
+  }
   return {};
 }
 

@@ -48,7 +48,10 @@ Outcome RunKunit(const KunitParams& p, Reporter& r) {
       std::string suite = c.suite;
       std::string top = suite.substr(0, suite.find('/'));
       if (!Selected(p, top.empty() ? origin : top)) continue;
-      r.AddTestCase(suite, c.name, std::string(KtapStatusName(c.status)), c.directive);
+      std::string diagnostics;
+      for (const auto& line : c.log) diagnostics += (diagnostics.empty() ? "" : "\n") + line;
+      if (diagnostics.size() > 4096) diagnostics.erase(0, diagnostics.size() - 4096);
+      r.AddTestCase(suite, c.name, std::string(KtapStatusName(c.status)), c.directive, std::move(diagnostics));
       switch (c.status) {
         case KtapStatus::kPass: ++totals.passed; break;
         case KtapStatus::kFail: ++totals.failed; break;

@@ -16,13 +16,20 @@ void Reporter::AddSample(std::string metric, Unit unit, double value,
   Send(Sample{workload_, std::move(metric), std::string(UnitName(unit)), value, std::move(labels)});
 }
 
-void Reporter::AddTestCase(std::string suite, std::string name, std::string status, std::string reason) {
-  Send(TestCase{workload_, std::move(suite), std::move(name), std::move(status), std::move(reason)});
+void Reporter::AddTestCase(std::string suite, std::string name, std::string status, std::string reason,
+                           std::string diagnostics) {
+  Send(TestCase{workload_, std::move(suite), std::move(name), std::move(status), std::move(reason),
+                std::move(diagnostics)});
 }
 
 void Reporter::AddAttributes(std::map<std::string, std::string> labels,
                              std::map<std::string, std::string> values) {
   Send(Attributes{workload_, std::move(labels), std::move(values)});
+}
+
+void Reporter::AddProfile(std::map<std::string, std::string> labels, const ProfileCounts& counts) {
+  for (const auto& w : counts.warnings) AddLog("warn", "profile: " + w);
+  Send(Profile{workload_, std::move(labels), counts.period_ns, counts.samples, counts.lost, TopIps(counts)});
 }
 
 void Reporter::AddLog(std::string level, std::string message) {

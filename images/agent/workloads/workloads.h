@@ -7,6 +7,7 @@
 #include <string>
 
 #include "images/agent/plan.h"
+#include "images/agent/profile.h"
 #include "images/agent/protocol.h"
 
 namespace rfl::agent {
@@ -16,10 +17,14 @@ class Reporter {
   Reporter(std::string workload, int fd) : workload_(std::move(workload)), fd_(fd) {}
   void AddSample(std::string metric, Unit unit, double value,
                  std::map<std::string, std::string> labels = {});
-  void AddTestCase(std::string suite, std::string name, std::string status, std::string reason);
+  void AddTestCase(std::string suite, std::string name, std::string status, std::string reason,
+                   std::string diagnostics = {});
   void AddLog(std::string level, std::string message);
   // What the workload set up for the samples with these labels (parity).
   void AddAttributes(std::map<std::string, std::string> labels, std::map<std::string, std::string> values);
+  // The kernel profile of the loop whose samples have these labels: its
+  // warnings as `log` records, then one `profile` record.
+  void AddProfile(std::map<std::string, std::string> labels, const ProfileCounts& counts);
   // Sends any record body (used for the final workload-result).
   void Send(Body body);
   const std::string& workload() const { return workload_; }
