@@ -15,19 +15,6 @@ namespace {
 
 using CellKey = std::tuple<std::string, std::string, std::string, std::string>;  // arch, toolchain, kernel, variant
 
-// The last attempt of each (cell, repetition): the boot that counts.
-std::vector<const BootRecord*> FinalAttempts(const RunData& run) {
-  std::map<std::tuple<std::string, std::string, std::string, std::string, std::string, int>, const BootRecord*> last;
-  for (const auto& b : run.boots) {
-    auto key = std::make_tuple(b.arch, b.toolchain, b.kernel, b.variant, b.build_key, b.repetition);
-    auto it = last.find(key);
-    if (it == last.end() || it->second->attempt <= b.attempt) last[key] = &b;
-  }
-  std::vector<const BootRecord*> out;
-  for (const auto& [key, boot] : last) out.push_back(boot);
-  std::sort(out.begin(), out.end(), [](const BootRecord* a, const BootRecord* b) { return a->id < b->id; });
-  return out;
-}
 
 Expect ExpectOf(const RunData& run, const std::string& variant) {
   const VariantInfo* v = run.FindVariant(variant);
@@ -244,6 +231,20 @@ std::set<std::string> Values(const RunData& run, std::string BootRecord::*boot_f
 }
 
 }  // namespace
+
+// The last attempt of each (cell, repetition): the boot that counts.
+std::vector<const BootRecord*> FinalAttempts(const RunData& run) {
+  std::map<std::tuple<std::string, std::string, std::string, std::string, std::string, int>, const BootRecord*> last;
+  for (const auto& b : run.boots) {
+    auto key = std::make_tuple(b.arch, b.toolchain, b.kernel, b.variant, b.build_key, b.repetition);
+    auto it = last.find(key);
+    if (it == last.end() || it->second->attempt <= b.attempt) last[key] = &b;
+  }
+  std::vector<const BootRecord*> out;
+  for (const auto& [key, boot] : last) out.push_back(boot);
+  std::sort(out.begin(), out.end(), [](const BootRecord* a, const BootRecord* b) { return a->id < b->id; });
+  return out;
+}
 
 std::string MetricKey::Text() const {
   std::string labels_text;

@@ -140,6 +140,10 @@ RunAnalysis AnalyzeRun(const RunData& run);
 // regressions of B relative to A plus B's failed boots and builds.
 RunAnalysis CompareRuns(const RunData& a, const RunData& b);
 
+// The last attempt of each (cell, variant, build, repetition), in boot
+// order: the boots whose samples and test cases count.
+std::vector<const BootRecord*> FinalAttempts(const RunData& run);
+
 // The outcome cells of a run (one per variant × arch × toolchain × kernel).
 std::vector<OutcomeCell> OutcomeMatrix(const RunData& run);
 

@@ -693,71 +693,62 @@ class SqliteStore final : public Store {
         data.boots.push_back(std::move(b));
       }
     }
-    {
-      auto st = Prepare(
-          "SELECT s.boot_id, s.workload, s.metric, s.unit, s.value, s.labels FROM samples s "
-          "JOIN boots b ON b.id = s.boot_id WHERE b.run_id = ? ORDER BY s.id");
+    // The rows of a per-boot table (first column: boot_id), each handed to
+    // `take` with its boot.
+    auto each_boot_row = [&](const char* sql, auto take) -> Status {
+      auto st = Prepare(sql);
       if (!st) return std::unexpected(st.error());
       (*st)->Bind(1, run_id);
       while (true) {
         auto row = (*st)->Step();
         if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        auto& s = **st;
-        auto it = boot_index.find(s.Int(0));
-        if (it == boot_index.end()) continue;
-        data.boots[it->second].samples.push_back(
-            Sample{s.Text(1), s.Text(2), s.Text(3), s.Real(4), StringMapFromJson(s.Text(5))});
+        if (!*row) return {};
+        auto it = boot_index.find((*st)->Int(0));
+        if (it != boot_index.end()) take(**st, data.boots[it->second]);
       }
+    };
+    if (auto st = each_boot_row(
+            "SELECT s.boot_id, s.workload, s.metric, s.unit, s.value, s.labels FROM samples s "
+            "JOIN boots b ON b.id = s.boot_id WHERE b.run_id = ? ORDER BY s.id",
+            [](Statement& r, BootRecord& b) {
+              b.samples.push_back(Sample{r.Text(1), r.Text(2), r.Text(3), r.Real(4), StringMapFromJson(r.Text(5))});
+            });
+        !st) {
+      return std::unexpected(st.error());
     }
     if (schema_version_ >= 2) {
-      auto st = Prepare(
-          "SELECT w.boot_id, w.name, w.status, w.reason, w.duration_seconds FROM workload_runs w "
-          "JOIN boots b ON b.id = w.boot_id WHERE b.run_id = ? ORDER BY w.id");
-      if (!st) return std::unexpected(st.error());
-      (*st)->Bind(1, run_id);
-      while (true) {
-        auto row = (*st)->Step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        auto& s = **st;
-        auto it = boot_index.find(s.Int(0));
-        if (it == boot_index.end()) continue;
-        data.boots[it->second].workloads.push_back(WorkloadRun{s.Text(1), s.Text(2), s.Text(3), s.Real(4)});
+      if (auto st = each_boot_row(
+              "SELECT w.boot_id, w.name, w.status, w.reason, w.duration_seconds FROM workload_runs w "
+              "JOIN boots b ON b.id = w.boot_id WHERE b.run_id = ? ORDER BY w.id",
+              [](Statement& r, BootRecord& b) {
+                b.workloads.push_back(WorkloadRun{r.Text(1), r.Text(2), r.Text(3), r.Real(4)});
+              });
+          !st) {
+        return std::unexpected(st.error());
       }
     }
     if (schema_version_ >= 6) {
-      auto st = Prepare(
-          "SELECT a.boot_id, a.workload, a.labels, a.attrs FROM workload_attributes a "
-          "JOIN boots b ON b.id = a.boot_id WHERE b.run_id = ? ORDER BY a.id");
-      if (!st) return std::unexpected(st.error());
-      (*st)->Bind(1, run_id);
-      while (true) {
-        auto row = (*st)->Step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        auto& s = **st;
-        auto it = boot_index.find(s.Int(0));
-        if (it == boot_index.end()) continue;
-        data.boots[it->second].attributes.push_back(
-            AttributeSet{s.Text(1), StringMapFromJson(s.Text(2)), StringMapFromJson(s.Text(3))});
+      if (auto st = each_boot_row(
+              "SELECT a.boot_id, a.workload, a.labels, a.attrs FROM workload_attributes a "
+              "JOIN boots b ON b.id = a.boot_id WHERE b.run_id = ? ORDER BY a.id",
+              [](Statement& r, BootRecord& b) {
+                b.attributes.push_back(
+                    AttributeSet{r.Text(1), StringMapFromJson(r.Text(2)), StringMapFromJson(r.Text(3))});
+              });
+          !st) {
+        return std::unexpected(st.error());
       }
     }
     if (schema_version_ >= 7) {
-      auto st = Prepare(
-          "SELECT t.boot_id, t.workload, t.suite, t.name, t.status, t.reason, t.diagnostics FROM test_cases t "
-          "JOIN boots b ON b.id = t.boot_id WHERE b.run_id = ? ORDER BY t.id");
-      if (!st) return std::unexpected(st.error());
-      (*st)->Bind(1, run_id);
-      while (true) {
-        auto row = (*st)->Step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        auto& s = **st;
-        auto it = boot_index.find(s.Int(0));
-        if (it == boot_index.end()) continue;
-        data.boots[it->second].test_cases.push_back(
-            TestCaseResult{s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6)});
+      if (auto st = each_boot_row(
+              "SELECT t.boot_id, t.workload, t.suite, t.name, t.status, t.reason, t.diagnostics FROM test_cases t "
+              "JOIN boots b ON b.id = t.boot_id WHERE b.run_id = ? ORDER BY t.id",
+              [](Statement& r, BootRecord& b) {
+                b.test_cases.push_back(
+                    TestCaseResult{r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6)});
+              });
+          !st) {
+        return std::unexpected(st.error());
       }
     }
     return data;

@@ -1,5 +1,7 @@
 #include "lab/results/test_cases.h"
 
+#include "lab/results/comparison.h"
+
 #include <algorithm>
 #include <array>
 #include <set>
@@ -19,26 +21,13 @@ int Rank(std::string_view status) {
 
 bool Failing(std::string_view status) { return status == "fail" || status == "crashed"; }
 
-// The final attempt of each (cell, variant, repetition), as comparisons use.
-std::vector<const BootRecord*> Finals(const RunData& run) {
-  std::map<std::tuple<std::string, std::string, std::string, std::string, std::string, int>, const BootRecord*> last;
-  for (const auto& b : run.boots) {
-    auto key = std::make_tuple(b.arch, b.toolchain, b.kernel, b.variant, b.build_key, b.repetition);
-    auto it = last.find(key);
-    if (it == last.end() || it->second->attempt <= b.attempt) last[key] = &b;
-  }
-  std::vector<const BootRecord*> out;
-  for (const auto& [key, boot] : last) out.push_back(boot);
-  std::sort(out.begin(), out.end(), [](const BootRecord* x, const BootRecord* y) { return x->id < y->id; });
-  return out;
-}
 
 using Tallies = std::map<std::pair<std::string, std::string>, std::map<std::pair<std::string, std::string>, CaseTally>>;
 
 // (cell, variant) → (suite, name) → tally.
 Tallies Tally(const RunData& run, const std::function<std::string(const BootRecord&)>& cell) {
   Tallies out;
-  for (const BootRecord* b : Finals(run)) {
+  for (const BootRecord* b : FinalAttempts(run)) {
     for (const auto& t : b->test_cases) {
       CaseTally& c = out[{cell(*b), b->variant}][{t.suite, t.name}];
       c.suite = t.suite;
