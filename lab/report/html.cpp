@@ -269,20 +269,16 @@ void Card(Node parent, const MetricDelta& d, const RunAnalysis& a, bool many_cel
   Plot(div, d, a.thresholds.noise);
 }
 
-Node TableNode(Node parent, const char* cls, std::initializer_list<const char*> header) {
-  Node t = El(parent, "table");
-  if (cls && *cls) Attr(t, "class", cls);
-  Node tr = El(t, "tr");
-  for (const char* h : header) El(tr, "th", h);
-  return t;
-}
-
 Node TableNode(Node parent, const char* cls, const std::vector<std::string>& header) {
   Node t = El(parent, "table");
   if (cls && *cls) Attr(t, "class", cls);
   Node tr = El(t, "tr");
   for (const auto& h : header) El(tr, "th", h);
   return t;
+}
+
+Node TableNode(Node parent, const char* cls, std::initializer_list<const char*> header) {
+  return TableNode(parent, cls, std::vector<std::string>(header.begin(), header.end()));
 }
 
 Node Num(Node tr, const std::string& text, const std::string& extra_class = {}) {
