@@ -428,7 +428,7 @@ RunAnalysis CompareRuns(const RunData& a, const RunData& b) {
   for (auto& c : KunitCells(b)) out.kunit.push_back(std::move(c));
   auto cell_of = [](const AxisRename& r) {
     return [r](const BootRecord& x) {
-      return fmt::format("{}/{}/{}", x.arch, r.toolchain.value_or(x.toolchain), r.kernel.value_or(x.kernel));
+      return CaseCell{x.arch, r.toolchain.value_or(x.toolchain), r.kernel.value_or(x.kernel)};
     };
   };
   out.case_changes = CaseChanges(a, b, cell_of(ra), cell_of(rb));

@@ -22,10 +22,10 @@ int Rank(std::string_view status) {
 bool Failing(std::string_view status) { return status == "fail" || status == "crashed"; }
 
 
-using Tallies = std::map<std::pair<std::string, std::string>, std::map<std::pair<std::string, std::string>, CaseTally>>;
+using Tallies = std::map<std::pair<CaseCell, std::string>, std::map<std::pair<std::string, std::string>, CaseTally>>;
 
 // (cell, variant) → (suite, name) → tally.
-Tallies Tally(const RunData& run, const std::function<std::string(const BootRecord&)>& cell) {
+Tallies Tally(const RunData& run, const std::function<CaseCell(const BootRecord&)>& cell) {
   Tallies out;
   for (const BootRecord* b : FinalAttempts(run)) {
     for (const auto& t : b->test_cases) {
@@ -41,7 +41,7 @@ Tallies Tally(const RunData& run, const std::function<std::string(const BootReco
   return out;
 }
 
-std::string CellOf(const BootRecord& b) { return fmt::format("{}/{}/{}", b.arch, b.toolchain, b.kernel); }
+CaseCell CellOf(const BootRecord& b) { return {b.arch, b.toolchain, b.kernel}; }
 
 void Compare(const std::map<std::pair<std::string, std::string>, CaseTally>& base,
              const std::map<std::pair<std::string, std::string>, CaseTally>& var, const std::string& cell,
@@ -66,6 +66,8 @@ void Compare(const std::map<std::pair<std::string, std::string>, CaseTally>& bas
 }
 
 }  // namespace
+
+std::string CaseCell::Text() const { return fmt::format("{}/{}/{}", arch, toolchain, kernel); }
 
 std::string CaseTally::Worst() const {
   std::string worst = "pass";
@@ -99,12 +101,9 @@ std::vector<CellCases> KunitCells(const RunData& run) {
     CellCases c;
     c.run_id = run.run.id;
     c.variant = cv.second;
-    // cell text back to its axes: arch/toolchain/kernel (toolchain names may hold '/': dir:, tarball:)
-    const std::string& cell = cv.first;
-    size_t first = cell.find('/'), last = cell.rfind('/');
-    c.arch = cell.substr(0, first);
-    c.toolchain = cell.substr(first + 1, last - first - 1);
-    c.kernel = cell.substr(last + 1);
+    c.arch = cv.first.arch;
+    c.toolchain = cv.first.toolchain;
+    c.kernel = cv.first.kernel;
     for (auto& [k, t] : cases) {
       ++c.cases_by_worst[t.Worst()];
       c.cases.push_back(std::move(t));
@@ -121,20 +120,21 @@ std::vector<CaseChange> CaseChanges(const RunData& run, const std::string& basel
     if (cv.second == baseline) continue;
     auto base = t.find({cv.first, baseline});
     static const std::map<std::pair<std::string, std::string>, CaseTally> kNone;
-    Compare(base == t.end() ? kNone : base->second, cases, cv.first, baseline, cv.second, out);
+    Compare(base == t.end() ? kNone : base->second, cases, cv.first.Text(), baseline, cv.second, out);
   }
   return out;
 }
 
 std::vector<CaseChange> CaseChanges(const RunData& a, const RunData& b,
-                                    const std::function<std::string(const BootRecord&)>& cell_a,
-                                    const std::function<std::string(const BootRecord&)>& cell_b) {
+                                    const std::function<CaseCell(const BootRecord&)>& cell_a,
+                                    const std::function<CaseCell(const BootRecord&)>& cell_b) {
   std::vector<CaseChange> out;
   Tallies ta = Tally(a, cell_a), tb = Tally(b, cell_b);
   static const std::map<std::pair<std::string, std::string>, CaseTally> kNone;
   for (const auto& [cv, cases] : tb) {
     auto base = ta.find(cv);
-    Compare(base == ta.end() ? kNone : base->second, cases, cv.first, fmt::format("run {} {}", a.run.id, cv.second),
+    Compare(base == ta.end() ? kNone : base->second, cases, cv.first.Text(),
+            fmt::format("run {} {}", a.run.id, cv.second),
             fmt::format("run {} {}", b.run.id, cv.second), out);
   }
   return out;

@@ -12,6 +12,13 @@
 
 namespace rfl::results {
 
+// The axes a case is tallied under (a compare may rename one: 7.2→7.3).
+struct CaseCell {
+  std::string arch, toolchain, kernel;
+  auto operator<=>(const CaseCell&) const = default;
+  std::string Text() const;  // "x86_64/rustc-1.96/7.3"
+};
+
 // One case over a cell's boots (final attempts).
 struct CaseTally {
   std::string suite;
@@ -59,7 +66,7 @@ std::vector<CaseChange> CaseChanges(const RunData& run, const std::string& basel
 // Changes of run B against run A; `cell_a`/`cell_b` name a boot's cell so
 // that an axis the comparison drops (7.2→7.3) matches.
 std::vector<CaseChange> CaseChanges(const RunData& a, const RunData& b,
-                                    const std::function<std::string(const BootRecord&)>& cell_a,
-                                    const std::function<std::string(const BootRecord&)>& cell_b);
+                                    const std::function<CaseCell(const BootRecord&)>& cell_a,
+                                    const std::function<CaseCell(const BootRecord&)>& cell_b);
 
 }  // namespace rfl::results
