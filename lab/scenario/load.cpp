@@ -986,7 +986,10 @@ std::optional<Workload> Validator::OneWorkload(const YAML::Node& n) {
   }
   for (const auto& p : spec->params) {
     if (p.required && !given.contains(p.name)) {
-      Err(params_node ? params_node : name_node, fmt::format("workload '{}' needs '{}'", *name, p.name),
+      // A bare name ('- command') or an empty value ('- command:') has no
+      // parameters mapping to point at (its null node has no position, or
+      // the next line's): point at the name.
+      Err(params_node.IsMap() ? params_node : name_node, fmt::format("workload '{}' needs '{}'", *name, p.name),
           *name == "command" ? "e.g. command: {argv: [/bin/true]}" : "");
     }
   }

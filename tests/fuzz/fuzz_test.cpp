@@ -8,7 +8,9 @@
 // are replayed first.
 //
 //   RFL_LAB_FUZZ_SECONDS  total budget (default 60)
-//   RFL_LAB_FUZZ_SEED     seed (default: time; printed, so a failure reproduces)
+//   RFL_LAB_FUZZ_SEED     seed (default 1, so CI replays the same cases and a
+//                         landing never depends on luck; `time` explores new
+//                         ones: the seed is printed, so a failure reproduces)
 // A case that crashes or hangs leaves its input in
 // <build>/tests/fuzz-last-<target>.in (written before the case runs).
 #include <sys/resource.h>
@@ -18,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <string_view>
 #include <fstream>
 #include <random>
 #include <regex>
@@ -51,8 +54,9 @@ double BudgetSeconds() {
 uint64_t Seed() {
   static const uint64_t seed = [] {
     const char* v = std::getenv("RFL_LAB_FUZZ_SEED");
-    uint64_t s = v ? std::strtoull(v, nullptr, 10)
-                   : static_cast<uint64_t>(Clock::now().time_since_epoch().count());
+    uint64_t s = !v ? 1
+                 : std::string_view(v) == "time" ? static_cast<uint64_t>(Clock::now().time_since_epoch().count())
+                                                 : std::strtoull(v, nullptr, 10);
     std::fprintf(stderr, "fuzz seed: RFL_LAB_FUZZ_SEED=%llu\n", static_cast<unsigned long long>(s));
     return s;
   }();

@@ -124,6 +124,24 @@ TEST(ScenarioLoad, WorkloadDefaultsFillMissingParameters) {
   EXPECT_EQ(loaded.scenario->repeat.min, 5);
 }
 
+TEST(ScenarioLoad, AMissingRequiredParameterPointsAtTheWorkloadName) {
+  // '- command' and '- command:' have no parameters mapping: the diagnostic
+  // points at the name (found by the mutation fuzzer: it had no position).
+  for (const char* form : {"  - command\n", "  - command:\n"}) {
+    auto loaded = ParseScenario("c.yaml",
+                                std::string("name: c\nkernel: {source: debian:linux-source-7.3}\n"
+                                            "toolchains: [host]\narches: [x86_64]\nvariants: {baseline: {}}\n"
+                                            "workloads:\n  - boot\n") +
+                                    form + "  - rust-samples\n",
+                                ".", RepoCatalog());
+    ASSERT_EQ(loaded.diagnostics.ErrorCount(), 1) << loaded.diagnostics.Render();
+    const auto& d = loaded.diagnostics.all().front();
+    EXPECT_EQ(d.message, "workload 'command' needs 'argv'");
+    EXPECT_EQ(d.pos.line, 8) << form;
+    EXPECT_EQ(d.pos.col, 5) << form;
+  }
+}
+
 TEST(ScenarioLoad, PathSourcesResolveRelativeToTheScenarioFile) {
   fs::path dir = fs::temp_directory_path() / "rfl-lab-path-source";
   fs::create_directories(dir / "linux");
