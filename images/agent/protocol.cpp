@@ -329,7 +329,21 @@ std::expected<Record, LineFailure> ParseLine(std::string_view line) {
   }
   std::string_view payload = rest.substr(9);
   if (Crc32(payload) != want) {
-    return std::unexpected(LineFailure{LineError::kMangled, "checksum mismatch"});
+    // On the console, a kernel message can land between a record and its
+    // newline ("…}[    0.386747] workqueue: …"): the record is whole, with
+    // text after it. Try the ends of JSON objects from the right; the
+    // checksum decides (a few dozen candidates against 2^32 values).
+    bool found = false;
+    int tries = 0;
+    for (size_t end = payload.rfind('}'); end != std::string_view::npos && end > 0 && tries < 64; ++tries) {
+      if (Crc32(payload.substr(0, end + 1)) == want) {
+        payload = payload.substr(0, end + 1);
+        found = true;
+        break;
+      }
+      end = payload.rfind('}', end - 1);
+    }
+    if (!found) return std::unexpected(LineFailure{LineError::kMangled, "checksum mismatch"});
   }
   auto record = DecodeJson(payload);
   if (!record) return std::unexpected(LineFailure{LineError::kMangled, record.error()});

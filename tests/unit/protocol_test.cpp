@@ -96,6 +96,26 @@ TEST(Protocol, DecoderIgnoresKernelTextAndAcceptsAPrefixAfterIt) {
   EXPECT_EQ(d.rejected_lines(), 0);
 }
 
+TEST(Protocol, KernelMessageAfterARecordBeforeItsNewlineKeepsTheRecord) {
+  // From a real console (a LAVA boot, tests/lava/): printk's line landed
+  // between the record and the record's newline.
+  const std::string line =
+      R"(@rfl-agent 4f780190 {"labels":{"payload_bytes":"4096"},"metric":"round_trip_p99","seq":15,"type":"sample",)"
+      R"("unit":"seconds","v":1,"value":2.2183000000008946e-05,"workload":"binder"})"
+      "[    0.386747] workqueue: work func 0xffffffff812a8033 enqueued on deprecated workqueue. "
+      "Use system_{percpu|dfl}_wq instead.";
+  auto r = ParseLine(line);
+  ASSERT_TRUE(r.has_value()) << r.error().detail;
+  EXPECT_EQ(r->seq, 15u);
+  ASSERT_TRUE(std::holds_alternative<Sample>(r->body));
+  EXPECT_EQ(std::get<Sample>(r->body).metric, "round_trip_p99");
+  // The checksum still decides: the same text after a record whose JSON was
+  // changed is rejected.
+  std::string changed = line;
+  changed.replace(changed.find("p99"), 3, "p98");
+  EXPECT_FALSE(ParseLine(changed).has_value());
+}
+
 TEST(Protocol, DecoderHandlesAnyChunking) {
   std::string stream;
   for (const auto& r : AllKinds()) stream += FrameLine(r);
