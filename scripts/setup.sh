@@ -33,6 +33,9 @@ packages=(
   opensbi qemu-utils libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
   # exporters and reports
   prometheus prometheus-pushgateway prometheus-alertmanager docker-compose chromium
+  # boots on LAVA: a single-node LAVA for the `lava` tests and for users
+  # (scripts/lava-local.sh; LAVA keeps its database in PostgreSQL)
+  postgresql lava-server lava-dispatcher
   # VM integration tests: a busybox initramfs around a distribution kernel,
   # and the headers to build the crash module (oops, warning, hang) for it
   busybox-static linux-headers-amd64

@@ -18,6 +18,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "lab/cli/backend.h"
 #include "lab/cli/commands.h"
 #include "lab/pipeline/boot_job.h"
 #include "lab/profile/function_profile.h"
@@ -46,7 +47,7 @@ struct BootOptions {
   int cpus = 1;
   int timeout_s = 120;
   int silence_s = 60;
-  std::optional<std::string> connect;
+  BackendOptions backend;
   std::vector<std::string> allowed_warnings;
   bool json = false;
   bool profile = false;
@@ -241,9 +242,8 @@ void Run(const BootOptions& o, CliContext& ctx) {
     }
   }
 
-  std::string uri = o.connect.value_or(vm::DefaultConnectUri(dirs.state));
-  auto hv = vm::OpenLibvirt(uri);
-  if (!hv) return ctx.Fail(ExitCode::kLabFailure, hv.error().message);
+  auto hv = OpenBackend(o.backend, dirs);
+  if (!hv) return ctx.Fail(hv.error());
   auto accel = vm::ResolveAccel(**hv, *arch, *accel_req, *timing, dirs.state);
   if (!accel) return ctx.Fail(accel.error());
 
@@ -303,7 +303,7 @@ void RegisterBootCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--silence", o->silence_s, "Destroy the VM after this many seconds without output (0: never)")
       ->check(CLI::Range(0, 86400))
       ->capture_default_str();
-  cmd->add_option("--connect", o->connect, "libvirt URI (default: the embedded driver under the state dir)");
+  AddBackendOptions(cmd, o->backend);
   cmd->add_option("--allow-warning", o->allowed_warnings, "Regex excusing matching kernel WARNINGs (repeatable)");
   cmd->add_flag("--json", o->json, "Print the result as JSON");
   cmd->add_flag("--profile", o->profile,

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "exporters/prometheus/export.h"
+#include "lab/cli/backend.h"
 #include "lab/cli/commands.h"
 #include "lab/cli/scenario_arg.h"
 #include "lab/pipeline/run.h"
@@ -24,7 +25,7 @@ struct RunCliOptions {
   std::string file;
   std::optional<std::string> store;
   std::optional<int64_t> resume;
-  std::optional<std::string> connect;
+  BackendOptions backend;
   std::optional<std::string> push;
   std::optional<std::string> textfile;
   int jobs = 0;
@@ -66,9 +67,11 @@ void Run(const RunCliOptions& o, CliContext& ctx) {
   if (auto st = EnsureDir(store_path.parent_path()); !st) return ctx.Fail(st.error());
   auto store = results::OpenSqliteStore(store_path);
   if (!store) return ctx.Fail(store.error().Wrap("opening the results store"));
-  std::string uri = o.connect.value_or(vm::DefaultConnectUri(dirs.state));
-  auto hv = vm::OpenLibvirt(uri);
-  if (!hv) return ctx.Fail(ExitCode::kLabFailure, hv.error().Wrap("opening libvirt " + uri).message);
+  auto hv = OpenBackend(o.backend, dirs);
+  if (!hv) return ctx.Fail(hv.error());
+  if (o.backend.backend == "lava") {
+    if (auto d = (*hv)->Describe()) std::cerr << "boots on " << *d << "\n";
+  }
 
   kernel::BuildContext build_ctx;
   build_ctx.cache_dir = dirs.cache;
@@ -110,7 +113,6 @@ void RegisterRunCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("file", o->file, "Scenario YAML file")->required();
   cmd->add_option("--store", o->store, "Results store (default: <state dir>/results.sqlite3)");
   cmd->add_option("--resume", o->resume, "Continue an interrupted run (its id, from `rfl-lab runs`)");
-  cmd->add_option("--connect", o->connect, "libvirt URI (default: the embedded driver under the state dir)");
   cmd->add_option("--push", o->push, "Push the run's results to this Pushgateway URL at the end");
   cmd->add_option("--textfile", o->textfile, "Write the run's metrics for node_exporter's textfile collector here");
   cmd->add_option("-j,--jobs", o->jobs, "make -j for kernel builds (default: all cores)")->check(CLI::Range(0, 1024));
@@ -118,6 +120,7 @@ void RegisterRunCommand(CLI::App& app, CliContext& ctx) {
       ->check(CLI::IsMember({"icount", "wall"}));
   cmd->add_option("--parallel", o->parallel, "VMs at once in icount timing (default: as many as cores and memory allow)")
       ->check(CLI::Range(0, 256));
+  AddBackendOptions(cmd, o->backend);
   cmd->callback([&ctx, o] { Run(*o, ctx); });
 }
 

@@ -95,6 +95,7 @@ Result<BootJobOutput> RunBootJob(vm::Hypervisor& hv, const BootJob& job) {
   req.kernel = job.kernel_image;
   req.initrd = initrd;
   req.cmdline = job.boot.cmdline;
+  req.agent_channel = job.agent_channel;
   // A panic restarts the guest at once, which ends the VM (on_reboot=destroy)
   // instead of waiting for the deadline — unless the user chose otherwise.
   bool has_panic = false;
@@ -149,6 +150,7 @@ Result<BootJobOutput> RunBootJob(vm::Hypervisor& hv, const BootJob& job) {
   rec.timing = std::string(TimingName(job.boot.timing));
   RecordClassification(out.classification, rec);
   rec.console_path = booted->console_path.string();
+  rec.worker = booted->worker;
   rec.started_unix = started;
   rec.ended_unix = results::NowUnix();
   rec.samples = SamplesOf(out.agent.records(), *booted, out.agent.hello_at());

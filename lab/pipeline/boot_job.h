@@ -41,6 +41,10 @@ struct BootJob {
   std::vector<results::WorkloadRun> skipped;       // recorded as skipped, not run
   std::optional<std::filesystem::path> initrd;     // boot this instead of the agent's (no records)
   std::optional<std::filesystem::path> agent_binary;  // default: image::AgentBinary(arch)
+  // Attach the agent's virtio-serial port (the hypervisor may not have one:
+  // LAVA's QEMU does not). Without it the agent's records come over the
+  // console, which costs the guest instructions of its own (docs/lava.md).
+  bool agent_channel = true;
   scenario::BootSettings boot;
   std::optional<std::chrono::milliseconds> silence_timeout;  // default: min(timeout, 60 s)
   vm::ResolvedAccel accel = vm::ResolvedAccel::kTcg;

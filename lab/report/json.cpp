@@ -202,6 +202,7 @@ json ReportJson(const RunAnalysis& a) {
                             {"title", b.title},
                             {"evidence", b.evidence},
                             {"console_path", b.console_path},
+                            {"worker", b.worker},
                             {"started_unix", Time(b.started_unix)},
                             {"ended_unix", Time(b.ended_unix)},
                             {"samples", samples},

@@ -178,6 +178,9 @@ struct BootRecord {
   // before schema 3.
   std::string title;
   std::string console_path;
+  // Where it ran when not on this machine: LAVA's "<worker>/<device>"
+  // (vm::BootResult::worker); '' for local boots and before schema 8.
+  std::string worker;
   double started_unix = 0;
   double ended_unix = 0;
   std::vector<Sample> samples;

@@ -154,6 +154,11 @@ CREATE TABLE test_cases (
 );
 CREATE INDEX test_cases_by_boot ON test_cases (boot_id);
 )sql",
+    // 8: where a boot ran when not on this machine (LAVA's "<worker>/<device>");
+    // '' for local boots and the boots stored before.
+    R"sql(
+ALTER TABLE boots ADD COLUMN worker TEXT NOT NULL DEFAULT '';
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -432,15 +437,15 @@ class SqliteStore final : public Store {
   Result<int64_t> RecordBootLocked(int64_t run_id, const BootRecord& boot) {
     auto st = Prepare(
         "INSERT INTO boots (run_id, build_id, build_key, variant, arch, toolchain, kernel, repetition, "
-        "attempt, accel, timing, outcome, evidence, console_path, started_unix, ended_unix, title) "
-        "VALUES (?, (SELECT id FROM builds WHERE run_id = ? AND key = ?), ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "attempt, accel, timing, outcome, evidence, console_path, started_unix, ended_unix, title, worker) "
+        "VALUES (?, (SELECT id FROM builds WHERE run_id = ? AND key = ?), ?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!st) return std::unexpected(st.error());
     auto& s = **st;
     s.Bind(1, run_id).Bind(2, run_id).Bind(3, boot.build_key).Bind(4, boot.build_key);
     s.Bind(5, boot.variant).Bind(6, boot.arch).Bind(7, boot.toolchain).Bind(8, boot.kernel);
     s.Bind(9, boot.repetition).Bind(10, boot.attempt).Bind(11, boot.accel).Bind(12, boot.timing);
     s.Bind(13, BootOutcomeName(boot.outcome)).Bind(14, boot.evidence).Bind(15, boot.console_path);
-    s.Bind(16, boot.started_unix).Bind(17, boot.ended_unix).Bind(18, boot.title);
+    s.Bind(16, boot.started_unix).Bind(17, boot.ended_unix).Bind(18, boot.title).Bind(19, boot.worker);
     if (auto r = s.Run(); !r) return std::unexpected(r.error());
     int64_t boot_id = sqlite3_last_insert_rowid(db_);
     auto ins = Prepare("INSERT INTO samples (boot_id, workload, metric, unit, value, labels) VALUES (?,?,?,?,?,?)");
@@ -662,8 +667,8 @@ class SqliteStore final : public Store {
       // A store read as it is may predate titles (schema < 3): they read as ''.
       std::string sql = fmt::format(
           "SELECT id, build_key, variant, arch, toolchain, kernel, repetition, attempt, accel, timing, "
-          "outcome, evidence, console_path, started_unix, ended_unix, {} FROM boots WHERE run_id = ? ORDER BY id",
-          schema_version_ >= 3 ? "title" : "''");
+          "outcome, evidence, console_path, started_unix, ended_unix, {}, {} FROM boots WHERE run_id = ? ORDER BY id",
+          schema_version_ >= 3 ? "title" : "''", schema_version_ >= 8 ? "worker" : "''");
       auto st = Prepare(sql.c_str());
       if (!st) return std::unexpected(st.error());
       (*st)->Bind(1, run_id);
@@ -689,6 +694,7 @@ class SqliteStore final : public Store {
         b.started_unix = s.Real(13);
         b.ended_unix = s.Real(14);
         b.title = s.Text(15);
+        b.worker = s.Text(16);
         boot_index[b.id] = data.boots.size();
         data.boots.push_back(std::move(b));
       }

@@ -1,8 +1,10 @@
 #include "lab/util/hash.h"
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include <array>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 
@@ -56,5 +58,15 @@ KeyHasher& KeyHasher::Add(std::string_view field) {
 }
 
 std::string KeyHasher::Hex() const { return Sha256Hex(buffer_); }
+
+std::string RandomHex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
+    std::abort();  // no randomness: nothing safe to name with
+  }
+  std::string out;
+  for (unsigned char c : raw) out += fmt::format("{:02x}", c);
+  return out;
+}
 
 }  // namespace rfl

@@ -14,6 +14,10 @@ std::string Sha256Hex(std::string_view data);
 // Lower-case hex SHA-256 of a file's bytes.
 Result<std::string> Sha256File(const std::filesystem::path& path);
 
+// `bytes` random bytes from the system's CSPRNG (OpenSSL RAND_bytes) as
+// lower-case hex: names nobody can guess (published artifact URLs).
+std::string RandomHex(size_t bytes);
+
 // Incremental hasher for keys built from several fields; each field is
 // length-prefixed so ("ab","c") and ("a","bc") differ.
 class KeyHasher {

@@ -153,6 +153,13 @@ Result<AccelDecision> ResolveAccel(Hypervisor& hv, Arch arch, Accel requested, T
   if (requested == Accel::kKvm && icount) {
     return FailAs(Error::Kind::kInput, "accel: kvm cannot be combined with timing: icount (icount is a TCG mode)");
   }
+  if (hv.Remote()) {
+    // Another machine boots it (LAVA): this host's /dev/kvm says nothing
+    // about the worker's, and a probe would be a job of its own.
+    if (requested == Accel::kKvm) return AccelDecision{ResolvedAccel::kKvm, "kvm requested from the workers"};
+    return AccelDecision{ResolvedAccel::kTcg, icount ? "timing: icount runs under TCG"
+                                                     : "remote workers are not probed; accel: kvm asks them for KVM"};
+  }
   if (HostArch() != arch) {
     if (requested == Accel::kKvm) {
       return FailAs(Error::Kind::kInput, "accel: kvm for {} on a different host architecture", ArchName(arch));

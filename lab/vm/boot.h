@@ -79,6 +79,8 @@ struct BootResult {
   std::filesystem::path console_path;
   uint64_t console_bytes = 0;
   std::string agent_bytes;  // everything the agent channel delivered, raw
+  // Where it ran when that is not this machine: LAVA's "<worker>/<device>".
+  std::string worker;
 };
 
 }  // namespace rfl::vm

@@ -25,6 +25,10 @@ class Hypervisor {
   virtual std::string Uri() const = 0;
   // "libvirt 9.0.0" and what the connection says about itself.
   [[nodiscard]] virtual Result<std::string> Describe() = 0;
+  // True when guests run on other machines (LAVA workers): acceleration is
+  // not probed here (accel.h), and wall-clock metrics belong to the worker
+  // that measured them (BootResult::worker).
+  virtual bool Remote() const { return false; }
 };
 
 // qemu:///embed?root=<state dir>/libvirt (the root path percent-encoded).

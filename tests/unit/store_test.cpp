@@ -196,6 +196,27 @@ TEST(Store, KeepsWhichKernelExactlyABuildHad) {
   EXPECT_EQ(data->builds[0].source_id, "debian:linux-source-7.3=7.3.4-1~bpo13+1");
 }
 
+TEST(Store, KeepsTheLavaWorkerABootRanOn) {
+  TempDir dir;
+  auto store = OpenSqliteStore(dir.path() / "r.sqlite3");
+  ASSERT_TRUE(store) << store.error().message;
+  auto run = (*store)->BeginRun(MakeRunInfo());
+  ASSERT_TRUE(run) << run.error().message;
+  BuildRecord b;
+  b.key = "k1";
+  b.variants = {"base"};
+  ASSERT_TRUE((*store)->RecordBuild(*run, b));
+  BootRecord remote = MakeBoot(0, 1.0);
+  remote.worker = "rfl-lab-worker/qemu-02";
+  ASSERT_TRUE((*store)->RecordBoot(*run, remote));
+  ASSERT_TRUE((*store)->RecordBoot(*run, MakeBoot(1, 1.0)));
+  auto data = (*store)->LoadRun(*run);
+  ASSERT_TRUE(data) << data.error().message;
+  ASSERT_EQ(data->boots.size(), 2u);
+  EXPECT_EQ(data->boots[0].worker, "rfl-lab-worker/qemu-02");
+  EXPECT_EQ(data->boots[1].worker, "");
+}
+
 TEST(Store, KeepsWhatEachWorkloadSetUpNextToItsSamples) {
   TempDir dir;
   auto store = OpenSqliteStore(dir.path() / "r.sqlite3");
