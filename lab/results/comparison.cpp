@@ -331,6 +331,35 @@ std::vector<OutcomeCell> OutcomeMatrix(const RunData& run) {
   return out;
 }
 
+// The workers (LAVA's "<worker>/<device>") whose boots gave a cell's samples;
+// local boots have none.
+using WorkerIndex = std::map<std::tuple<std::string, std::string, std::string, std::string>, std::set<std::string>>;
+
+WorkerIndex CollectWorkers(const RunData& run) {
+  WorkerIndex out;
+  for (const BootRecord* b : FinalAttempts(run)) {
+    if (!b->worker.empty()) out[{b->arch, b->toolchain, b->kernel, b->variant}].insert(b->worker);
+  }
+  return out;
+}
+
+// Under wall timing a sample is the worker's time: samples from different
+// workers (machines, or devices on one) are not comparable, so no verdict.
+void RefuseMixedWorkers(MetricDelta& d, const WorkerIndex& workers, const std::string& baseline) {
+  std::set<std::string> all;
+  for (const std::string* v : std::initializer_list<const std::string*>{&baseline, &d.variant}) {
+    auto it = workers.find({d.key.arch, d.key.toolchain, d.key.kernel, *v});
+    if (it != workers.end()) all.insert(it->second.begin(), it->second.end());
+  }
+  if (all.size() < 2) return;
+  d.stats.verdict = Verdict::kInconclusive;
+  d.stats.reason = fmt::format(
+      "wall-clock samples from {} workers ({}): not comparable; use timing: icount, or pin one device "
+      "(--lava-tag)",
+      all.size(), fmt::join(all, ", "));
+  d.stats.more_samples_may_help = false;
+}
+
 RunAnalysis AnalyzeRun(const RunData& run) {
   RunAnalysis a;
   a.runs.push_back(run.run);
@@ -343,6 +372,7 @@ RunAnalysis AnalyzeRun(const RunData& run) {
 
   SampleMap samples = CollectSamples(run);
   AttributeIndex attrs = CollectAttributes(run);
+  WorkerIndex workers = CollectWorkers(run);
   std::set<MetricKey> keys;
   for (const auto& [kv, values] : samples) keys.insert(kv.first);
   for (const auto& key : keys) {
@@ -355,6 +385,7 @@ RunAnalysis AnalyzeRun(const RunData& run) {
                                    base == samples.end() ? std::vector<double>{} : base->second, var->second,
                                    a.thresholds, run.run.info.timing == "icount"));
       a.deltas.back().setup_differences = SetupDifferences(attrs, {key, a.baseline}, attrs, {key, v.name});
+      if (run.run.info.timing == "wall") RefuseMixedWorkers(a.deltas.back(), workers, a.baseline);
     }
   }
   a.pairs = DriverPairs(samples, attrs, a.thresholds, run.run.info.timing == "icount");

@@ -93,6 +93,43 @@ TEST_F(Comparison, InjectedSpeedupIsAnImprovementInWallMode) {
   EXPECT_TRUE(a.findings.regressions.empty());
 }
 
+TEST_F(Comparison, WallClockSamplesFromDifferentLavaWorkersGetNoVerdict) {
+  SyntheticOptions o;
+  o.timing = "wall";
+  o.slow_factor = 0.9;
+  o.repetitions = 12;
+  RunData run = Load(o);
+  // Every boot on one device: the speed-up stands.
+  for (auto& b : run.boots) b.worker = "lab-worker/qemu-01";
+  RunAnalysis one = AnalyzeRun(run);
+  for (const auto* d : Of(one, "slow")) {
+    if (d->key.workload == "binder") EXPECT_EQ(d->stats.verdict, Verdict::kImprovement) << d->stats.reason;
+  }
+  // Boots spread over two devices: wall-clock samples are the devices' own.
+  for (auto& b : run.boots) b.worker = b.repetition % 2 ? "lab-worker/qemu-02" : "lab-worker/qemu-01";
+  RunAnalysis a = AnalyzeRun(run);
+  int refused = 0;
+  for (const auto* d : Of(a, "slow")) {
+    if (d->key.workload != "binder") continue;
+    EXPECT_EQ(d->stats.verdict, Verdict::kInconclusive);
+    EXPECT_EQ(d->stats.reason,
+              "wall-clock samples from 2 workers (lab-worker/qemu-01, lab-worker/qemu-02): not comparable; use "
+              "timing: icount, or pin one device (--lava-tag)");
+    EXPECT_FALSE(d->stats.more_samples_may_help);
+    ++refused;
+  }
+  EXPECT_GT(refused, 0);
+  EXPECT_TRUE(a.findings.regressions.empty());
+  // Under icount the worker does not matter.
+  o.timing = "icount";
+  RunData icount = Load(o);
+  for (auto& b : icount.boots) b.worker = b.repetition % 2 ? "w/qemu-02" : "w/qemu-01";
+  RunAnalysis under_icount = AnalyzeRun(icount);
+  for (const auto* d : Of(under_icount, "slow")) {
+    if (d->key.workload == "binder") EXPECT_EQ(d->stats.reason.find("workers"), std::string::npos) << d->stats.reason;
+  }
+}
+
 TEST_F(Comparison, OutcomeMatrixCountsFinalAttemptsAndKnowsExpectedFailures) {
   RunAnalysis a = AnalyzeRun(Load());
   ASSERT_EQ(a.outcomes.size(), 5u);
