@@ -1,4 +1,4 @@
-// rfl-lab build FILE [--variant V] [--arch A] [--toolchain T] [-j N] [--force] [--json]
+// rfl-lab build FILE [--variant V] [--arch A] [--toolchain T] [--shard I/N] [-j N] [--force] [--json]
 // Builds the kernels of a scenario (or the selected part of it), in plan
 // order so KRUSTFLAGS variants share their tree. A failed build is a finding
 // (exit 1) unless the variant says `expect: build-failure`; a variant that
@@ -24,6 +24,8 @@ struct BuildOpts {
   std::vector<std::string> variants;
   std::vector<std::string> arches;
   std::vector<std::string> toolchains;
+  std::optional<std::string> shard;  // "I/N"
+
   int jobs = 0;
   bool force = false;
   bool json = false;
@@ -74,6 +76,8 @@ void RegisterBuildCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--variant", o->variants, "Only these variants (repeatable)");
   cmd->add_option("--arch", o->arches, "Only these arches: x86_64, arm64, riscv64 (repeatable)");
   cmd->add_option("--toolchain", o->toolchains, "Only these toolchains (repeatable)");
+  cmd->add_option("--shard", o->shard,
+                  "I/N: build only this machine's share of the plan's build trees (docs/scaling.md)");
   cmd->add_option("-j,--jobs", o->jobs, "make -j (default: number of CPUs)");
   cmd->add_flag("--force", o->force, "Rebuild even when the artifact is cached");
   cmd->add_flag("--json", o->json, "Print the outcomes as JSON on stdout");
@@ -84,9 +88,20 @@ void RegisterBuildCommand(CLI::App& app, CliContext& ctx) {
     auto plan = scenario::ExpandPlan(s);
     if (!plan) return ctx.Fail(plan.error());
     auto dirs = ctx.Dirs();
+    std::vector<const scenario::BuildSpec*> candidates;
+    for (const auto& b : plan->builds) candidates.push_back(&b);
+    if (o->shard) {
+      // The split is of the whole plan, so every machine agrees on it
+      // whatever else it selects.
+      auto shard = scenario::ParseShard(*o->shard);
+      if (!shard) return ctx.Fail(shard.error());
+      candidates = scenario::ShardBuilds(*plan, shard->first, shard->second);
+      std::cerr << fmt::format("shard {}: {} of {} builds\n", *o->shard, candidates.size(), plan->builds.size());
+      if (candidates.empty()) return;  // more shards than trees: nothing to do here
+    }
     std::vector<const scenario::BuildSpec*> selected;
-    for (const auto& b : plan->builds) {
-      if (Selected(b, *o)) selected.push_back(&b);
+    for (const auto* b : candidates) {
+      if (Selected(*b, *o)) selected.push_back(b);
     }
     if (selected.empty()) {
       return ctx.Fail(ExitCode::kBadInput,

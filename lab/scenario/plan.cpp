@@ -1,6 +1,8 @@
 #include "lab/scenario/plan.h"
 
 #include <algorithm>
+#include <charconv>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -122,6 +124,44 @@ Result<Plan> ExpandPlan(const Scenario& s, int repetitions) {
     }
   }
   return plan;
+}
+
+std::vector<const BuildSpec*> ShardBuilds(const Plan& plan, int index, int count) {
+  std::vector<const BuildSpec*> out;
+  if (count < 1 || index < 1 || index > count) return out;
+  // Trees in plan order with their builds; each goes to the shard with the
+  // fewest builds so far (the lowest-numbered on a tie).
+  std::vector<std::string> order;
+  std::map<std::string, size_t> builds_of_tree;
+  for (const auto& b : plan.builds) {
+    if (builds_of_tree[b.tree_key]++ == 0) order.push_back(b.tree_key);
+  }
+  std::vector<size_t> load(static_cast<size_t>(count), 0);
+  std::map<std::string, int> shard_of_tree;
+  for (const auto& tree : order) {
+    size_t best = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    load[best] += builds_of_tree[tree];
+    shard_of_tree[tree] = static_cast<int>(best) + 1;
+  }
+  for (const auto& b : plan.builds) {
+    if (shard_of_tree[b.tree_key] == index) out.push_back(&b);
+  }
+  return out;
+}
+
+Result<std::pair<int, int>> ParseShard(std::string_view text) {
+  auto slash = text.find('/');
+  int i = 0, n = 0;
+  auto num = [](std::string_view t, int& v) {
+    if (t.empty() || t.size() > 4) return false;
+    auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+    return ec == std::errc() && p == t.data() + t.size();
+  };
+  if (slash == std::string_view::npos || !num(text.substr(0, slash), i) || !num(text.substr(slash + 1), n) ||
+      n < 1 || i < 1 || i > n) {
+    return FailAs(Error::Kind::kInput, "--shard '{}' is not I/N with 1 <= I <= N (e.g. 1/2)", text);
+  }
+  return std::pair{i, n};
 }
 
 }  // namespace rfl::scenario

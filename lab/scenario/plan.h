@@ -52,4 +52,15 @@ std::filesystem::path ArchBaseFragment(Arch arch);
 // validation); `repetitions` overrides scenario.repeat.min when > 0.
 [[nodiscard]] Result<Plan> ExpandPlan(const Scenario& scenario, int repetitions = 0);
 
+// Builds across machines (`rfl-lab build FILE --shard I/N`): the plan's
+// build trees, in plan order, each to the shard with the fewest builds so
+// far; shard `index` (1-based) of `count` gets its trees with all their
+// builds (the KRUSTFLAGS variants of one config share a tree and are never
+// split). Depends only on the plan, so every machine computes the same
+// split; the shards together are the plan.
+std::vector<const BuildSpec*> ShardBuilds(const Plan& plan, int index, int count);
+
+// "2/4" → {2, 4}; Kind::kInput unless 1 <= I <= N.
+[[nodiscard]] Result<std::pair<int, int>> ParseShard(std::string_view text);
+
 }  // namespace rfl::scenario

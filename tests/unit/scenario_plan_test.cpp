@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "lab/scenario/load.h"
@@ -76,6 +77,50 @@ TEST(Plan, MatrixIsSourcesTimesToolchainsTimesArchesTimesVariants) {
   std::set<std::string> keys;
   for (const auto& b : plan->builds) keys.insert(b.key);
   EXPECT_EQ(keys.size(), plan->builds.size());
+}
+
+TEST(Plan, ShardsSplitTheBuildTreesExactlyOnceAndNeverSplitATree) {
+  // 12 trees (2 sources x 3 toolchains x 2 arches), each with 2 builds
+  // (baseline and a KRUSTFLAGS variant), plus a Kconfig variant's own tree.
+  Scenario s = Load(
+      "name: m\nkernel: {source: [debian:linux-source-6.12, debian:linux-source-7.3]}\n"
+      "toolchains: [rustc-1.85, rustc-1.96, rustc-1.97]\narches: [x86_64, arm64]\n"
+      "variants: {baseline: {}, x: {rustflags: [-Copt-level=2]}, c: {kconfig: {ANDROID_BINDER_IPC: y}}}\n");
+  auto plan = ExpandPlan(s);
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->builds.size(), 36u);
+  for (int n : {1, 2, 3, 5, 24, 40}) {
+    std::map<std::string, int> shard_of_build, shard_of_tree;
+    size_t largest = 0, smallest = plan->builds.size();
+    for (int i = 1; i <= n; ++i) {
+      auto share = ShardBuilds(*plan, i, n);
+      largest = std::max(largest, share.size());
+      smallest = std::min(smallest, share.size());
+      for (const auto* b : share) {
+        EXPECT_TRUE(shard_of_build.emplace(b->key, i).second) << b->key << " in two shards of " << n;
+        auto [it, fresh] = shard_of_tree.emplace(b->tree_key, i);
+        EXPECT_EQ(it->second, i) << "tree " << b->tree_key << " split over shards of " << n;
+      }
+    }
+    EXPECT_EQ(shard_of_build.size(), plan->builds.size()) << n;  // every build in some shard
+    if (n <= 24) EXPECT_LE(largest - smallest, 2u) << n;          // whole trees: within one tree's builds
+  }
+  // The same plan gives the same split on every machine.
+  auto again = ExpandPlan(s);
+  ASSERT_TRUE(again);
+  auto a = ShardBuilds(*plan, 2, 3), b = ShardBuilds(*again, 2, 3);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i]->key, b[i]->key);
+}
+
+TEST(Plan, ShardTextIsIOverN) {
+  EXPECT_EQ(*ParseShard("1/2"), (std::pair{1, 2}));
+  EXPECT_EQ(*ParseShard("3/3"), (std::pair{3, 3}));
+  for (const char* bad : {"0/2", "3/2", "1/0", "1", "/2", "1/", "a/b", "1/2/3", "-1/2", "1/99999", ""}) {
+    auto r = ParseShard(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().kind, Error::Kind::kInput) << bad;
+  }
 }
 
 TEST(Plan, BootsInterleaveVariantsRepetitionByRepetition) {
