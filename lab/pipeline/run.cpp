@@ -457,10 +457,11 @@ Result<RunResult> RunScenario(const scenario::Plan& plan, const RunDeps& deps, c
     cells.push_back({b.build_key, b.variant, v ? v->expect : Expect::kPass});
   }
   const bool icount = s.boot.timing == Timing::kIcount;
-  const int fit = ParallelBootSlots(s.boot.memory_bytes);
-  SchedulerConfig config{s.boot.timing,
-                         !icount ? 1 : o.max_parallel_boots > 0 ? std::min(o.max_parallel_boots, fit) : fit,
-                         s.repeat.min, s.repeat.max};
+  // Local VMs share this machine's cores and memory; remote workers do not.
+  const bool remote = deps.hypervisor.Remote();
+  const int fit = remote ? kRemoteBootSlots : ParallelBootSlots(s.boot.memory_bytes);
+  const int slots = o.max_parallel_boots <= 0 ? fit : remote ? o.max_parallel_boots : std::min(o.max_parallel_boots, fit);
+  SchedulerConfig config{s.boot.timing, !icount ? 1 : slots, s.repeat.min, s.repeat.max};
   RunScheduler sched(config, std::move(builds), std::move(cells), stored);
   if (deps.progress) {
     deps.progress(fmt::format("run {} of {}: {} build(s), {} boot(s) planned{}", run_id, s.name, plan.builds.size(),

@@ -50,7 +50,10 @@ struct RunDeps {
 struct RunOptions {
   LabDirs dirs;                                    // state: boot dirs, accel probe; cache: initramfs
   std::optional<int64_t> resume_run;               // continue this run
-  int max_parallel_boots = 0;                      // VMs at once in icount timing (0: as many as fit)
+  // VMs at once in icount timing (0: as many as fit). On a remote
+  // hypervisor (LAVA) this machine's cores do not bound it: the jobs in
+  // flight at once, kRemoteBootSlots unless given.
+  int max_parallel_boots = 0;
   std::optional<std::filesystem::path> agent_dir;  // <dir>/<arch>/rfl-agent instead of the built agents
 };
 
@@ -69,5 +72,9 @@ struct RunResult {
 // How many VMs may run at once: cores, and memory with 512 MiB of headroom
 // per guest and 2 GiB for the host, at least 1.
 int ParallelBootSlots(uint64_t guest_memory_bytes);
+
+// Jobs a run keeps submitted at once on a remote hypervisor by default; the
+// server queues what its devices cannot run yet.
+inline constexpr int kRemoteBootSlots = 16;
 
 }  // namespace rfl::pipeline

@@ -52,6 +52,8 @@ class FakeHypervisor final : public vm::Hypervisor {
   Result<vm::BootResult> Boot(const vm::BootRequest& request) override;
   std::string Uri() const override { return "fake://"; }
   Result<std::string> Describe() override { return std::string("fake hypervisor"); }
+  bool Remote() const override { return remote_; }
+  void set_remote(bool r) { remote_ = r; }
 
   // Variants of the boots, in the order they started.
   std::vector<std::string> started() const;
@@ -59,6 +61,7 @@ class FakeHypervisor final : public vm::Hypervisor {
 
  private:
   Script script_;
+  bool remote_ = false;
   mutable std::mutex mu_;
   std::vector<std::string> started_;
   std::atomic<int> running_{0};

@@ -38,7 +38,7 @@ struct Ran {
 };
 
 Ran RunWith(RunFixture& f, pipeline::KernelBuilder& builder, vm::Hypervisor& hv, std::stop_token stop = {},
-            std::optional<int64_t> resume = {}) {
+            std::optional<int64_t> resume = {}, int parallel = 1) {
   Ran ran{std::unexpected(Error{}), {}};
   std::mutex mu;
   pipeline::RunDeps deps{builder, hv, f.store(), stop, [&](std::string_view l) {
@@ -48,7 +48,7 @@ Ran RunWith(RunFixture& f, pipeline::KernelBuilder& builder, vm::Hypervisor& hv,
   pipeline::RunOptions options;
   options.dirs = f.dirs();
   options.resume_run = resume;
-  options.max_parallel_boots = 1;
+  options.max_parallel_boots = parallel;
   options.agent_dir = f.agent_dir();
   ran.result = pipeline::RunScenario(f.plan(), deps, options);
   return ran;
@@ -139,6 +139,29 @@ TEST(RunExecutor, IcountBootsRunWhileTheNextBuildCompiles) {
   auto ran = RunWith(f, builder, hv);
   ASSERT_TRUE(ran.result.has_value());
   EXPECT_TRUE(overlapped) << "a boot of the first build started while the second build ran";
+}
+
+TEST(RunExecutor, RemoteWorkersTakeMoreBootsAtOnceThanThisMachineHasCores) {
+  // Six boots (3 cells x 2 repetitions), each held until the others could
+  // start: locally --parallel is capped by cores and memory (2 on a 2-core
+  // machine); on LAVA the server's devices are the limit, not this machine.
+  for (bool remote : {false, true}) {
+    RunFixture f(kTwoVariants);
+    FakeBuilder builder(f.root() / "images");
+    FakeHypervisor hv([&](const vm::BootRequest&, const std::string&, int) {
+      ScriptedBoot b = PassingBoot();
+      b.on_start = [] { std::this_thread::sleep_for(std::chrono::milliseconds(300)); };
+      return b;
+    });
+    hv.set_remote(remote);
+    auto ran = RunWith(f, builder, hv, {}, {}, 3 * pipeline::ParallelBootSlots(512ull << 20));
+    ASSERT_TRUE(ran.result.has_value()) << ran.result.error().message;
+    if (remote) {
+      EXPECT_GT(hv.max_concurrent(), pipeline::ParallelBootSlots(512ull << 20)) << Joined(ran.log);
+    } else {
+      EXPECT_LE(hv.max_concurrent(), pipeline::ParallelBootSlots(512ull << 20));
+    }
+  }
 }
 
 TEST(RunExecutor, AFailedBootIsRetriedOnceAndBothAttemptsAreKeptWithTheirOwnConsoles) {
