@@ -61,9 +61,11 @@ if [[ $pgstatus != online ]]; then
   echo "$pgver $pgname" > "$dir/postgres-started"
 fi
 for _ in $(seq 1 50); do pg_isready -q && break; sleep 0.2; done
-# The database and its schema (what the package's postinst does when
-# PostgreSQL runs at install time); idempotent.
-/usr/bin/python3 /usr/share/lava-server/postinst.py --db > "$dir/postinst.log" 2>&1 ||
+# The database's settings, the database and its schema: what the package's
+# postinst does when PostgreSQL runs at install time (on a fresh machine it
+# did not: setup.sh installs LAVA with the cluster down). --config writes
+# settings.d/00-database.yaml if it is missing; idempotent.
+/usr/bin/python3 /usr/share/lava-server/postinst.py --config --db > "$dir/postinst.log" 2>&1 ||
   die "setting up LAVA's database failed: $dir/postinst.log"
 
 # Events: the scheduler wakes on a job's submission instead of every 20 s.
