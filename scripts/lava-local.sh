@@ -9,7 +9,7 @@
 #
 # Environment: LAVA_PORT (default 8010), LAVA_DEVICES (qemu devices, default 2).
 # Needs root and Debian's lava-server and lava-dispatcher (scripts/setup.sh
-# installs them). Logs go to DIR/*.log. The server's configuration and
+# installs them). Logs go to DIR/*.log and /var/log/lava-server/rfl-lab-*.log. The server's configuration and
 # database are the system's (/etc/lava-server, PostgreSQL): LAVA keeps them
 # there; this script only adds a worker, the qemu device type and devices, a
 # user `rfl-lab` and its token.
@@ -112,12 +112,16 @@ if [[ ! -s $dir/token ]] || ! curl -sf -m 5 -H "Authorization: Token $(cat "$dir
   (umask 077; manage tokens add --user rfl-lab | tail -n 1 > "$dir/token")
 fi
 
+# The publisher and the scheduler drop privileges to lavaserver before they
+# open their logs: DIR may be where lavaserver cannot go (a mode-700 temporary
+# directory), so their logs go to LAVA's own log directory.
+logs=/var/log/lava-server
 if ! alive "$dir/publisher.pid"; then
-  setsid lava-server manage lava-publisher --level INFO --log-file "$dir/publisher.log" \
+  setsid lava-server manage lava-publisher --level INFO --log-file "$logs/rfl-lab-publisher.log" \
     > /dev/null 2>&1 < /dev/null & echo $! > "$dir/publisher.pid"
 fi
 if ! alive "$dir/scheduler.pid"; then
-  setsid lava-server manage lava-scheduler --level INFO --log-file "$dir/scheduler.log" \
+  setsid lava-server manage lava-scheduler --level INFO --log-file "$logs/rfl-lab-scheduler.log" \
     > /dev/null 2>&1 < /dev/null & echo $! > "$dir/scheduler.pid"
 fi
 if ! alive "$dir/worker.pid"; then
