@@ -83,6 +83,9 @@ class LavaBoot : public ::testing::Test {
     LavaOptions o;
     o.url = Lava().url;
     if (!Lava().token_file.empty()) o.token_file = Lava().token_file;
+    // A job nobody schedules (a dead scheduler) fails the test in minutes,
+    // not after the default 2 h.
+    o.settings.queue_timeout = std::chrono::minutes(5);
     auto hv = OpenLava(o);
     EXPECT_TRUE(hv) << hv.error().message;
     return hv ? std::move(*hv) : nullptr;
