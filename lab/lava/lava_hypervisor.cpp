@@ -131,12 +131,12 @@ Result<vm::BootResult> LavaHypervisor::Boot(const vm::BootRequest& request) {
       }
     };
 
+    auto cancel = [&] {
+      cancel_requested = true;
+      cancelled_at = Clock::now();
+      (void)api_->Cancel(*id);
+    };
     while (true) {
-      auto cancel = [&] {
-        cancel_requested = true;
-        cancelled_at = Clock::now();
-        (void)api_->Cancel(*id);
-      };
       if (request.stop.stop_requested() && !cancel_requested) cancel();
       auto st = api_->State(*id);
       if (!st) return std::unexpected(st.error().Wrap(fmt::format("following LAVA job {}", *id)));
