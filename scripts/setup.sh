@@ -36,6 +36,9 @@ packages=(
   # boots on LAVA: a single-node LAVA for the `lava` tests and for users
   # (scripts/lava-local.sh; LAVA keeps its database in PostgreSQL)
   postgresql lava-server lava-dispatcher
+  # sharded builds: a ccache remote backend (Redis) the shard test shares
+  # between its build processes (docs/scaling.md)
+  redis-server redis-tools
   # VM integration tests: a busybox initramfs around a distribution kernel,
   # and the headers to build the crash module (oops, warning, hang) for it
   busybox-static linux-headers-amd64

@@ -1,4 +1,5 @@
-// rfl-lab build FILE [--variant V] [--arch A] [--toolchain T] [--shard I/N] [-j N] [--force] [--json]
+// rfl-lab build FILE [--variant V] [--arch A] [--toolchain T] [--shard I/N] [--ccache-remote URL] [-j N]
+//                    [--force] [--json]
 // Builds the kernels of a scenario (or the selected part of it), in plan
 // order so KRUSTFLAGS variants share their tree. A failed build is a finding
 // (exit 1) unless the variant says `expect: build-failure`; a variant that
@@ -9,6 +10,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "lab/cli/ccache_remote.h"
 #include "lab/cli/commands.h"
 #include "lab/cli/scenario_arg.h"
 #include "lab/kernel/build.h"
@@ -25,6 +27,7 @@ struct BuildOpts {
   std::vector<std::string> arches;
   std::vector<std::string> toolchains;
   std::optional<std::string> shard;  // "I/N"
+  std::optional<std::string> ccache_remote;
 
   int jobs = 0;
   bool force = false;
@@ -78,6 +81,7 @@ void RegisterBuildCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--toolchain", o->toolchains, "Only these toolchains (repeatable)");
   cmd->add_option("--shard", o->shard,
                   "I/N: build only this machine's share of the plan's build trees (docs/scaling.md)");
+  AddCcacheRemoteOption(cmd, o->ccache_remote);
   cmd->add_option("-j,--jobs", o->jobs, "make -j (default: number of CPUs)");
   cmd->add_flag("--force", o->force, "Rebuild even when the artifact is cached");
   cmd->add_flag("--json", o->json, "Print the outcomes as JSON on stdout");
@@ -115,6 +119,7 @@ void RegisterBuildCommand(CLI::App& app, CliContext& ctx) {
       bc.data_dir = dirs.data;
       bc.jobs = o->jobs;
       bc.force = o->force;
+      ApplyCcacheRemote(o->ccache_remote, dirs, bc);
       bc.label = fmt::format("{}/{} {} {} ({}/{})", s.name, fmt::join(b.variants, ","), ArchName(b.arch),
                              b.toolchain, i + 1, selected.size());
       auto r = kernel::BuildKernel(b, bc);

@@ -10,6 +10,7 @@
 
 #include "exporters/prometheus/export.h"
 #include "lab/cli/backend.h"
+#include "lab/cli/ccache_remote.h"
 #include "lab/cli/commands.h"
 #include "lab/cli/scenario_arg.h"
 #include "lab/pipeline/run.h"
@@ -28,6 +29,7 @@ struct RunCliOptions {
   BackendOptions backend;
   std::optional<std::string> push;
   std::optional<std::string> textfile;
+  std::optional<std::string> ccache_remote;
   int jobs = 0;
   int parallel = 0;
   std::optional<std::string> timing;  // overrides the scenario's boot.timing
@@ -77,6 +79,7 @@ void Run(const RunCliOptions& o, CliContext& ctx) {
   build_ctx.cache_dir = dirs.cache;
   build_ctx.data_dir = dirs.data;
   build_ctx.jobs = o.jobs;
+  ApplyCcacheRemote(o.ccache_remote, dirs, build_ctx);
   pipeline::KbuildBuilder builder(build_ctx, s.name);
   pipeline::RunDeps deps{builder, **hv, **store, InterruptToken(),
                          [](std::string_view line) { std::cerr << line << "\n" << std::flush; }};
@@ -116,6 +119,7 @@ void RegisterRunCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--push", o->push, "Push the run's results to this Pushgateway URL at the end");
   cmd->add_option("--textfile", o->textfile, "Write the run's metrics for node_exporter's textfile collector here");
   cmd->add_option("-j,--jobs", o->jobs, "make -j for kernel builds (default: all cores)")->check(CLI::Range(0, 1024));
+  AddCcacheRemoteOption(cmd, o->ccache_remote);
   cmd->add_option("--timing", o->timing, "icount | wall: boot with this timing instead of the scenario's boot.timing")
       ->check(CLI::IsMember({"icount", "wall"}));
   cmd->add_option("--parallel", o->parallel, "VMs at once in icount timing (default: as many as cores and memory allow)")

@@ -351,7 +351,7 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
   fs::path tree_in = toolchain::InsidePath(*tc, mounts[1]);
   fs::path ccache_in;
   if (ctx.ccache && !tc->is_host() && fs::exists(tc->rootfs / "usr/bin/ccache")) {
-    fs::path host_dir = ctx.cache_dir / "ccache" / tc->name;
+    fs::path host_dir = (ctx.ccache_root.empty() ? ctx.cache_dir / "ccache" : ctx.ccache_root) / tc->name;
     if (auto st = EnsureDir(host_dir); !st) return Fail(st.error());
     mounts.push_back({host_dir, kCcacheMountPoint, true});
     ccache_in = toolchain::InsidePath(*tc, mounts.back());
@@ -371,7 +371,8 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
     if (auto f = LoadCachedFailure(art_dir, recipe)) return cached_failure(*f);
   }
   auto make = [&](std::vector<std::string> targets, std::vector<std::string> rustflags) -> Result<ProcessResult> {
-    MakeInvocation m{src_in, tree_in, spec.arch, jobs, std::move(rustflags), std::move(targets), ccache_in};
+    MakeInvocation m{src_in, tree_in, spec.arch, jobs, std::move(rustflags), std::move(targets), ccache_in,
+                     ccache_in.empty() ? std::string() : ctx.ccache_remote};
     Command cmd = toolchain::InToolchain(*tc, MakeCommand(m), mounts);
     cmd.log_file = log;
     cmd.on_line = [&](std::string_view l) { progress.Line(l); };

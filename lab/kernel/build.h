@@ -54,6 +54,13 @@ struct BuildContext {
   // a new tree of the same source and toolchain (a Kconfig variant, another
   // kernel config) then recompiles only the C files its config changes.
   bool ccache = true;
+  // Where the local ccache layers live (<ccache_root>/<toolchain>); empty:
+  // <cache>/ccache. A machine that shares C objects through a remote backend
+  // keeps its local layer on its own disk.
+  std::filesystem::path ccache_root;
+  // A ccache remote backend shared by machines, e.g. "redis://host:6379"
+  // (MakeInvocation::ccache_remote; docs/scaling.md).
+  std::string ccache_remote;
   // A fresh tree starts as a copy of a built tree of the same source,
   // toolchain and arch (another Kconfig variant), so kbuild rebuilds only
   // what the config change touches. Every tree is at the same path inside

@@ -5,7 +5,6 @@
 
 namespace rfl::kernel {
 
-
 std::string_view KbuildArch(Arch arch) {
   switch (arch) {
     case Arch::kX86_64: return "x86_64";
@@ -63,9 +62,41 @@ Command MakeCommand(const MakeInvocation& m) {
     // Trees differ in their host path but are all mounted at the same place;
     // do not let the working directory split the cache.
     c.env["CCACHE_NOHASHDIR"] = "1";
+    if (!m.ccache_remote.empty()) c.env["CCACHE_REMOTE_STORAGE"] = m.ccache_remote;
   }
   c.cwd = m.tree;
   return c;
+}
+
+Status ValidateCcacheRemote(std::string_view remote) {
+  auto bad = [](std::string_view url, std::string_view why) -> Status {
+    return FailAs(Error::Kind::kInput,
+                  "ccache remote {:?}: {} (expected e.g. redis://HOST:6379 or http://HOST/cache; several are "
+                  "separated by spaces)",
+                  url, why);
+  };
+  if (remote.empty()) return bad(remote, "empty");
+  for (char ch : remote) {
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) return bad(remote, "contains a control character");
+  }
+  size_t urls = 0;
+  for (size_t pos = 0; pos < remote.size();) {
+    size_t end = remote.find(' ', pos);
+    if (end == std::string_view::npos) end = remote.size();
+    std::string_view url = remote.substr(pos, end - pos);
+    pos = end + 1;
+    if (url.empty()) continue;
+    ++urls;
+    std::string_view location = url.substr(0, url.find('|'));
+    static constexpr std::string_view kSchemes[] = {"redis://", "redis+unix:", "http://", "https://", "file:"};
+    bool known = false;
+    for (auto scheme : kSchemes) {
+      if (location.starts_with(scheme) && location.size() > scheme.size()) known = true;
+    }
+    if (!known) return bad(url, "not a URL of a ccache remote backend (redis://, redis+unix:, http(s)://, file:)");
+  }
+  if (urls == 0) return bad(remote, "empty");
+  return {};
 }
 
 }  // namespace rfl::kernel

@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lab/scenario/model.h"
 #include "lab/util/process.h"
+#include "lab/util/result.h"
 
 namespace rfl::kernel {
 
@@ -35,9 +37,20 @@ struct MakeInvocation {
   // directory (as seen by the command). Every make of a tree must agree, or
   // kbuild sees a changed compiler command and rebuilds.
   std::filesystem::path ccache_dir;
+  // With ccache_dir: a remote backend shared by machines (ccache's
+  // remote_storage, CCACHE_REMOTE_STORAGE), e.g. "redis://build-cache:6379".
+  // Not part of the make recipe: where a cached object comes from does not
+  // change the object.
+  std::string ccache_remote;
 };
 
 // The make command (argv, env); the caller wraps it into the toolchain.
 Command MakeCommand(const MakeInvocation& m);
+
+// Checks a ccache remote_storage value before any build: one or more
+// space-separated URLs of the backends ccache has (redis://, redis+unix:,
+// http://, https://, file:), each optionally with "|attribute=value" parts,
+// and no control characters. Kind::kInput, naming the URL, otherwise.
+Status ValidateCcacheRemote(std::string_view remote);
 
 }  // namespace rfl::kernel

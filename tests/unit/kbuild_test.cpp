@@ -61,5 +61,31 @@ TEST(Kbuild, CcacheGoesInFrontOfTheKernelsClangButNotTheHostLinker) {
   EXPECT_EQ(c.env.at("CCACHE_NOHASHDIR"), "1");
 }
 
+TEST(Kbuild, ARemoteCcacheBackendIsPassedToCcacheOnlyWithALocalCache) {
+  auto m = Base();
+  m.ccache_remote = "redis://build-cache:6379";
+  EXPECT_FALSE(MakeCommand(m).env.contains("CCACHE_REMOTE_STORAGE"));
+  m.ccache_dir = "/ccache";
+  EXPECT_EQ(MakeCommand(m).env.at("CCACHE_REMOTE_STORAGE"), "redis://build-cache:6379");
+}
+
+TEST(Kbuild, CcacheRemoteAcceptsTheBackendsCcacheHas) {
+  for (const char* ok : {"redis://127.0.0.1:6379", "redis://user:pw@cache/2", "redis+unix:/run/redis.sock",
+                         "http://cache.example/ccache|layout=bazel", "https://cache.example/c file:/mnt/ccache",
+                         "redis://a:1  redis://b:2"}) {
+    EXPECT_TRUE(ValidateCcacheRemote(ok).has_value()) << ok;
+  }
+}
+
+TEST(Kbuild, CcacheRemoteRefusesWhatCcacheWouldNotUnderstand) {
+  for (const char* bad : {"", " ", "127.0.0.1:6379", "redis://", "ftp://cache/x", "redis://a:1\nCC=evil"}) {
+    auto st = ValidateCcacheRemote(bad);
+    ASSERT_FALSE(st.has_value()) << bad;
+    EXPECT_EQ(st.error().kind, Error::Kind::kInput);
+    EXPECT_TRUE(st.error().message.starts_with("ccache remote ")) << st.error().message;
+  }
+  EXPECT_NE(ValidateCcacheRemote("redis://a:1\nx").error().message.find("control character"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace rfl::kernel
