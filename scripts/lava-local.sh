@@ -43,7 +43,8 @@ stop_one() {
 if [[ $cmd == stop ]]; then
   for p in worker scheduler publisher gunicorn; do stop_one "$p"; done
   if [[ -f $dir/postgres-started ]]; then
-    pg_ctlcluster "$(cat "$dir/postgres-started")" stop || true
+    read -r started_ver started_name < "$dir/postgres-started"
+    pg_ctlcluster "$started_ver" "$started_name" stop || true
     rm -f "$dir/postgres-started"
   fi
   echo "lava-local.sh: stopped"
