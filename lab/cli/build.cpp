@@ -1,4 +1,4 @@
-// rfl-lab build FILE [--variant V] [--arch A] [--toolchain T] [--shard I/N] [--ccache-remote URL] [-j N]
+// rfl-lab build FILE [--variant V] [--arch A] [--toolchain T] [--kernel K] [--shard I/N] [--ccache-remote URL] [-j N]
 //                    [--force] [--json]
 // Builds the kernels of a scenario (or the selected part of it), in plan
 // order so KRUSTFLAGS variants share their tree. A failed build is a finding
@@ -23,9 +23,7 @@ namespace {
 
 struct BuildOpts {
   std::string file;
-  std::vector<std::string> variants;
-  std::vector<std::string> arches;
-  std::vector<std::string> toolchains;
+  scenario::Selection selection;  // --variant/--arch/--toolchain/--kernel
   std::optional<std::string> shard;  // "I/N"
   std::optional<std::string> ccache_remote;
 
@@ -34,14 +32,15 @@ struct BuildOpts {
   bool json = false;
 };
 
-bool Selected(const scenario::BuildSpec& b, const BuildOpts& o) {
+bool Selected(const scenario::BuildSpec& b, const scenario::Selection& sel) {
   auto has = [](const std::vector<std::string>& list, const std::string& v) {
     return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
   };
-  bool variant_ok = o.variants.empty() || std::any_of(b.variants.begin(), b.variants.end(), [&](const std::string& v) {
-                      return has(o.variants, v);
+  bool variant_ok = sel.variants.empty() || std::any_of(b.variants.begin(), b.variants.end(), [&](const std::string& v) {
+                      return has(sel.variants, v);
                     });
-  return variant_ok && has(o.arches, std::string(ArchName(b.arch))) && has(o.toolchains, b.toolchain);
+  bool kernel_ok = has(sel.kernels, b.source.Label()) || has(sel.kernels, b.source.spec);
+  return variant_ok && kernel_ok && has(sel.arches, std::string(ArchName(b.arch))) && has(sel.toolchains, b.toolchain);
 }
 
 void PrintOutcome(const scenario::BuildSpec& b, const kernel::BuildOutcome& r, bool expected) {
@@ -76,9 +75,7 @@ void RegisterBuildCommand(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand("build", "Build the kernels of a scenario (toolchains and sources as needed)");
   auto o = std::make_shared<BuildOpts>();
   cmd->add_option("file", o->file, "Scenario YAML file")->required();
-  cmd->add_option("--variant", o->variants, "Only these variants (repeatable)");
-  cmd->add_option("--arch", o->arches, "Only these arches: x86_64, arm64, riscv64 (repeatable)");
-  cmd->add_option("--toolchain", o->toolchains, "Only these toolchains (repeatable)");
+  AddSelectionOptions(cmd, o->selection, "Only these variants (repeatable)");
   cmd->add_option("--shard", o->shard,
                   "I/N: build only this machine's share of the plan's build trees (docs/scaling.md)");
   AddCcacheRemoteOption(cmd, o->ccache_remote);
@@ -89,6 +86,12 @@ void RegisterBuildCommand(CLI::App& app, CliContext& ctx) {
     auto loaded = LoadScenarioForCli(o->file, ctx);
     if (!loaded) return ctx.Raise(ExitCode::kBadInput);
     const auto& s = *(*loaded)->scenario;
+    {
+      // Selected values must be the scenario's; the split below is of the
+      // whole plan, so the selection filters its builds afterwards.
+      scenario::Scenario probe = s;
+      if (auto st = scenario::SelectCorner(probe, o->selection); !st) return ctx.Fail(st.error());
+    }
     auto plan = scenario::ExpandPlan(s);
     if (!plan) return ctx.Fail(plan.error());
     auto dirs = ctx.Dirs();
@@ -105,11 +108,11 @@ void RegisterBuildCommand(CLI::App& app, CliContext& ctx) {
     }
     std::vector<const scenario::BuildSpec*> selected;
     for (const auto* b : candidates) {
-      if (Selected(*b, *o)) selected.push_back(b);
+      if (Selected(*b, o->selection)) selected.push_back(b);
     }
     if (selected.empty()) {
       return ctx.Fail(ExitCode::kBadInput,
-                      fmt::format("no build of {} matches the --variant/--arch/--toolchain selection", o->file));
+                      fmt::format("no build of {} matches the --variant/--arch/--toolchain/--kernel selection", o->file));
     }
     nlohmann::json all = nlohmann::json::array();
     for (size_t i = 0; i < selected.size(); ++i) {

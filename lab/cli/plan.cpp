@@ -154,14 +154,19 @@ void RegisterPlanCommand(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand("plan", "Expand a scenario into its builds and boots");
   struct Opts {
     std::string file;
+    scenario::Selection selection;
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("file", o->file, "Scenario YAML file")->required();
+  AddSelectionOptions(cmd, o->selection, "Only these variants (repeatable; the baseline is always kept), as `run`");
   cmd->add_flag("--json", o->json, "Print the plan as JSON");
   cmd->callback([&ctx, o] {
     auto loaded = LoadScenarioForCli(o->file, ctx);
     if (!loaded) return ctx.Raise(ExitCode::kBadInput);
+    auto notes = scenario::SelectCorner(*(*loaded)->scenario, o->selection);
+    if (!notes) return ctx.Fail(notes.error());
+    for (const auto& n : *notes) std::cerr << n << "\n";
     auto plan = scenario::ExpandPlan(*(*loaded)->scenario);
     if (!plan) return ctx.Fail(plan.error());
     // Which builds are already in the cache (no download, no build).

@@ -33,6 +33,7 @@ struct RunCliOptions {
   int jobs = 0;
   int parallel = 0;
   std::optional<std::string> timing;  // overrides the scenario's boot.timing
+  scenario::Selection selection;      // --variant/--arch/--toolchain/--kernel
 };
 
 void Export(results::Store& store, int64_t run_id, const RunCliOptions& o, CliContext& ctx) {
@@ -60,6 +61,11 @@ void Run(const RunCliOptions& o, CliContext& ctx) {
     // The same comparison in the other clock (docs/statistics.md): the run
     // records the timing it used.
     s.boot.timing = *o.timing == "wall" ? Timing::kWall : Timing::kIcount;  // CLI11 checked the name
+  }
+  if (!o.selection.empty()) {
+    auto notes = scenario::SelectCorner(s, o.selection);
+    if (!notes) return ctx.Fail(notes.error());
+    for (const auto& n : *notes) std::cerr << n << "\n";
   }
   auto plan = scenario::ExpandPlan(s);
   if (!plan) return ctx.Fail(plan.error());
@@ -119,6 +125,7 @@ void RegisterRunCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("--push", o->push, "Push the run's results to this Pushgateway URL at the end");
   cmd->add_option("--textfile", o->textfile, "Write the run's metrics for node_exporter's textfile collector here");
   cmd->add_option("-j,--jobs", o->jobs, "make -j for kernel builds (default: all cores)")->check(CLI::Range(0, 1024));
+  AddSelectionOptions(cmd, o->selection, "Only these variants (repeatable; the baseline always runs)");
   AddCcacheRemoteOption(cmd, o->ccache_remote);
   cmd->add_option("--timing", o->timing, "icount | wall: boot with this timing instead of the scenario's boot.timing")
       ->check(CLI::IsMember({"icount", "wall"}));

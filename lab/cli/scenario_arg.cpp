@@ -44,4 +44,11 @@ std::optional<std::shared_ptr<scenario::LoadedScenario>> LoadScenarioForCli(cons
   return loaded;
 }
 
+void AddSelectionOptions(CLI::App* cmd, scenario::Selection& sel, const std::string& variant_help) {
+  cmd->add_option("--variant", sel.variants, variant_help);
+  cmd->add_option("--arch", sel.arches, "Only these arches: x86_64, arm64, riscv64 (repeatable)");
+  cmd->add_option("--toolchain", sel.toolchains, "Only these toolchains (repeatable)");
+  cmd->add_option("--kernel", sel.kernels, "Only these kernels: 7.3 or debian:linux-source-7.3 (repeatable)");
+}
+
 }  // namespace rfl::cli

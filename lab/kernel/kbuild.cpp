@@ -71,8 +71,8 @@ Command MakeCommand(const MakeInvocation& m) {
 Status ValidateCcacheRemote(std::string_view remote) {
   auto bad = [](std::string_view url, std::string_view why) -> Status {
     return FailAs(Error::Kind::kInput,
-                  "ccache remote {:?}: {} (expected e.g. redis://HOST:6379 or http://HOST/cache; several are "
-                  "separated by spaces)",
+                  "ccache remote {:?}: {}; use redis://HOST[:PORT], redis+unix:PATH, http(s)://HOST/PATH or "
+                  "file:PATH (several: separated by spaces)",
                   url, why);
   };
   if (remote.empty()) return bad(remote, "empty");
@@ -93,7 +93,7 @@ Status ValidateCcacheRemote(std::string_view remote) {
     for (auto scheme : kSchemes) {
       if (location.starts_with(scheme) && location.size() > scheme.size()) known = true;
     }
-    if (!known) return bad(url, "not a URL of a ccache remote backend (redis://, redis+unix:, http(s)://, file:)");
+    if (!known) return bad(url, "not a backend ccache has");
   }
   if (urls == 0) return bad(remote, "empty");
   return {};

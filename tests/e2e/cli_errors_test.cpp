@@ -35,6 +35,8 @@ TEST(CliErrors, EverySubcommandReportsEachKindOfErrorTheSameWay) {
       {"plan"},
       {"run", "tests/fixtures/scenario/unsafe-rustflags.yaml"},
       {"build", "scenarios/quickstart.yaml", "--variant", "nope"},
+      {"build", "scenarios/quickstart.yaml", "--ccache-remote", "ftp://cache/ccache"},
+      {"run", "scenarios/compiler-kernel-matrix.yaml", "--kernel", "7.4"},
       {"boot", "--kernel", "/etc/passwd", "--arch", "x86_64"},
       {"boot", "--kernel", "/etc/passwd", "--cpus", "0"},
       {"classify", "/nonexistent/console.log"},
