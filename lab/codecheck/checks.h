@@ -23,6 +23,9 @@ struct BranchProtection {
   bool leaf = false;  // pac-ret,leaf: sign leaf functions too
 };
 std::unique_ptr<FlagCheck> MakeBranchProtectionCheck(std::string flag, BranchProtection what);
+// jump_tables.cpp: x86 no switch lowered to a jump table (-Cjump-tables=n,
+// -Zno-jump-tables before rustc 1.93).
+std::unique_ptr<FlagCheck> MakeJumpTablesCheck(std::string flag);
 // fixed_x18.cpp: arm64 no instruction writes x18.
 std::unique_ptr<FlagCheck> MakeFixedX18Check(std::string flag);
 

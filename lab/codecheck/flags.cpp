@@ -26,7 +26,8 @@ std::unexpected<Error> Bad(std::string_view flag, std::string_view why) {
 const std::vector<std::string>& KnownFlagForms() {
   static const std::vector<std::string> kForms = {
       "-Zcf-protection=branch",          "-Zfunction-return=thunk-extern", "-Zpatchable-function-entry=N[,M]",
-      "-Zbranch-protection=bti,pac-ret", "-Zfixed-x18"};
+      "-Zbranch-protection=bti,pac-ret", "-Zfixed-x18",
+      "-Cjump-tables=n"};
   return kForms;
 }
 
@@ -36,6 +37,12 @@ Result<std::unique_ptr<FlagCheck>> MakeFlagCheck(std::string_view flag) {
   if (f == "-Zcf-protection=branch" || f == "-Zcf-protection=full") return MakeCfProtectionCheck(f);
   if (f == "-Zfunction-return=thunk-extern") return MakeFunctionReturnCheck(f);
   if (f == "-Zfixed-x18") return MakeFixedX18Check(f);
+  // Stable since rustc 1.93 as a codegen option (a boolean: n, no, off,
+  // false); the kernel picks the spelling by rustc version.
+  if (f == "-Cjump-tables=n" || f == "-Cjump-tables=no" || f == "-Cjump-tables=off" ||
+      f == "-Cjump-tables=false" || f == "-Zno-jump-tables") {
+    return MakeJumpTablesCheck(f);
+  }
   if (constexpr std::string_view p = "-Zpatchable-function-entry="; f.starts_with(p)) {
     std::string_view v = flag.substr(p.size());
     size_t comma = v.find(',');

@@ -52,7 +52,8 @@ INSTANTIATE_TEST_SUITE_P(
                            "x86_64-baseline.o"},
                       Case{"-Zbranch-protection=bti,pac-ret", "arm64-branch-protection-bti-pac-ret.o",
                            "arm64-baseline.o"},
-                      Case{"-Zfixed-x18", "arm64-fixed-x18.o", "arm64-baseline.o"}));
+                      Case{"-Zfixed-x18", "arm64-fixed-x18.o", "arm64-baseline.o"},
+                      Case{"-Cjump-tables=n", "x86_64-jump-tables-n.o", "x86_64-jump-tables-baseline.o"}));
 
 TEST(CodecheckCfProtection, OnlyALocalFunctionNeverAddressTakenIsExempt) {
   // fixture.rs: local_helper is LOCAL and only called; everything else is judged.
@@ -93,6 +94,29 @@ TEST(CodecheckFixedX18, NamesTheInstructionThatWritesX18) {
   EXPECT_NE(r.offenders[0].reason.find("x18"), std::string::npos);
 }
 
+TEST(CodecheckJumpTables, TheKernelsFormIsAScaledIndirectJump) {
+  FlagResult r = Check("-Cjump-tables=n", "x86_64-jump-tables-baseline.o");
+  ASSERT_EQ(r.offenders.size(), 1u);
+  EXPECT_EQ(r.offenders[0].function, "dispatch");
+  EXPECT_NE(r.offenders[0].reason.find("jump table: jmp qword ptr [8*"), std::string::npos) << r.offenders[0].reason;
+}
+
+TEST(CodecheckJumpTables, APositionIndependentTableIsARegisterJumpWithRodataPointingIntoTheFunction) {
+  FlagResult r = Check("-Cjump-tables=n", "x86_64-jump-tables-pic.o");
+  EXPECT_EQ(VerdictName(r.verdict), "absent");
+  ASSERT_EQ(r.offenders.size(), 1u);
+  EXPECT_EQ(r.offenders[0].function, "dispatch");
+  EXPECT_NE(r.offenders[0].reason.find("8 .rodata entries pointing into the function"), std::string::npos)
+      << r.offenders[0].reason;
+}
+
+TEST(CodecheckJumpTables, CodeWithoutASwitchHasNoTableAndTheOldSpellingIsTheSameCheck) {
+  // fixture.rs has indirect calls and a function-pointer table, but no switch.
+  EXPECT_EQ(VerdictName(Check("-Cjump-tables=n", "x86_64-baseline.o").verdict), "effective");
+  EXPECT_EQ(VerdictName(Check("-Zno-jump-tables", "x86_64-jump-tables-baseline.o").verdict), "absent");
+  EXPECT_EQ(VerdictName(Check("-Cjump-tables=n", "arm64-baseline.o").verdict), "not-applicable");
+}
+
 TEST(CodecheckArch, AFlagOfAnotherArchIsNotApplicable) {
   FlagResult r = Check("-Zfixed-x18", "x86_64-baseline.o");
   EXPECT_EQ(VerdictName(r.verdict), "not-applicable");
@@ -126,10 +150,10 @@ TEST(CodecheckInput, ADirectoryYieldsItsRustcObjects) {
   req.inputs = {std::string(RFL_LAB_FIXTURES_DIR) + "/codecheck"};
   auto report = CheckCode(req);
   ASSERT_TRUE(report.has_value()) << report.error().message;
-  EXPECT_EQ(report->objects.size(), 7u);
+  EXPECT_EQ(report->objects.size(), 10u);
   // Baseline and flagged objects together: some functions with, some without.
   EXPECT_EQ(VerdictName(report->results[0].verdict), "partial");
-  EXPECT_EQ(report->results[0].objects, 4u);
+  EXPECT_EQ(report->results[0].objects, 7u);  // the x86_64 ones
   // A violation anywhere: absent, never partial.
   EXPECT_EQ(VerdictName(report->results[1].verdict), "absent");
 }
