@@ -688,6 +688,13 @@ std::string RenderHtml(const RunAnalysis& a) {
       }
     }
   }
+  if (!a.code_check_changes.empty()) {
+    El(body, "p", fmt::format("Code checks that changed against {} (verdict, functions with the signature / judged):",
+                              a.baseline));
+    Node ul = El(body, "ul");
+    Attr(ul, "class", "code-check-changes");
+    for (const auto& c : a.code_check_changes) El(ul, "li", c.Text());
+  }
 
   Attr(El(body, "h2", "Code size"), "id", "code-size");
   if (a.sizes.empty()) {

@@ -257,6 +257,16 @@ json ReportJson(const RunAnalysis& a) {
                                     {"regression", c.regression},
                                     {"diagnostics", c.diagnostics}});
   }
+  out["code_check_changes"] = json::array();
+  for (const auto& c : a.code_check_changes) {
+    out["code_check_changes"].push_back({{"cell", c.cell},
+                                         {"flag", c.flag},
+                                         {"claimed", c.claimed},
+                                         {"before", {{"verdict", c.verdict_a}, {"with_signature", c.with_a},
+                                                     {"checked", c.checked_a}}},
+                                         {"after", {{"verdict", c.verdict_b}, {"with_signature", c.with_b},
+                                                    {"checked", c.checked_b}}}});
+  }
   out["findings"] = {{"regressions", a.findings.regressions},
                      {"unexpected_build_failures", a.findings.unexpected_build_failures},
                      {"code_checks", a.findings.code_checks},

@@ -361,6 +361,11 @@ std::string RenderTable(const RunAnalysis& a, bool color, bool all) {
     }
     out += "\nCode checks of the Rust objects (functions: with the flag's signature / judged)\n" + checks.Render(color);
   }
+  if (!a.code_check_changes.empty()) {
+    out += fmt::format("\nCode checks that changed against {} (verdict, functions with the signature / judged):\n",
+                       a.baseline);
+    for (const auto& c : a.code_check_changes) out += "  " + c.Text() + "\n";
+  }
 
   if (!a.sizes.empty()) {
     // One row per (cell, variant, object); sections as columns.

@@ -200,6 +200,17 @@ const BuildRecord* FindBuildOf(const RunData& run, const std::string& arch, cons
   return nullptr;
 }
 
+void AddCodeCheckChanges(const BuildRecord& a, const BuildRecord& b, const std::string& cell,
+                         std::vector<CodeCheckChange>& out) {
+  for (const auto& cb : b.code_checks) {
+    auto ca = std::find_if(a.code_checks.begin(), a.code_checks.end(),
+                           [&](const CodeCheckRecord& c) { return c.flag == cb.flag; });
+    if (ca == a.code_checks.end() || ca->verdict == cb.verdict) continue;
+    out.push_back({cell, cb.flag, cb.claimed, ca->verdict, cb.verdict, ca->with_signature, ca->checked,
+                   cb.with_signature, cb.checked});
+  }
+}
+
 void AddSizeDeltas(const BuildRecord& base, const BuildRecord& var, const std::string& arch,
                    const std::string& toolchain, const std::string& kernel, const std::string& variant,
                    std::vector<SizeDelta>& out) {
@@ -360,6 +371,11 @@ void RefuseMixedWorkers(MetricDelta& d, const WorkerIndex& workers, const std::s
   d.stats.more_samples_may_help = false;
 }
 
+std::string CodeCheckChange::Text() const {
+  return fmt::format("{}: {} ({}) {} ({}/{}) → {} ({}/{})", cell, flag, claimed ? "claimed" : "control", verdict_a,
+                     with_a, checked_a, verdict_b, with_b, checked_b);
+}
+
 RunAnalysis AnalyzeRun(const RunData& run) {
   RunAnalysis a;
   a.runs.push_back(run.run);
@@ -452,6 +468,9 @@ RunAnalysis CompareRuns(const RunData& a, const RunData& b) {
       if (ba) {
         AddSizeDeltas(*ba, bb, bb.arch, rb.toolchain.value_or(bb.toolchain), rb.kernel.value_or(bb.kernel), variant,
                       out.sizes);
+        AddCodeCheckChanges(*ba, bb, CellText(bb.arch, rb.toolchain.value_or(bb.toolchain),
+                                              rb.kernel.value_or(bb.kernel), variant),
+                            out.code_check_changes);
       }
     }
   }

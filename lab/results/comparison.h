@@ -113,6 +113,21 @@ struct Findings {
   std::vector<std::string> All() const;
 };
 
+// A flag whose code-check verdict differs between the runs of a compare,
+// for the same cell and variant (the compiler or kernel the compare is
+// about may differ): "x86_64/rustc-1.85→rustc-1.96/7.3 ibt:
+// -Zcf-protection=branch effective (2171/2171) → partial (606/1796)". Shown,
+// not a finding of its own: a claimed flag that is not what the variant
+// expects is one already (CodeCheckProblem).
+struct CodeCheckChange {
+  std::string cell;  // CellText: "arch/toolchain/kernel variant"
+  std::string flag;
+  bool claimed = false;  // in run B
+  std::string verdict_a, verdict_b;
+  int64_t with_a = 0, checked_a = 0, with_b = 0, checked_b = 0;
+  std::string Text() const;
+};
+
 struct RunAnalysis {
   std::vector<RunSummary> runs;  // one (report) or two (compare: A then B)
   std::string baseline;          // baseline variant (report) or "run <A>"
@@ -128,6 +143,7 @@ struct RunAnalysis {
   // the cases whose statuses changed against the baseline.
   std::vector<CellCases> kunit;
   std::vector<CaseChange> case_changes;
+  std::vector<CodeCheckChange> code_check_changes;  // compare only
   std::vector<BuildRecord> builds;  // of the (last) run, for KCIDB and JSON
   std::vector<BootRecord> boots;    // of the (last) run, samples included
   Findings findings;

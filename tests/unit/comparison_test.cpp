@@ -237,6 +237,44 @@ TEST_F(Comparison, CompareRunsDropsTheAxisThatDiffers) {
   }
 }
 
+// rustc 1.85 → 1.96 with the same kernel: a flag that reached every Rust
+// function before and only some now is shown, as is a control that stopped
+// being absent; an unchanged verdict is not.
+TEST_F(Comparison, CompareRunsShowsCodeChecksWhoseVerdictChanged) {
+  RunData a = Load();
+  RunData b = Load();
+  ASSERT_FALSE(a.builds.empty());
+  auto check = [](std::string flag, bool claimed, std::string verdict, int64_t with, int64_t checked) {
+    CodeCheckRecord c;
+    c.flag = std::move(flag);
+    c.claimed = claimed;
+    c.verdict = std::move(verdict);
+    c.with_signature = with;
+    c.checked = checked;
+    return c;
+  };
+  a.builds[0].code_checks = {check("-Zcf-protection=branch", true, "effective", 2171, 2171),
+                             check("-Zfunction-return=thunk-extern", false, "absent", 0, 1797),
+                             check("-Cjump-tables=n", false, "absent", 2323, 2325)};
+  b.builds[0].code_checks = {check("-Zcf-protection=branch", true, "partial", 606, 1796),
+                             check("-Zfunction-return=thunk-extern", false, "partial", 606, 1796),
+                             check("-Cjump-tables=n", false, "absent", 2323, 2325)};
+  for (auto& build : b.builds) build.toolchain = "rustc-1.96";
+  for (auto& boot : b.boots) boot.toolchain = "rustc-1.96";
+  RunAnalysis c = CompareRuns(a, b);
+  ASSERT_EQ(c.code_check_changes.size(), 2u * b.builds[0].variants.size());
+  const std::string cell =
+      fmt::format("{}/{}→rustc-1.96/{} {}", a.builds[0].arch, a.builds[0].toolchain, a.builds[0].kernel,
+                  b.builds[0].variants[0]);
+  EXPECT_EQ(c.code_check_changes[0].Text(),
+            cell + ": -Zcf-protection=branch (claimed) effective (2171/2171) → partial (606/1796)");
+  EXPECT_EQ(c.code_check_changes[1].Text(),
+            cell + ": -Zfunction-return=thunk-extern (control) absent (0/1797) → partial (606/1796)");
+  // The claimed flag that went partial is a finding through run B itself.
+  EXPECT_FALSE(c.findings.code_checks.empty());
+  EXPECT_TRUE(CompareRuns(a, a).code_check_changes.empty());
+}
+
 TEST_F(Comparison, RepetitionsUntilMinThenWhileInconclusiveUpToMax) {
   SyntheticOptions o;
   o.repetitions = 3;
