@@ -372,7 +372,7 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
   }
   auto make = [&](std::vector<std::string> targets, std::vector<std::string> rustflags) -> Result<ProcessResult> {
     MakeInvocation m{src_in, tree_in, spec.arch, jobs, std::move(rustflags), std::move(targets), ccache_in,
-                     ccache_in.empty() ? std::string() : ctx.ccache_remote};
+                     ctx.ccache_remote};
     Command cmd = toolchain::InToolchain(*tc, MakeCommand(m), mounts);
     cmd.log_file = log;
     cmd.on_line = [&](std::string_view l) { progress.Line(l); };
