@@ -10,6 +10,11 @@ const ElfRelocation* RelocationAt(std::span<const ElfRelocation> relocs, uint64_
   return it != relocs.end() && it->offset == offset ? &*it : nullptr;
 }
 
+const ElfRelocation* Rel32JumpRelocation(const FunctionCode& fn, const Instruction& insn) {
+  if (!fn.object.relocatable || insn.size != 5 || fn.bytes[insn.offset] != 0xe9) return nullptr;
+  return RelocationAt(fn.relocations, fn.function.offset + insn.offset + 1);
+}
+
 bool IsNop(Arch, const Instruction& insn) { return insn.valid() && insn.mnemonic == "nop"; }
 
 NopRun CountNops(Arch arch, std::span<const Instruction> insns, size_t from) {

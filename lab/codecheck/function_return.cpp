@@ -54,13 +54,11 @@ class FunctionReturnCheck final : public FlagCheck {
  private:
   // `jmp rel32` (e9) whose target is the thunk.
   bool IsThunkJump(const FunctionCode& fn, const Instruction& insn) const {
-    if (insn.size != 5 || fn.bytes[insn.offset] != 0xe9) return false;
-    uint64_t section_offset = fn.function.offset + insn.offset;
     if (fn.object.relocatable) {
-      const ElfRelocation* r = RelocationAt(fn.relocations, section_offset + 1);
+      const ElfRelocation* r = Rel32JumpRelocation(fn, insn);
       return r != nullptr && r->symbol == kThunk;
     }
-    if (!thunk_address_) return false;
+    if (insn.size != 5 || fn.bytes[insn.offset] != 0xe9 || !thunk_address_) return false;
     int32_t rel = 0;
     std::memcpy(&rel, fn.bytes.data() + insn.offset + 1, sizeof rel);
     return fn.address + insn.offset + 5 + static_cast<int64_t>(rel) == *thunk_address_;

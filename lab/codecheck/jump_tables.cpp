@@ -91,8 +91,7 @@ class JumpTablesCheck final : public FlagCheck {
  private:
   // `jmp rel32` whose relocation names a retpoline thunk.
   static bool IsThunkJump(const FunctionCode& fn, const Instruction& insn) {
-    if (!fn.object.relocatable || insn.size != 5 || fn.bytes[insn.offset] != 0xe9) return false;
-    const ElfRelocation* r = RelocationAt(fn.relocations, fn.function.offset + insn.offset + 1);
+    const ElfRelocation* r = Rel32JumpRelocation(fn, insn);
     return r != nullptr && r->symbol.starts_with(kThunkPrefix);
   }
 
