@@ -32,17 +32,6 @@ struct BuildOpts {
   bool json = false;
 };
 
-bool Selected(const scenario::BuildSpec& b, const scenario::Selection& sel) {
-  auto has = [](const std::vector<std::string>& list, const std::string& v) {
-    return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
-  };
-  bool variant_ok = sel.variants.empty() || std::any_of(b.variants.begin(), b.variants.end(), [&](const std::string& v) {
-                      return has(sel.variants, v);
-                    });
-  bool kernel_ok = has(sel.kernels, b.source.Label()) || has(sel.kernels, b.source.spec);
-  return variant_ok && kernel_ok && has(sel.arches, std::string(ArchName(b.arch))) && has(sel.toolchains, b.toolchain);
-}
-
 void PrintOutcome(const scenario::BuildSpec& b, const kernel::BuildOutcome& r, bool expected) {
   std::string what = fmt::format("{} {} {} ({})", fmt::join(b.variants, ","), ArchName(b.arch), b.toolchain,
                                  b.source.Label());
@@ -86,12 +75,9 @@ void RegisterBuildCommand(CLI::App& app, CliContext& ctx) {
     auto loaded = LoadScenarioForCli(o->file, ctx);
     if (!loaded) return ctx.Raise(ExitCode::kBadInput);
     const auto& s = *(*loaded)->scenario;
-    {
-      // Selected values must be the scenario's; the split below is of the
-      // whole plan, so the selection filters its builds afterwards.
-      scenario::Scenario probe = s;
-      if (auto st = scenario::SelectCorner(probe, o->selection); !st) return ctx.Fail(st.error());
-    }
+    // Selected values must be the scenario's; the split below is of the
+    // whole plan, so the selection filters its builds afterwards.
+    if (auto st = scenario::CheckSelection(s, o->selection); !st) return ctx.Fail(st.error());
     auto plan = scenario::ExpandPlan(s);
     if (!plan) return ctx.Fail(plan.error());
     auto dirs = ctx.Dirs();
@@ -108,7 +94,7 @@ void RegisterBuildCommand(CLI::App& app, CliContext& ctx) {
     }
     std::vector<const scenario::BuildSpec*> selected;
     for (const auto* b : candidates) {
-      if (Selected(*b, o->selection)) selected.push_back(b);
+      if (scenario::Matches(o->selection, *b)) selected.push_back(b);
     }
     if (selected.empty()) {
       return ctx.Fail(ExitCode::kBadInput,

@@ -26,30 +26,42 @@ Status AllKnown(std::string_view axis, const std::vector<std::string>& selected,
 
 }  // namespace
 
-Result<std::vector<std::string>> SelectCorner(Scenario& s, const Selection& sel) {
-  std::vector<std::string> notes;
-
+Status CheckSelection(const Scenario& s, const Selection& sel) {
   std::vector<std::string> variant_names;
   for (const auto& v : s.variants) variant_names.push_back(v.name);
-  if (auto st = AllKnown("variant", sel.variants, variant_names); !st) return std::unexpected(st.error());
+  if (auto st = AllKnown("variant", sel.variants, variant_names); !st) return st;
   std::vector<std::string> arch_names;
   for (Arch a : s.arches) arch_names.emplace_back(ArchName(a));
-  if (auto st = AllKnown("arch", sel.arches, arch_names); !st) return std::unexpected(st.error());
-  if (auto st = AllKnown("toolchain", sel.toolchains, s.toolchains); !st) return std::unexpected(st.error());
-  std::vector<std::string> kernel_names;
-  for (const auto& k : s.kernel.sources) {
-    kernel_names.push_back(k.Label());
-    kernel_names.push_back(k.spec);
-  }
+  if (auto st = AllKnown("arch", sel.arches, arch_names); !st) return st;
+  if (auto st = AllKnown("toolchain", sel.toolchains, s.toolchains); !st) return st;
   for (const auto& k : sel.kernels) {
-    if (!Has(kernel_names, k)) {
+    bool known = std::any_of(s.kernel.sources.begin(), s.kernel.sources.end(),
+                             [&](const KernelSource& src) { return src.Label() == k || src.spec == k; });
+    if (!known) {
       std::vector<std::string> labels;
       for (const auto& src : s.kernel.sources) labels.push_back(fmt::format("{} ({})", src.Label(), src.spec));
       return FailAs(Error::Kind::kInput, "--kernel '{}': the scenario has no such kernel (it has: {})", k,
                     fmt::join(labels, ", "));
     }
   }
+  return {};
+}
 
+bool SelectsKernel(const Selection& sel, const KernelSource& source) {
+  return sel.kernels.empty() || Has(sel.kernels, source.Label()) || Has(sel.kernels, source.spec);
+}
+
+bool Matches(const Selection& sel, const BuildSpec& b) {
+  auto selects = [](const std::vector<std::string>& list, std::string_view v) { return list.empty() || Has(list, v); };
+  bool variant_ok = sel.variants.empty() || std::any_of(b.variants.begin(), b.variants.end(),
+                                                        [&](const std::string& v) { return Has(sel.variants, v); });
+  return variant_ok && SelectsKernel(sel, b.source) && selects(sel.arches, ArchName(b.arch)) &&
+         selects(sel.toolchains, b.toolchain);
+}
+
+Result<std::vector<std::string>> SelectCorner(Scenario& s, const Selection& sel) {
+  if (auto st = CheckSelection(s, sel); !st) return std::unexpected(st.error());
+  std::vector<std::string> notes;
   if (!sel.variants.empty()) {
     if (!Has(sel.variants, s.baseline)) {
       notes.push_back(fmt::format("variant '{}' is kept: it is the baseline every comparison needs", s.baseline));
@@ -63,8 +75,7 @@ Result<std::vector<std::string>> SelectCorner(Scenario& s, const Selection& sel)
     std::erase_if(s.toolchains, [&](const std::string& t) { return !Has(sel.toolchains, t); });
   }
   if (!sel.kernels.empty()) {
-    std::erase_if(s.kernel.sources,
-                  [&](const KernelSource& k) { return !Has(sel.kernels, k.Label()) && !Has(sel.kernels, k.spec); });
+    std::erase_if(s.kernel.sources, [&](const KernelSource& k) { return !SelectsKernel(sel, k); });
   }
   return notes;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lab/scenario/model.h"
+#include "lab/scenario/plan.h"
 #include "lab/util/result.h"
 
 namespace rfl::scenario {
@@ -26,5 +27,19 @@ struct Selection {
 // variant is kept whatever --variant says (every comparison needs it); the
 // returned notes say so, one line each.
 [[nodiscard]] Result<std::vector<std::string>> SelectCorner(Scenario& scenario, const Selection& selection);
+
+// The check SelectCorner starts with, alone: every selected value is one the
+// scenario has (Kind::kInput otherwise). For a caller that filters the
+// expanded plan instead of narrowing the scenario (`build --shard`).
+[[nodiscard]] Status CheckSelection(const Scenario& scenario, const Selection& selection);
+
+// Whether a kernel source is selected: by its label or its spec (or no
+// --kernel given).
+bool SelectsKernel(const Selection& selection, const KernelSource& source);
+
+// Whether a build of the expanded plan is in the selection: on each axis
+// with a selection, its value is selected (a shared build: any of its
+// variants). Unlike SelectCorner, the baseline is not kept by itself.
+bool Matches(const Selection& selection, const BuildSpec& build);
 
 }  // namespace rfl::scenario

@@ -2,6 +2,7 @@
 // --toolchain/--kernel`): the scenario narrowed before it becomes a plan.
 #include "lab/scenario/select.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "lab/scenario/load.h"
@@ -96,6 +97,41 @@ TEST(SelectCorner, AValueTheScenarioLacksIsAnInputErrorListingWhatItHas) {
     EXPECT_EQ(r.error().kind, Error::Kind::kInput);
     EXPECT_EQ(r.error().message, c.message);
   }
+}
+
+TEST(SelectCorner, ABuildOfTheWholePlanMatchesTheSameCornerAsTheNarrowedScenario) {
+  // `build --shard` filters the whole plan's builds instead of narrowing the
+  // scenario; both ways must land on the same builds (less the baseline,
+  // which only SelectCorner keeps by itself).
+  Selection sel;
+  sel.kernels = {"debian:linux-source-7.3"};
+  sel.arches = {"arm64"};
+  sel.variants = {"x18"};
+  Scenario whole = Study();
+  auto all = ExpandPlan(whole);
+  ASSERT_TRUE(all);
+  ASSERT_TRUE(CheckSelection(whole, sel).has_value());
+  std::vector<std::string> matched;
+  for (const auto& b : all->builds) {
+    if (Matches(sel, b)) matched.push_back(fmt::format("{} {} {}", b.source.Label(), b.toolchain, b.variants[0]));
+  }
+  EXPECT_EQ(matched, (std::vector<std::string>{"7.3 rustc-1.85 x18", "7.3 rustc-1.96 x18"}));
+
+  Scenario narrowed = Study();
+  ASSERT_TRUE(SelectCorner(narrowed, sel).has_value());
+  auto plan = ExpandPlan(narrowed);
+  ASSERT_TRUE(plan);
+  size_t x18 = 0;
+  for (const auto& b : plan->builds) {
+    EXPECT_TRUE(Matches(sel, b) || b.variants[0] == "baseline");
+    x18 += Matches(sel, b) ? 1 : 0;
+  }
+  EXPECT_EQ(x18, matched.size());
+
+  sel.kernels = {"6.13"};
+  auto bad = CheckSelection(whole, sel);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().kind, Error::Kind::kInput);
 }
 
 }  // namespace
