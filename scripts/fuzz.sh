@@ -11,8 +11,13 @@
 # whole before any fuzzing and soon take the whole time budget. The
 # repository's seed directories are only read.
 # Reproduce a crash: <build>/fuzz/fuzz_<target> <reproducer>
+# `scripts/fuzz.sh --build-only [DIR]` only builds them (scripts/test.sh does
+# so first, so a target that no longer compiles or links fails in minutes,
+# not after the VM tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build_only=0
+if [ "${1:-}" = "--build-only" ]; then build_only=1; shift; fi
 dir="${1:-build-fuzz}"
 seconds="${RFL_LAB_LIBFUZZER_SECONDS:-30}"
 # libFuzzer's random seed: fixed by default so a run repeats the same
@@ -35,6 +40,7 @@ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
   -DRFL_LAB_LIBFUZZER=ON -DRFL_LAB_BUILD_TESTS=OFF >/dev/null
 cmake --build "$dir" -j"$(nproc)" --target fuzzers
+[ "$build_only" = 1 ] && exit 0
 
 # target, its past crashers, longest mutated input, seed directories
 targets=(

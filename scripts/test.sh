@@ -9,6 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # The tests and the lab they test (scripts/build.sh alone builds only the lab).
 scripts/build.sh all
+# The libFuzzer targets are built now and run last: a source they miss is a
+# link error in the first minutes, not after the VM tests.
+scripts/fuzz.sh --build-only
 # The VM integration tests boot Debian's distribution kernel (libvirt, QEMU,
 # outcome classes) without waiting for a lab-built kernel.
 if [ -z "${RFL_LAB_TEST_KERNEL:-}" ]; then
