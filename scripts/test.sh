@@ -34,7 +34,12 @@ if [ -n "${RFL_LAB_TEST_KERNEL:-}" ] && [ -z "${RFL_LAB_TEST_CRASH_MODULE:-}" ];
 fi
 # Unit tests first: they fail in seconds when something basic is broken.
 ctest --test-dir build -L unit --output-on-failure
-ctest --test-dir build -LE unit --output-on-failure --timeout 3600
+# Then the other tiers, the broad and quicker ones first, each stopping the
+# suite when it fails: a broken basic shows in minutes, not after the
+# foreign-arch kernel builds (cross, the longest) have run.
+for tier in integration e2e fuzz lava cross; do
+  ctest --test-dir build -L "^${tier}\$" --output-on-failure --timeout 3600
+done
 # libFuzzer with ASan/UBSan on the scenario loader, the console classifier and
 # the agent record decoder, RFL_LAB_LIBFUZZER_SECONDS each (default 30).
 scripts/fuzz.sh
