@@ -6,10 +6,11 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <prometheus/exposer.h>
+#include <civetweb.h>
 #include <prometheus/gateway.h>
 #include <spdlog/spdlog.h>
 
+#include "exporters/prometheus/exposition.h"
 #include "lab/util/cancel.h"
 #include "lab/util/paths.h"
 
@@ -39,64 +40,72 @@ bool IsPlainName(std::string_view name) {
 
 constexpr auto kPushTimeout = std::chrono::seconds(60);
 
-}  // namespace
+// /metrics over civetweb: the kept exposition, gzip'd when the client
+// accepts it (Prometheus does).
+class MetricsEndpoint {
+ public:
+  explicit MetricsEndpoint(std::shared_ptr<ExpositionCache> cache) : cache_(std::move(cache)) {}
+  ExpositionCache& cache() { return *cache_; }
 
-SourceCollectable::SourceCollectable(std::shared_ptr<MetricsSource> source) : source_(std::move(source)) {}
-
-std::vector<prometheus::MetricFamily> SourceCollectable::Collect() const {
-  auto snapshot = source_->Collect();
-  Snapshot status;
-  if (!snapshot) {
-    spdlog::warn("reading the results store: {}", snapshot.error().message);
-    ++read_errors_;
-  }
-  status.Set("rfl_lab_store_up", {}, snapshot ? 1 : 0);
-  status.Set("rfl_lab_store_read_errors_total", {}, static_cast<double>(read_errors_.load()));
-  if (!snapshot) return status.Families();
-  std::vector<prometheus::MetricFamily> families;
-  {
-    std::lock_guard lock(cache_mutex_);
-    if (cached_snapshot_ != *snapshot) {
-      cached_families_ = (*snapshot)->Families();
-      cached_snapshot_ = *snapshot;
+  static int Handle(mg_connection* conn, void* self_ptr) {
+    auto* self = static_cast<MetricsEndpoint*>(self_ptr);
+    const mg_request_info* info = mg_get_request_info(conn);
+    std::string_view method = info->request_method ? info->request_method : "";
+    if (method != "GET" && method != "HEAD") {
+      mg_send_http_error(conn, 405, "%s", "GET /metrics");
+      return 405;
     }
-    families = cached_families_;
+    auto e = self->cache_->Current();
+    const char* accept = mg_get_header(conn, "Accept-Encoding");
+    bool gzip = accept && std::string_view(accept).find("gzip") != std::string_view::npos && !e->gzip.empty();
+    const std::string& body = gzip ? e->gzip : e->text;
+    std::string head = fmt::format(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n{}Content-Length: {}\r\n\r\n",
+        gzip ? "Content-Encoding: gzip\r\n" : "", body.size());
+    mg_write(conn, head.data(), head.size());
+    if (method == "GET") mg_write(conn, body.data(), body.size());
+    return 200;
   }
-  for (auto& f : status.Families()) families.push_back(std::move(f));
-  return families;
-}
+
+ private:
+  std::shared_ptr<ExpositionCache> cache_;
+};
+
+}  // namespace
 
 Status Serve(const ServeOptions& options) {
   // Read-only, reopened when the file changes; a missing store is served as
   // rfl_lab_store_up 0 until it appears.
   auto source = std::make_shared<StorePathSource>(options.store);
+  MetricsEndpoint endpoint(std::make_shared<ExpositionCache>(source));
   // The first read analyses every run: do it before listening, so the first
   // scrape is as fast as the others and a broken store shows up at once.
   if (auto first = source->Collect(); !first) {
     spdlog::warn("reading the results store {}: {}", options.store.string(), first.error().message);
   }
-  auto collectable = std::make_shared<SourceCollectable>(source);
-  // The exposer holds a weak pointer to the collectable: declared after it,
-  // it is destroyed first.
-  std::unique_ptr<prometheus::Exposer> exposer;
-  try {
-    // civetweb gives each connection a worker thread until the request is
-    // read: with its defaults (2 threads, 30 s) two idle connections stop
-    // /metrics for 30 s. Many threads and a short request timeout keep a
-    // scrape answering while idle or slow clients hold connections.
-    exposer = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
-        "listening_ports", options.listen, "num_threads", std::to_string(kExposerThreads), "request_timeout_ms",
-        std::to_string(kExposerRequestTimeout.count())});
-  } catch (const std::exception& e) {
-    return FailAs(Error::Kind::kInput, "cannot listen on {}: {}", options.listen, e.what());
+  (void)endpoint.cache().Current();
+  // civetweb gives each connection a worker thread until the request is
+  // read: with its defaults (2 threads, 30 s) two idle connections stop
+  // /metrics for 30 s. Many threads and a short request timeout keep a
+  // scrape answering while idle or slow clients hold connections.
+  std::string threads = std::to_string(kServeThreads);
+  std::string timeout = std::to_string(kServeRequestTimeout.count());
+  const char* civet_options[] = {"listening_ports", options.listen.c_str(), "num_threads", threads.c_str(),
+                                 "request_timeout_ms", timeout.c_str(), "tcp_nodelay", "1", nullptr};
+  mg_callbacks callbacks{};
+  callbacks.log_message = [](const mg_connection*, const char*) { return 1; };  // quiet
+  std::unique_ptr<mg_context, decltype(&mg_stop)> server(mg_start(&callbacks, nullptr, civet_options), &mg_stop);
+  if (!server) {
+    return FailAs(Error::Kind::kInput, "cannot listen on {} (in use, or not a local address?)", options.listen);
   }
-  exposer->RegisterCollectable(collectable);
-  auto ports = exposer->GetListeningPorts();
-  if (ports.empty()) return Fail("listening on {}: no port bound", options.listen);
-  if (options.on_listening) options.on_listening(ports.front());
+  mg_set_request_handler(server.get(), "/metrics$", &MetricsEndpoint::Handle, &endpoint);
+  std::vector<mg_server_port> ports(4);
+  int n = mg_get_server_ports(server.get(), static_cast<int>(ports.size()), ports.data());
+  if (n < 1) return Fail("listening on {}: no port bound", options.listen);
+  if (options.on_listening) options.on_listening(ports[0].port);
   auto stop = options.should_stop ? options.should_stop : [] { return CancelRequested(); };
   while (!stop()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  exposer.reset();
+  server.reset();  // joins the workers before the endpoint goes
   return {};
 }
 

@@ -1,23 +1,20 @@
 #pragma once
 // The three ways results leave the lab for Prometheus (docs/monitoring.md):
-//   - Serve: a long-running /metrics endpoint computed from the store on each
-//     scrape (`rfl-lab serve`);
+//   - Serve: a long-running /metrics endpoint over civetweb, read from the
+//     store on each scrape and rendered again when it changed
+//     (`rfl-lab serve`; exposition.h);
 //   - PushRun: one run to a Pushgateway, grouped by job="rfl-lab-push" and scenario
 //     (`rfl-lab push`, `rfl-lab run --push URL`);
 //   - WriteTextfile: one run as a node_exporter textfile-collector file,
 //     written atomically (`rfl-lab run --textfile DIR`).
 // All three serialize the same exporters::Snapshot.
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-
-#include <prometheus/collectable.h>
 
 #include "exporters/prometheus/store_source.h"
 #include "lab/results/store.h"
@@ -29,30 +26,12 @@ namespace rfl::exporters {
 inline constexpr std::string_view kDefaultListen = "127.0.0.1:9477";
 // The exporter's HTTP workers, and how long a connection may take to send
 // its request before it is dropped (idle connections must not starve scrapes).
-inline constexpr int kExposerThreads = 32;
-inline constexpr std::chrono::milliseconds kExposerRequestTimeout{2000};
+inline constexpr int kServeThreads = 32;
+inline constexpr std::chrono::milliseconds kServeRequestTimeout{2000};
 // The Pushgateway job name of every push. Distinct from the job that scrapes
 // `serve`, so that rules and dashboards can tell the two sources apart and
 // count a run once when both hold it (docs/monitoring.md).
 inline constexpr std::string_view kPushJob = "rfl-lab-push";
-
-// A prometheus-cpp Collectable computing the families from a MetricsSource on
-// each scrape. A failed read exports rfl_lab_store_up 0 (and counts it in
-// rfl_lab_store_read_errors_total) instead of failing the scrape.
-class SourceCollectable final : public prometheus::Collectable {
- public:
-  explicit SourceCollectable(std::shared_ptr<MetricsSource> source);
-  std::vector<prometheus::MetricFamily> Collect() const override;
-
- private:
-  std::shared_ptr<MetricsSource> source_;
-  mutable std::atomic<uint64_t> read_errors_{0};
-  // The families of the last snapshot: the source hands out the same
-  // snapshot while the store is unchanged.
-  mutable std::mutex cache_mutex_;
-  mutable std::shared_ptr<const Snapshot> cached_snapshot_;
-  mutable std::vector<prometheus::MetricFamily> cached_families_;
-};
 
 struct ServeOptions {
   std::string listen{kDefaultListen};  // host:port; port 0 picks a free one
