@@ -79,10 +79,8 @@ Status Serve(const ServeOptions& options) {
   auto source = std::make_shared<StorePathSource>(options.store);
   MetricsEndpoint endpoint(std::make_shared<ExpositionCache>(source));
   // The first read analyses every run: do it before listening, so the first
-  // scrape is as fast as the others and a broken store shows up at once.
-  if (auto first = source->Collect(); !first) {
-    spdlog::warn("reading the results store {}: {}", options.store.string(), first.error().message);
-  }
+  // scrape is as fast as the others and a broken store shows up at once (the
+  // cache warns, naming the store).
   (void)endpoint.cache().Current();
   // civetweb gives each connection a worker thread until the request is
   // read: with its defaults (2 threads, 30 s) two idle connections stop
