@@ -10,8 +10,9 @@ const ElfRelocation* RelocationAt(std::span<const ElfRelocation> relocs, uint64_
   return it != relocs.end() && it->offset == offset ? &*it : nullptr;
 }
 
-const ElfRelocation* Rel32JumpRelocation(const FunctionCode& fn, const Instruction& insn) {
-  if (!fn.object.relocatable || insn.size != 5 || fn.bytes[insn.offset] != 0xe9) return nullptr;
+const ElfRelocation* Rel32BranchRelocation(const FunctionCode& fn, const Instruction& insn) {
+  if (!fn.object.relocatable || insn.size != 5) return nullptr;
+  if (uint8_t op = fn.bytes[insn.offset]; op != 0xe8 && op != 0xe9) return nullptr;
   return RelocationAt(fn.relocations, fn.function.offset + insn.offset + 1);
 }
 

@@ -72,11 +72,11 @@ class FlagCheck {
 // The relocation applying at section offset `offset`, if any.
 const ElfRelocation* RelocationAt(std::span<const ElfRelocation> relocs, uint64_t offset);
 
-// For an x86_64 `jmp rel32` (e9) in a relocatable object: the relocation of
-// its displacement, which names the jump's target symbol (a tail call, a
-// return or retpoline thunk). nullptr for any other instruction, or in a
-// linked image, where the target is an address.
-const ElfRelocation* Rel32JumpRelocation(const FunctionCode& fn, const Instruction& insn);
+// For an x86_64 `call rel32` (e8) or `jmp rel32` (e9) in a relocatable
+// object: the relocation of its displacement, which names the target symbol
+// (a callee, a tail call, a return or retpoline thunk). nullptr for any
+// other instruction, or in a linked image, where the target is an address.
+const ElfRelocation* Rel32BranchRelocation(const FunctionCode& fn, const Instruction& insn);
 
 // Leading NOP instructions: their total size in bytes, and the index of the
 // first instruction that is not one.

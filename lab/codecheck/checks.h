@@ -26,6 +26,9 @@ std::unique_ptr<FlagCheck> MakeBranchProtectionCheck(std::string flag, BranchPro
 // jump_tables.cpp: x86 no switch lowered to a jump table (-Cjump-tables=n,
 // -Zno-jump-tables before rustc 1.93).
 std::unique_ptr<FlagCheck> MakeJumpTablesCheck(std::string flag);
+// kcfi.cpp: x86 kCFI type-id preambles and a type check before every
+// indirect call (-Zsanitizer=kcfi).
+std::unique_ptr<FlagCheck> MakeKcfiCheck(std::string flag);
 // fixed_x18.cpp: arm64 no instruction writes x18.
 std::unique_ptr<FlagCheck> MakeFixedX18Check(std::string flag);
 

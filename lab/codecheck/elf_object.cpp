@@ -131,6 +131,9 @@ Result<ElfObject> ReadElfObject(const std::filesystem::path& path) {
     if (sym.st_shndx == SHN_UNDEF || sym.st_shndx >= count || syms[i].name.empty()) continue;
     obj.symbol_addresses.emplace_back(syms[i].name, sym.st_value);
     if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_size == 0) continue;
+    // kCFI's `__cfi_<fn>` labels the type-id preamble before <fn>'s entry
+    // (NOPs, `mov eax, TYPEID`): part of <fn>, not a function of its own.
+    if (syms[i].name.starts_with("__cfi_")) continue;
     const ElfSection& sec = obj.sections[sym.st_shndx];
     if (!sec.executable) continue;
     uint64_t offset = obj.relocatable ? sym.st_value : sym.st_value - sec.address;

@@ -55,7 +55,9 @@ struct ElfObject {
   std::string comment;       // .comment: the producers, e.g. "rustc version 1.96.0 …"
   bool from_rustc() const { return comment.find("rustc version") != std::string::npos; }
   std::vector<ElfSection> sections;  // by section index; [0] is the null section
-  std::vector<ElfFunction> functions;  // STT_FUNC with a size, in executable sections; aliases folded
+  // STT_FUNC with a size, in executable sections; aliases folded; kCFI's
+  // `__cfi_<fn>` preamble labels left out (the bytes before <fn>).
+  std::vector<ElfFunction> functions;
   // Relocations by the index of the section they apply to.
   std::vector<std::vector<ElfRelocation>> relocations;
   // Defined symbols' addresses by name (vmlinux: where a jump lands).

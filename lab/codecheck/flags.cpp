@@ -27,7 +27,7 @@ const std::vector<std::string>& KnownFlagForms() {
   static const std::vector<std::string> kForms = {
       "-Zcf-protection=branch",          "-Zfunction-return=thunk-extern", "-Zpatchable-function-entry=N[,M]",
       "-Zbranch-protection=bti,pac-ret", "-Zfixed-x18",
-      "-Cjump-tables=n"};
+      "-Cjump-tables=n",                 "-Zsanitizer=kcfi"};
   return kForms;
 }
 
@@ -37,6 +37,7 @@ Result<std::unique_ptr<FlagCheck>> MakeFlagCheck(std::string_view flag) {
   if (f == "-Zcf-protection=branch" || f == "-Zcf-protection=full") return MakeCfProtectionCheck(f);
   if (f == "-Zfunction-return=thunk-extern") return MakeFunctionReturnCheck(f);
   if (f == "-Zfixed-x18") return MakeFixedX18Check(f);
+  if (f == "-Zsanitizer=kcfi") return MakeKcfiCheck(f);
   // Stable since rustc 1.93 as a codegen option (a boolean: n, no, off,
   // false); the kernel picks the spelling by rustc version.
   if (f == "-Cjump-tables=n" || f == "-Cjump-tables=no" || f == "-Cjump-tables=off" ||

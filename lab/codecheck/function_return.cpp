@@ -55,7 +55,7 @@ class FunctionReturnCheck final : public FlagCheck {
   // `jmp rel32` (e9) whose target is the thunk.
   bool IsThunkJump(const FunctionCode& fn, const Instruction& insn) const {
     if (fn.object.relocatable) {
-      const ElfRelocation* r = Rel32JumpRelocation(fn, insn);
+      const ElfRelocation* r = Rel32BranchRelocation(fn, insn);
       return r != nullptr && r->symbol == kThunk;
     }
     if (insn.size != 5 || fn.bytes[insn.offset] != 0xe9 || !thunk_address_) return false;

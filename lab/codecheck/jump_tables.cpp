@@ -91,7 +91,7 @@ class JumpTablesCheck final : public FlagCheck {
  private:
   // `jmp rel32` whose relocation names a retpoline thunk.
   static bool IsThunkJump(const FunctionCode& fn, const Instruction& insn) {
-    const ElfRelocation* r = Rel32JumpRelocation(fn, insn);
+    const ElfRelocation* r = Rel32BranchRelocation(fn, insn);
     return r != nullptr && r->symbol.starts_with(kThunkPrefix);
   }
 

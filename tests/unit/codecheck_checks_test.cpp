@@ -53,7 +53,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"-Zbranch-protection=bti,pac-ret", "arm64-branch-protection-bti-pac-ret.o",
                            "arm64-baseline.o"},
                       Case{"-Zfixed-x18", "arm64-fixed-x18.o", "arm64-baseline.o"},
-                      Case{"-Cjump-tables=n", "x86_64-jump-tables-n.o", "x86_64-jump-tables-baseline.o"}));
+                      Case{"-Cjump-tables=n", "x86_64-jump-tables-n.o", "x86_64-jump-tables-baseline.o"},
+                      Case{"-Zsanitizer=kcfi", "x86_64-kcfi.o", "x86_64-baseline.o"}));
 
 TEST(CodecheckCfProtection, OnlyALocalFunctionNeverAddressTakenIsExempt) {
   // fixture.rs: local_helper is LOCAL and only called; everything else is judged.
@@ -117,6 +118,29 @@ TEST(CodecheckJumpTables, CodeWithoutASwitchHasNoTableAndTheOldSpellingIsTheSame
   EXPECT_EQ(VerdictName(Check("-Cjump-tables=n", "arm64-baseline.o").verdict), "not-applicable");
 }
 
+TEST(CodecheckKcfi, EveryFunctionHasItsTypeIdAndTheIndirectCallIsChecked) {
+  // fixture.rs: 7 functions, call_indirect's `call rax` behind
+  // `mov r10d, -ID; add r10d, [rax - 4]; je; ud2`, the ud2 in .kcfi_traps.
+  FlagResult with = Check("-Zsanitizer=kcfi", "x86_64-kcfi.o");
+  EXPECT_EQ(with.checked, 7u);
+  EXPECT_EQ(with.with_signature, 7u);
+  // Without the flag the call is unchecked as well as the preambles gone;
+  // local_helper (local, only called) is the exception.
+  FlagResult without = Check("-Zsanitizer=kcfi", "x86_64-baseline.o");
+  EXPECT_EQ(without.exempt, 1u);
+  EXPECT_EQ(without.offenders_total, 6u);
+}
+
+TEST(CodecheckKcfi, ATypeCheckWhoseUd2IsNoListedTrapIsAnOffender) {
+  // x86_64-kcfi.o with .kcfi_traps' relocations removed: the kernel would
+  // take that ud2 for a plain BUG, not a CFI failure.
+  FlagResult r = Check("-Zsanitizer=kcfi", "x86_64-kcfi-no-traps.o");
+  EXPECT_EQ(VerdictName(r.verdict), "partial");
+  ASSERT_EQ(r.offenders_total, 1u);
+  EXPECT_EQ(r.offenders.front().function, "call_indirect");
+  EXPECT_EQ(r.offenders.front().reason, "the type check's ud2 at +0x13 is not listed in .kcfi_traps");
+}
+
 TEST(CodecheckArch, AFlagOfAnotherArchIsNotApplicable) {
   FlagResult r = Check("-Zfixed-x18", "x86_64-baseline.o");
   EXPECT_EQ(VerdictName(r.verdict), "not-applicable");
@@ -150,10 +174,10 @@ TEST(CodecheckInput, ADirectoryYieldsItsRustcObjects) {
   req.inputs = {std::string(RFL_LAB_FIXTURES_DIR) + "/codecheck"};
   auto report = CheckCode(req);
   ASSERT_TRUE(report.has_value()) << report.error().message;
-  EXPECT_EQ(report->objects.size(), 10u);
+  EXPECT_EQ(report->objects.size(), 12u);
   // Baseline and flagged objects together: some functions with, some without.
   EXPECT_EQ(VerdictName(report->results[0].verdict), "partial");
-  EXPECT_EQ(report->results[0].objects, 7u);  // the x86_64 ones
+  EXPECT_EQ(report->results[0].objects, 9u);  // the x86_64 ones
   // A violation anywhere: absent, never partial.
   EXPECT_EQ(VerdictName(report->results[1].verdict), "absent");
 }

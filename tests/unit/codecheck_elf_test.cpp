@@ -38,6 +38,16 @@ TEST(CodecheckElf, ReadsFunctionsBindingAndProducer) {
   EXPECT_TRUE(helper->local);
 }
 
+TEST(CodecheckElf, KcfiPreambleLabelsAreNotFunctionsOfTheirOwn) {
+  // -Zsanitizer=kcfi labels each preamble `__cfi_<fn>` (STT_FUNC, 16 bytes):
+  // the same functions as without the flag, none of them a preamble.
+  auto obj = ReadElfObject(Fixture("x86_64-kcfi.o"));
+  ASSERT_TRUE(obj.has_value()) << obj.error().message;
+  EXPECT_EQ(obj->functions.size(), 7u);
+  EXPECT_EQ(Find(*obj, "__cfi_"), nullptr);
+  EXPECT_TRUE(obj->SymbolAddress("__cfi_call_indirect").has_value());
+}
+
 TEST(CodecheckElf, KeepsRelocationSymbolsAndAddends) {
   auto obj = ReadElfObject(Fixture("x86_64-function-return-thunk-extern.o"));
   ASSERT_TRUE(obj.has_value()) << obj.error().message;

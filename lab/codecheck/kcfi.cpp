@@ -1,0 +1,145 @@
+// -Zsanitizer=kcfi (the kernel's CONFIG_CFI_CLANG, with
+// -Zsanitizer-cfi-normalize-integers): every function carries its type id
+// before its entry, and every indirect call checks the target's id first.
+// On x86_64, as LLVM emits it:
+// - the preamble, labelled `__cfi_<fn>`: NOP padding, then `mov eax, TYPEID`
+//   (b8 + imm32) ending at the entry (with patchable-function-entry prefix
+//   NOPs, the NOPs follow the mov);
+// - at an indirect call through register R: `mov r10d, -TYPEID`,
+//   `add r10d, dword ptr [R - 0x4]`, `je`, `ud2`, then the call (`call R`,
+//   or `call __x86_indirect_thunk_R` with retpolines); an indirect tail call
+//   (`jmp R`) the same;
+// - each such `ud2` listed in `.kcfi_traps` (the kernel's trap handler
+//   tells a CFI failure from any other ud2 by it).
+// A function has the signature when its preamble is there and each of its
+// indirect calls is checked (and, in a .o, each check's ud2 is a listed trap).
+//
+// Exceptions, and why:
+// - A local function whose address is never taken: nothing can reach it
+//   indirectly, so a missing preamble is allowed (rustc 1.96 still emits
+//   one). In vmlinux every local function is given that benefit (no
+//   relocations to tell), as in the cf-protection check.
+// - Indirect jumps through memory (`jmp [8*rbx + TABLE]`) are switch jump
+//   tables, not calls through a function pointer: kCFI does not check them.
+// - Hand-written assembly in vmlinux has no preamble: judge Rust objects.
+// Not checked here: that a C-ABI function type has the same id on the C and
+// the Rust side (what -Zsanitizer-cfi-normalize-integers is for).
+#include <cstring>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "lab/codecheck/checks.h"
+
+namespace rfl::codecheck {
+namespace {
+
+constexpr std::string_view kRetpolinePrefix = "__x86_indirect_thunk_";
+// How far back from an indirect call its type check may start: mov, add,
+// je, ud2 (and a register move the compiler schedules between them).
+constexpr size_t kCheckWindow = 6;
+
+bool IsRegister(std::string_view operands) {
+  return !operands.empty() && operands.find_first_of("[ ") == std::string_view::npos &&
+         !(operands.front() >= '0' && operands.front() <= '9') && !operands.starts_with("-");
+}
+
+class KcfiCheck final : public FlagCheck {
+ public:
+  explicit KcfiCheck(std::string flag) : flag_(std::move(flag)) {}
+  std::string_view flag() const override { return flag_; }
+  bool AppliesTo(Arch arch) const override { return arch == Arch::kX86_64; }
+
+  std::vector<std::string> BeginObject(const ElfObject& obj) override {
+    traps_.clear();
+    relocatable_ = obj.relocatable;
+    for (size_t i = 0; i < obj.sections.size() && i < obj.relocations.size(); ++i) {
+      if (obj.sections[i].name != ".kcfi_traps") continue;
+      for (const ElfRelocation& r : obj.relocations[i]) {
+        traps_.insert({r.symbol_section, r.symbol_value + static_cast<uint64_t>(r.addend)});
+      }
+    }
+    if (obj.relocatable) return {};
+    return {fmt::format("{} is linked: without relocations a local function's address-taken status and the "
+                        ".kcfi_traps entries are not known, so local functions without a preamble are not counted",
+                        obj.path.filename().string())};
+  }
+
+  Judgement Judge(const FunctionCode& fn) const override {
+    auto type_id = PreambleTypeId(fn);
+    if (!type_id) {
+      if (fn.function.local && !fn.address_taken) {
+        return {Signature::kNotApplicable, "local, address never taken: no indirect call can reach it"};
+      }
+      return {Signature::kMissing, "no kCFI type id (mov eax, TYPEID) before the entry"};
+    }
+    for (size_t i = 0; i < fn.instructions.size(); ++i) {
+      const Instruction& insn = fn.instructions[i];
+      if (!IsIndirectCall(fn, insn)) continue;
+      auto trap = CheckBefore(fn, i);
+      if (!trap) {
+        return {Signature::kMissing, fmt::format("{} {} at +{:#x} without a type check", insn.mnemonic,
+                                                 insn.operands, insn.offset)};
+      }
+      if (relocatable_ && !traps_.contains({fn.function.section, fn.function.offset + *trap})) {
+        return {Signature::kMissing,
+                fmt::format("the type check's ud2 at +{:#x} is not listed in .kcfi_traps", *trap)};
+      }
+    }
+    return {Signature::kPresent, {}};
+  }
+
+ private:
+  // The imm32 of `mov eax, imm32` (b8 xx xx xx xx) ending at the entry, or
+  // followed only by one-byte NOPs up to it.
+  static std::optional<uint32_t> PreambleTypeId(const FunctionCode& fn) {
+    const auto& b = fn.before;
+    size_t end = b.size();
+    for (size_t nops = 0; nops <= 16 && end >= 5; ++nops) {
+      if (b[end - 5] == 0xb8) {
+        uint32_t id = 0;
+        std::memcpy(&id, b.data() + end - 4, sizeof id);
+        return id;
+      }
+      if (b[end - 1] != 0x90) break;
+      --end;
+    }
+    return std::nullopt;
+  }
+
+  // `call`/`jmp` through a register, `call` through memory, or a call or
+  // jump to a retpoline thunk (in a .o, named by its relocation).
+  static bool IsIndirectCall(const FunctionCode& fn, const Instruction& insn) {
+    if (insn.mnemonic != "call" && insn.mnemonic != "jmp") return false;
+    if (IsRegister(insn.operands)) return true;
+    // Through memory, except rip-relative: that is a GOT slot (a direct
+    // call in position-independent code), not a function pointer.
+    if (insn.mnemonic == "call" && insn.operands.find('[') != std::string::npos) {
+      return insn.operands.find("[rip") == std::string::npos;
+    }
+    const ElfRelocation* r = Rel32BranchRelocation(fn, insn);
+    return r != nullptr && r->symbol.starts_with(kRetpolinePrefix);
+  }
+
+  // The offset of the check's ud2 when the instructions just before the
+  // call at `i` are kCFI's: an `add r10d, dword ptr [...]` then a `ud2`.
+  static std::optional<uint64_t> CheckBefore(const FunctionCode& fn, size_t i) {
+    std::optional<uint64_t> ud2;
+    for (size_t k = 1; k <= kCheckWindow && k <= i; ++k) {
+      const Instruction& prev = fn.instructions[i - k];
+      if (prev.mnemonic == "ud2" && !ud2) ud2 = prev.offset;
+      if (ud2 && prev.mnemonic == "add" && prev.operands.starts_with("r10d, dword ptr [")) return ud2;
+    }
+    return std::nullopt;
+  }
+
+  std::string flag_;
+  bool relocatable_ = false;
+  std::set<std::pair<size_t, uint64_t>> traps_;  // (section, offset) of each listed ud2
+};
+
+}  // namespace
+
+std::unique_ptr<FlagCheck> MakeKcfiCheck(std::string flag) { return std::make_unique<KcfiCheck>(std::move(flag)); }
+
+}  // namespace rfl::codecheck
