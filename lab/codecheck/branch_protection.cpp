@@ -42,7 +42,7 @@ class BranchProtectionCheck final : public FlagCheck {
                                       IsSign(entry->mnemonic));
       if (!pad) wrong.push_back(fmt::format("no bti c at the entry (starts with {})", entry ? entry->mnemonic : "nothing"));
     }
-    if (what_.pac_ret && (what_.leaf || IsNonLeaf(fn))) {
+    if (what_.pac_ret && (what_.leaf || IsArm64NonLeaf(fn))) {
       judged = true;
       bool signs = false;
       size_t unauthenticated = 0;
@@ -68,13 +68,6 @@ class BranchProtectionCheck final : public FlagCheck {
   }
 
  private:
-  static bool IsNonLeaf(const FunctionCode& fn) {
-    for (const Instruction& insn : fn.instructions) {
-      if (insn.mnemonic == "bl" || insn.mnemonic == "blr") return true;
-      if (insn.mnemonic.starts_with("st") && insn.operands.find("x30") != std::string::npos) return true;
-    }
-    return false;
-  }
 
   std::string flag_;
   BranchProtection what_;

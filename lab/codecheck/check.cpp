@@ -16,6 +16,14 @@ const ElfRelocation* Rel32BranchRelocation(const FunctionCode& fn, const Instruc
   return RelocationAt(fn.relocations, fn.function.offset + insn.offset + 1);
 }
 
+bool IsArm64NonLeaf(const FunctionCode& fn) {
+  for (const Instruction& insn : fn.instructions) {
+    if (insn.mnemonic == "bl" || insn.mnemonic == "blr") return true;
+    if (insn.mnemonic.starts_with("st") && insn.operands.find("x30") != std::string::npos) return true;
+  }
+  return false;
+}
+
 bool IsNop(Arch, const Instruction& insn) { return insn.valid() && insn.mnemonic == "nop"; }
 
 NopRun CountNops(Arch arch, std::span<const Instruction> insns, size_t from) {

@@ -84,6 +84,10 @@ struct NopRun {
   uint64_t bytes = 0;
   size_t next = 0;
 };
+// arm64: whether the function calls (`bl`/`blr`) or stores x30 — a
+// non-leaf, whose return address is spilled and worth protecting.
+bool IsArm64NonLeaf(const FunctionCode& fn);
+
 NopRun CountNops(Arch arch, std::span<const Instruction> insns, size_t from = 0);
 bool IsNop(Arch arch, const Instruction& insn);
 

@@ -54,7 +54,8 @@ INSTANTIATE_TEST_SUITE_P(
                            "arm64-baseline.o"},
                       Case{"-Zfixed-x18", "arm64-fixed-x18.o", "arm64-baseline.o"},
                       Case{"-Cjump-tables=n", "x86_64-jump-tables-n.o", "x86_64-jump-tables-baseline.o"},
-                      Case{"-Zsanitizer=kcfi", "x86_64-kcfi.o", "x86_64-baseline.o"}));
+                      Case{"-Zsanitizer=kcfi", "x86_64-kcfi.o", "x86_64-baseline.o"},
+                      Case{"-Zsanitizer=shadow-call-stack", "arm64-shadow-call-stack.o", "arm64-baseline.o"}));
 
 TEST(CodecheckCfProtection, OnlyALocalFunctionNeverAddressTakenIsExempt) {
   // fixture.rs: local_helper is LOCAL and only called; everything else is judged.
@@ -141,6 +142,19 @@ TEST(CodecheckKcfi, ATypeCheckWhoseUd2IsNoListedTrapIsAnOffender) {
   EXPECT_EQ(r.offenders.front().reason, "the type check's ud2 at +0x13 is not listed in .kcfi_traps");
 }
 
+TEST(CodecheckShadowCallStack, OnlyNonLeafFunctionsAreJudgedAndTheirPushKeepsFixedX18Effective) {
+  // fixture.rs: non_leaf, calls_local and call_indirect call, and
+  // register_pressure spills x30 to use it as one more register; the three
+  // leaves (leaf_mix, address_taken, local_helper) keep x30 where it is.
+  FlagResult scs = Check("-Zsanitizer=shadow-call-stack", "arm64-shadow-call-stack.o");
+  EXPECT_EQ(scs.checked, 4u);
+  EXPECT_EQ(scs.with_signature, 4u);
+  EXPECT_EQ(scs.exempt, 3u);
+  // The push and pop write x18 by writeback: the one write -Zfixed-x18 allows.
+  FlagResult x18 = Check("-Zfixed-x18", "arm64-shadow-call-stack.o");
+  EXPECT_EQ(VerdictName(x18.verdict), "effective");
+}
+
 TEST(CodecheckArch, AFlagOfAnotherArchIsNotApplicable) {
   FlagResult r = Check("-Zfixed-x18", "x86_64-baseline.o");
   EXPECT_EQ(VerdictName(r.verdict), "not-applicable");
@@ -174,7 +188,7 @@ TEST(CodecheckInput, ADirectoryYieldsItsRustcObjects) {
   req.inputs = {std::string(RFL_LAB_FIXTURES_DIR) + "/codecheck"};
   auto report = CheckCode(req);
   ASSERT_TRUE(report.has_value()) << report.error().message;
-  EXPECT_EQ(report->objects.size(), 12u);
+  EXPECT_EQ(report->objects.size(), 13u);
   // Baseline and flagged objects together: some functions with, some without.
   EXPECT_EQ(VerdictName(report->results[0].verdict), "partial");
   EXPECT_EQ(report->results[0].objects, 9u);  // the x86_64 ones
