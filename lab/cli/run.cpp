@@ -93,6 +93,7 @@ void Run(const RunCliOptions& o, CliContext& ctx) {
   options.dirs = dirs;
   options.resume_run = o.resume;
   options.max_parallel_boots = o.parallel;
+  options.corner = scenario::FormatSelection(o.selection);
   std::cerr << fmt::format("store {}\n", store_path.string());
   auto result = pipeline::RunScenario(*plan, deps, options);
   if (!result) return ctx.Fail(result.error());

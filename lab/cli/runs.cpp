@@ -47,6 +47,7 @@ void RegisterRunsCommand(CLI::App& app, CliContext& ctx) {
                        {"ended_unix", r.ended_unix > 0 ? nlohmann::json(r.ended_unix) : nlohmann::json(nullptr)},
                        {"host", r.info.host},
                        {"timing", r.info.timing},
+                       {"corner", r.info.corner},
                        {"builds", r.builds},
                        {"boots", r.boots},
                        {"failed_boots", r.failed_boots}});

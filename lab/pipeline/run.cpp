@@ -55,8 +55,9 @@ std::string HostName() {
   return buf;
 }
 
-results::RunInfo MakeRunInfo(const scenario::Scenario& s) {
+results::RunInfo MakeRunInfo(const scenario::Scenario& s, const std::string& corner) {
   results::RunInfo info;
+  info.corner = corner;
   info.scenario_name = s.name;
   info.scenario_text = s.text;
   info.scenario_hash = Sha256Hex(s.text);
@@ -443,7 +444,7 @@ Result<RunResult> RunScenario(const scenario::Plan& plan, const RunDeps& deps, c
     for (const auto& b : data->builds) recorded_builds.insert(b.key);
     for (const auto& b : data->boots) stored.push_back({b.build_key, b.variant, b.repetition, b.attempt, b.outcome});
   } else {
-    auto id = deps.store.BeginRun(MakeRunInfo(s));
+    auto id = deps.store.BeginRun(MakeRunInfo(s, o.corner));
     if (!id) return std::unexpected(id.error().Wrap("starting a run in the store"));
     run_id = *id;
   }

@@ -55,6 +55,9 @@ struct RunOptions {
   // flight at once, kRemoteBootSlots unless given.
   int max_parallel_boots = 0;
   std::optional<std::filesystem::path> agent_dir;  // <dir>/<arch>/rfl-agent instead of the built agents
+  // The corner of the matrix the command line chose (scenario::FormatSelection),
+  // stored with a new run; '' for the whole scenario.
+  std::string corner;
 };
 
 struct RunResult {

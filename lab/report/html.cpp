@@ -310,9 +310,10 @@ std::string RenderHtml(const RunAnalysis& a) {
   El(body, "h1", title);
   for (const auto& r : a.runs) {
     Attr(El(body, "p",
-            fmt::format("run {} of {}: {}{} · timing {} · host {} · lab {} · baseline {} · noise floor ±{:g}% · "
+            fmt::format("run {} of {}{}: {}{} · timing {} · host {} · lab {} · baseline {} · noise floor ±{:g}% · "
                         "alpha {:g}",
-                        r.id, r.info.scenario_name, RunStatusName(r.status), r.message.empty() ? "" : ": " + r.message,
+                        r.id, r.info.scenario_name, r.info.corner.empty() ? "" : " (" + r.info.corner + ")",
+                        RunStatusName(r.status), r.message.empty() ? "" : ": " + r.message,
                         r.info.timing, r.info.host, r.info.lab_version, r.info.baseline, r.info.noise * 100,
                         r.info.alpha)),
          "class", "meta");

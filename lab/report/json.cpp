@@ -105,6 +105,7 @@ json ReportJson(const RunAnalysis& a) {
                            {"lab_version", r.info.lab_version},
                            {"host", r.info.host},
                            {"timing", r.info.timing},
+                           {"corner", r.info.corner},
                            {"baseline", r.info.baseline},
                            {"thresholds", {{"noise", r.info.noise}, {"alpha", r.info.alpha}}},
                            {"repeat", {{"min", r.info.repeat_min}, {"max", r.info.repeat_max}}},

@@ -230,6 +230,7 @@ std::string RenderTable(const RunAnalysis& a, bool color, bool all) {
     out += fmt::format("{} run {}: {} {}, timing {}, host {}, lab {}\n", r.info.scenario_name, r.id,
                        RunStatusName(r.status), Date(r.info.started_unix), r.info.timing, r.info.host,
                        r.info.lab_version);
+    if (!r.info.corner.empty()) out += fmt::format("  a corner of the scenario: {}\n", r.info.corner);
     if (!r.message.empty()) out += fmt::format("  {}\n", r.message);
   }
   std::set<std::string> cells;

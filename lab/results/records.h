@@ -49,6 +49,9 @@ struct RunInfo {
   int repeat_max = 5;
   std::vector<VariantInfo> variants;
   double started_unix = 0;  // seconds since the epoch; 0 = now
+  // The corner of the matrix the command line limited the run to, as its
+  // options ("--kernel 7.3 --arch x86_64"); '' for the whole scenario.
+  std::string corner;
 };
 
 // One row of `runs`.

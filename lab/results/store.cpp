@@ -159,6 +159,11 @@ CREATE INDEX test_cases_by_boot ON test_cases (boot_id);
     R"sql(
 ALTER TABLE boots ADD COLUMN worker TEXT NOT NULL DEFAULT '';
 )sql",
+    // 9: the corner of the scenario's matrix the command line limited a run
+    // to ("--kernel 7.3 --arch x86_64"); '' for a whole run and the runs before.
+    R"sql(
+ALTER TABLE runs ADD COLUMN corner TEXT NOT NULL DEFAULT '';
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -363,14 +368,14 @@ class SqliteStore final : public Store {
   Result<int64_t> BeginRunLocked(const RunInfo& info) {
     auto st = Prepare(
         "INSERT INTO runs (scenario_name, scenario_text, scenario_hash, lab_version, host, timing, "
-        "baseline, noise, alpha, repeat_min, repeat_max, started_unix, status) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'running')");
+        "baseline, noise, alpha, repeat_min, repeat_max, started_unix, corner, status) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'running')");
     if (!st) return std::unexpected(st.error());
     auto& s = **st;
     s.Bind(1, info.scenario_name).Bind(2, info.scenario_text).Bind(3, info.scenario_hash);
     s.Bind(4, info.lab_version).Bind(5, info.host).Bind(6, info.timing).Bind(7, info.baseline);
     s.Bind(8, info.noise).Bind(9, info.alpha).Bind(10, info.repeat_min).Bind(11, info.repeat_max);
-    s.Bind(12, info.started_unix > 0 ? info.started_unix : NowUnix());
+    s.Bind(12, info.started_unix > 0 ? info.started_unix : NowUnix()).Bind(13, info.corner);
     if (auto r = s.Run(); !r) return std::unexpected(r.error().Wrap("recording the run"));
     int64_t run_id = sqlite3_last_insert_rowid(db_);
     int position = 0;
@@ -496,13 +501,17 @@ class SqliteStore final : public Store {
     return {};
   }
 
-  static constexpr const char* kRunColumns =
-      "SELECT r.id, r.scenario_name, r.scenario_text, r.scenario_hash, r.lab_version, r.host, r.timing, "
-      "r.baseline, r.noise, r.alpha, r.repeat_min, r.repeat_max, r.started_unix, "
-      "COALESCE(r.ended_unix, 0), r.status, r.message, "
-      "(SELECT COUNT(*) FROM boots b WHERE b.run_id = r.id), "
-      "(SELECT COUNT(*) FROM boots b WHERE b.run_id = r.id AND b.outcome != 'passed'), "
-      "(SELECT COUNT(*) FROM builds b WHERE b.run_id = r.id) FROM runs r ";
+  // A read-only store of an older schema has no corner column.
+  std::string RunColumns() const {
+    return fmt::format(
+        "SELECT r.id, r.scenario_name, r.scenario_text, r.scenario_hash, r.lab_version, r.host, r.timing, "
+        "r.baseline, r.noise, r.alpha, r.repeat_min, r.repeat_max, r.started_unix, "
+        "COALESCE(r.ended_unix, 0), r.status, r.message, "
+        "(SELECT COUNT(*) FROM boots b WHERE b.run_id = r.id), "
+        "(SELECT COUNT(*) FROM boots b WHERE b.run_id = r.id AND b.outcome != 'passed'), "
+        "(SELECT COUNT(*) FROM builds b WHERE b.run_id = r.id), {} FROM runs r ",
+        schema_version_ >= 9 ? "r.corner" : "''");
+  }
 
   static RunSummary ReadRun(const Statement& s) {
     RunSummary r;
@@ -525,11 +534,12 @@ class SqliteStore final : public Store {
     r.boots = static_cast<int>(s.Int(16));
     r.failed_boots = static_cast<int>(s.Int(17));
     r.builds = static_cast<int>(s.Int(18));
+    r.info.corner = s.Text(19);
     return r;
   }
 
   Result<std::vector<RunSummary>> ListRuns(std::optional<std::string> scenario, int limit) override {
-    std::string sql = std::string(kRunColumns) + (scenario ? "WHERE r.scenario_name = ? " : "") +
+    std::string sql = RunColumns() + (scenario ? "WHERE r.scenario_name = ? " : "") +
                       "ORDER BY r.id DESC LIMIT ?";
     auto st = Prepare(sql.c_str());
     if (!st) return std::unexpected(st.error());
@@ -561,7 +571,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<RunSummary>> LatestRunPerScenario(bool completed_only) override {
-    std::string sql = std::string(kRunColumns) + "WHERE r.id IN (SELECT MAX(id) FROM runs " +
+    std::string sql = RunColumns() + "WHERE r.id IN (SELECT MAX(id) FROM runs " +
                       (completed_only ? "WHERE status = 'completed' " : "") +
                       "GROUP BY scenario_name) ORDER BY r.scenario_name";
     auto st = Prepare(sql.c_str());
@@ -587,7 +597,7 @@ class SqliteStore final : public Store {
   Result<RunData> LoadRunLocked(int64_t run_id) {
     RunData data;
     {
-      auto st = Prepare((std::string(kRunColumns) + "WHERE r.id = ?").c_str());
+      auto st = Prepare((RunColumns() + "WHERE r.id = ?").c_str());
       if (!st) return std::unexpected(st.error());
       (*st)->Bind(1, run_id);
       auto row = (*st)->Step();

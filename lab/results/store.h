@@ -98,7 +98,7 @@ class Store {
 };
 
 // The schema version this binary writes.
-inline constexpr int kStoreSchemaVersion = 8;
+inline constexpr int kStoreSchemaVersion = 9;
 
 // Opens (creating when missing, with its parent directory) a SQLite store and
 // migrates it to kStoreSchemaVersion.

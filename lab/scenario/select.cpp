@@ -47,6 +47,18 @@ Status CheckSelection(const Scenario& s, const Selection& sel) {
   return {};
 }
 
+std::string FormatSelection(const Selection& sel) {
+  std::string out;
+  auto add = [&](std::string_view option, const std::vector<std::string>& values) {
+    for (const auto& v : values) out += fmt::format("{}{} {}", out.empty() ? "" : " ", option, v);
+  };
+  add("--kernel", sel.kernels);
+  add("--toolchain", sel.toolchains);
+  add("--arch", sel.arches);
+  add("--variant", sel.variants);
+  return out;
+}
+
 bool SelectsKernel(const Selection& sel, const KernelSource& source) {
   return sel.kernels.empty() || Has(sel.kernels, source.Label()) || Has(sel.kernels, source.spec);
 }

@@ -28,6 +28,11 @@ struct Selection {
 // returned notes say so, one line each.
 [[nodiscard]] Result<std::vector<std::string>> SelectCorner(Scenario& scenario, const Selection& selection);
 
+// The selection as the options that make it, in a fixed order ("--kernel
+// 7.3 --toolchain rustc-1.96 --arch x86_64 --variant ibt"); '' when empty.
+// What a run stores and its reports show.
+std::string FormatSelection(const Selection& selection);
+
 // The check SelectCorner starts with, alone: every selected value is one the
 // scenario has (Kind::kInput otherwise). For a caller that filters the
 // expanded plan instead of narrowing the scenario (`build --shard`).

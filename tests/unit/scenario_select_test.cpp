@@ -99,6 +99,15 @@ TEST(SelectCorner, AValueTheScenarioLacksIsAnInputErrorListingWhatItHas) {
   }
 }
 
+TEST(SelectCorner, TheSelectionIsStoredAsTheOptionsThatMakeIt) {
+  Selection sel;
+  EXPECT_EQ(FormatSelection(sel), "");
+  sel.variants = {"ibt", "x18"};
+  sel.arches = {"x86_64"};
+  sel.kernels = {"7.3"};
+  EXPECT_EQ(FormatSelection(sel), "--kernel 7.3 --arch x86_64 --variant ibt --variant x18");
+}
+
 TEST(SelectCorner, ABuildOfTheWholePlanMatchesTheSameCornerAsTheNarrowedScenario) {
   // `build --shard` filters the whole plan's builds instead of narrowing the
   // scenario; both ways must land on the same builds (less the baseline,

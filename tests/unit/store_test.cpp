@@ -217,6 +217,25 @@ TEST(Store, KeepsTheLavaWorkerABootRanOn) {
   EXPECT_EQ(data->boots[1].worker, "");
 }
 
+TEST(Store, KeepsTheCornerOfTheMatrixARunWasLimitedTo) {
+  TempDir dir;
+  auto store = OpenSqliteStore(dir.path() / "r.sqlite3");
+  ASSERT_TRUE(store) << store.error().message;
+  RunInfo corner = MakeRunInfo();
+  corner.corner = "--kernel 7.3 --arch x86_64";
+  auto a = (*store)->BeginRun(corner);
+  auto b = (*store)->BeginRun(MakeRunInfo());
+  ASSERT_TRUE(a && b);
+  auto runs = (*store)->ListRuns(std::nullopt, 10);
+  ASSERT_TRUE(runs) << runs.error().message;
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].info.corner, "");  // newest first: the whole scenario
+  EXPECT_EQ((*runs)[1].info.corner, "--kernel 7.3 --arch x86_64");
+  auto data = (*store)->LoadRun(*a);
+  ASSERT_TRUE(data) << data.error().message;
+  EXPECT_EQ(data->run.info.corner, "--kernel 7.3 --arch x86_64");
+}
+
 TEST(Store, KeepsWhatEachWorkloadSetUpNextToItsSamples) {
   TempDir dir;
   auto store = OpenSqliteStore(dir.path() / "r.sqlite3");
@@ -295,6 +314,7 @@ TEST(Store, ReadOnlyOpenOfAStoreFromBeforeTitlesReadsItsBootsWithoutOne) {
   for (const auto& b : data->boots) EXPECT_TRUE(b.attributes.empty()) << b.id;
   for (const auto& b : data->boots) EXPECT_TRUE(b.test_cases.empty()) << b.id;
   for (const auto& b : data->builds) EXPECT_TRUE(b.code_checks.empty()) << b.key;
+  EXPECT_EQ(data->run.info.corner, "");
 }
 
 TEST(Store, SchemaVersionIsSetAndNewerStoresAreRefused) {
