@@ -89,8 +89,7 @@ std::string EstimateText(const kernel::BuildEstimate& e) {
   return fmt::format("~{} {}", kernel::FormatDuration(*e.seconds), e.basis);
 }
 
-void PrintTable(const scenario::Plan& plan, const std::map<std::string, std::string>& cached,
-                const std::map<std::string, Compiler>& compilers,
+void PrintTable(const scenario::Plan& plan, const std::map<std::string, Compiler>& compilers,
                 const std::map<std::string, kernel::BuildEstimate>& estimates) {
   const auto& s = *plan.scenario;
   std::cout << fmt::format("scenario {} — baseline '{}', {} boot(s) per variant, timing {}, accel {}\n\n", s.name,
@@ -194,7 +193,7 @@ void RegisterPlanCommand(CLI::App& app, CliContext& ctx) {
       }
       std::cout << j.dump(2) << "\n";
     } else {
-      PrintTable(*plan, cached, compilers, estimates);
+      PrintTable(*plan, compilers, estimates);
     }
   });
 }
