@@ -41,7 +41,20 @@ stop_one() {
 }
 
 if [[ $cmd == stop ]]; then
+  # The worker runs each job as a `lava-run` process of its own session
+  # (setsid below); one still running (a job cancelled as a test ended)
+  # outlives the worker, reparented to init: end the whole session.
+  worker_sid=""
+  if alive "$dir/worker.pid"; then
+    worker_sid=$(ps -o sid= -p "$(cat "$dir/worker.pid")" | tr -d ' ')
+    [[ $worker_sid == "$(ps -o sid= -p $$ | tr -d ' ')" ]] && worker_sid=""  # never this script's own
+  fi
   for p in worker scheduler publisher gunicorn; do stop_one "$p"; done
+  if [[ -n $worker_sid ]]; then
+    pkill -TERM -s "$worker_sid" 2>/dev/null || true
+    for _ in $(seq 1 25); do pgrep -s "$worker_sid" >/dev/null || break; sleep 0.2; done
+    pkill -KILL -s "$worker_sid" 2>/dev/null || true
+  fi
   if [[ -f $dir/postgres-started ]]; then
     read -r started_ver started_name < "$dir/postgres-started"
     pg_ctlcluster "$started_ver" "$started_name" stop || true
