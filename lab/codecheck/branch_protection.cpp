@@ -68,7 +68,6 @@ class BranchProtectionCheck final : public FlagCheck {
   }
 
  private:
-
   std::string flag_;
   BranchProtection what_;
 };

@@ -16,6 +16,11 @@ const ElfRelocation* Rel32BranchRelocation(const FunctionCode& fn, const Instruc
   return RelocationAt(fn.relocations, fn.function.offset + insn.offset + 1);
 }
 
+bool IsX86DirectTarget(std::string_view operands) {
+  return !operands.empty() && (operands.starts_with("0x") || operands.starts_with("-0x") ||
+                               (operands.front() >= '0' && operands.front() <= '9'));
+}
+
 bool IsArm64NonLeaf(const FunctionCode& fn) {
   for (const Instruction& insn : fn.instructions) {
     if (insn.mnemonic == "bl" || insn.mnemonic == "blr") return true;

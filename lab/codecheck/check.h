@@ -78,16 +78,24 @@ const ElfRelocation* RelocationAt(std::span<const ElfRelocation> relocs, uint64_
 // other instruction, or in a linked image, where the target is an address.
 const ElfRelocation* Rel32BranchRelocation(const FunctionCode& fn, const Instruction& insn);
 
+// x86_64: whether a call or jump's operands (Intel syntax) are an address
+// (a direct branch: "0x1c", "-0x4") rather than a register or memory.
+bool IsX86DirectTarget(std::string_view operands);
+
+// x86_64 retpolines: an indirect call or jump through register R becomes a
+// call or jump to `__x86_indirect_thunk_R`.
+inline constexpr std::string_view kRetpolineThunkPrefix = "__x86_indirect_thunk_";
+
+// arm64: whether the function calls (`bl`/`blr`) or stores x30 — a
+// non-leaf, whose return address is spilled and worth protecting.
+bool IsArm64NonLeaf(const FunctionCode& fn);
+
 // Leading NOP instructions: their total size in bytes, and the index of the
 // first instruction that is not one.
 struct NopRun {
   uint64_t bytes = 0;
   size_t next = 0;
 };
-// arm64: whether the function calls (`bl`/`blr`) or stores x30 — a
-// non-leaf, whose return address is spilled and worth protecting.
-bool IsArm64NonLeaf(const FunctionCode& fn);
-
 NopRun CountNops(Arch arch, std::span<const Instruction> insns, size_t from = 0);
 bool IsNop(Arch arch, const Instruction& insn);
 

@@ -38,13 +38,6 @@
 namespace rfl::codecheck {
 namespace {
 
-constexpr std::string_view kThunkPrefix = "__x86_indirect_thunk_";
-
-bool IsDirectTarget(std::string_view operands) {
-  return !operands.empty() && (operands.starts_with("0x") || operands.starts_with("-0x") ||
-                               (operands.front() >= '0' && operands.front() <= '9'));
-}
-
 class JumpTablesCheck final : public FlagCheck {
  public:
   explicit JumpTablesCheck(std::string flag) : flag_(std::move(flag)) {}
@@ -75,7 +68,7 @@ class JumpTablesCheck final : public FlagCheck {
       if (insn.operands.find("ptr [") != std::string::npos && insn.operands.find('*') != std::string::npos) {
         return {Signature::kMissing, fmt::format("jump table: jmp {}", insn.operands)};
       }
-      if (!IsDirectTarget(insn.operands) || IsThunkJump(fn, insn)) indirect = &insn;
+      if (!IsX86DirectTarget(insn.operands) || IsThunkJump(fn, insn)) indirect = &insn;
     }
     if (indirect != nullptr && fn.object.relocatable) {
       size_t entries = RodataEntriesInto(fn);
@@ -92,7 +85,7 @@ class JumpTablesCheck final : public FlagCheck {
   // `jmp rel32` whose relocation names a retpoline thunk.
   static bool IsThunkJump(const FunctionCode& fn, const Instruction& insn) {
     const ElfRelocation* r = Rel32BranchRelocation(fn, insn);
-    return r != nullptr && r->symbol.starts_with(kThunkPrefix);
+    return r != nullptr && r->symbol.starts_with(kRetpolineThunkPrefix);
   }
 
   // .rodata relocations whose target lies inside the body, past the entry

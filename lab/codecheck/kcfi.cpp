@@ -34,14 +34,15 @@
 namespace rfl::codecheck {
 namespace {
 
-constexpr std::string_view kRetpolinePrefix = "__x86_indirect_thunk_";
 // How far back from an indirect call its type check may start: mov, add,
 // je, ud2 (and a register move the compiler schedules between them).
 constexpr size_t kCheckWindow = 6;
 
+// A branch through a register: operands that are neither an address nor
+// memory ("rax", not "0x1c" or "qword ptr [rbx + 8]").
 bool IsRegister(std::string_view operands) {
-  return !operands.empty() && operands.find_first_of("[ ") == std::string_view::npos &&
-         !(operands.front() >= '0' && operands.front() <= '9') && !operands.starts_with("-");
+  return !operands.empty() && !IsX86DirectTarget(operands) && !operands.starts_with("-") &&
+         operands.find_first_of("[ ") == std::string_view::npos;
 }
 
 class KcfiCheck final : public FlagCheck {
@@ -118,7 +119,7 @@ class KcfiCheck final : public FlagCheck {
       return insn.operands.find("[rip") == std::string::npos;
     }
     const ElfRelocation* r = Rel32BranchRelocation(fn, insn);
-    return r != nullptr && r->symbol.starts_with(kRetpolinePrefix);
+    return r != nullptr && r->symbol.starts_with(kRetpolineThunkPrefix);
   }
 
   // The offset of the check's ud2 when the instructions just before the
