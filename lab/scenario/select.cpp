@@ -12,6 +12,11 @@ bool Has(const std::vector<std::string>& list, std::string_view v) {
   return std::find(list.begin(), list.end(), v) != list.end();
 }
 
+// Whether `name` (from --kernel) names this source: its label or its spec.
+bool NamesKernel(const KernelSource& source, std::string_view name) {
+  return source.Label() == name || source.spec == name;
+}
+
 // Every selected value names one of `have`; otherwise the error lists them.
 Status AllKnown(std::string_view axis, const std::vector<std::string>& selected,
                 const std::vector<std::string>& have) {
@@ -36,7 +41,7 @@ Status CheckSelection(const Scenario& s, const Selection& sel) {
   if (auto st = AllKnown("toolchain", sel.toolchains, s.toolchains); !st) return st;
   for (const auto& k : sel.kernels) {
     bool known = std::any_of(s.kernel.sources.begin(), s.kernel.sources.end(),
-                             [&](const KernelSource& src) { return src.Label() == k || src.spec == k; });
+                             [&](const KernelSource& src) { return NamesKernel(src, k); });
     if (!known) {
       std::vector<std::string> labels;
       for (const auto& src : s.kernel.sources) labels.push_back(fmt::format("{} ({})", src.Label(), src.spec));
@@ -60,7 +65,8 @@ std::string FormatSelection(const Selection& sel) {
 }
 
 bool SelectsKernel(const Selection& sel, const KernelSource& source) {
-  return sel.kernels.empty() || Has(sel.kernels, source.Label()) || Has(sel.kernels, source.spec);
+  return sel.kernels.empty() || std::any_of(sel.kernels.begin(), sel.kernels.end(),
+                                            [&](const std::string& k) { return NamesKernel(source, k); });
 }
 
 bool Matches(const Selection& sel, const BuildSpec& b) {
