@@ -84,15 +84,15 @@ std::map<CellKey, Snapshot> CellSnapshots(const results::RunData& run, const res
       if (build->outcome != BuildOutcome::kCacheHit) {
         snap.Set("rfl_lab_build_duration_seconds", labels, build->duration_seconds);
       }
-      for (const auto& c : build->code_checks) {
+      for (const auto& check : build->code_checks) {
         for (std::string_view v : {"effective", "partial", "absent", "not-applicable"}) {
           snap.Set("rfl_lab_code_check_verdict",
-                   With(labels, {c.flag, c.claimed ? "claimed" : "control", std::string(v)}), c.verdict == v ? 1 : 0);
+                   With(labels, {check.flag, check.claimed ? "claimed" : "control", std::string(v)}), check.verdict == v ? 1 : 0);
         }
-        snap.Set("rfl_lab_code_check_functions", With(labels, {c.flag, "judged"}), static_cast<double>(c.checked));
-        snap.Set("rfl_lab_code_check_functions", With(labels, {c.flag, "with_signature"}),
-                 static_cast<double>(c.with_signature));
-        snap.Set("rfl_lab_code_check_functions", With(labels, {c.flag, "exempt"}), static_cast<double>(c.exempt));
+        snap.Set("rfl_lab_code_check_functions", With(labels, {check.flag, "judged"}), static_cast<double>(check.checked));
+        snap.Set("rfl_lab_code_check_functions", With(labels, {check.flag, "with_signature"}),
+                 static_cast<double>(check.with_signature));
+        snap.Set("rfl_lab_code_check_functions", With(labels, {check.flag, "exempt"}), static_cast<double>(check.exempt));
       }
       for (const auto& [object, sections] : build->sizes) {
         for (const auto& [section, bytes] : sections) {

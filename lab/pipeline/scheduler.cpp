@@ -88,14 +88,14 @@ std::vector<RunScheduler::Action> RunScheduler::Next() {
       if (build_state_[b] != BuildState::kPending) continue;
       build_state_[b] = BuildState::kRunning;
       build_running_ = true;
-      out.push_back(StartBuild{builds_[b].key});
+      out.emplace_back(std::in_place_type<StartBuild>, builds_[b].key);
       break;
     }
   }
   // Boots: under wall timing only once every build has ended.
   bool boots_may_run = config_.timing == Timing::kIcount || AllBuildsEnded();
   while (boots_may_run && running_boots_ < config_.boot_slots && !ready_.empty()) {
-    out.push_back(StartBoot{ready_.front()});
+    out.emplace_back(std::in_place_type<StartBoot>, ready_.front());
     ready_.erase(ready_.begin());
     ++running_boots_;
   }
@@ -107,7 +107,7 @@ std::vector<RunScheduler::Action> RunScheduler::Next() {
       extension_closed_ = true;
     } else {
       awaiting_extension_ = true;
-      out.push_back(DecideExtension{rounds_});
+      out.emplace_back(std::in_place_type<DecideExtension>, rounds_);
     }
   }
   return out;
