@@ -440,6 +440,18 @@ Result<RunResult> RunScenario(const scenario::Plan& plan, const RunDeps& deps, c
                     "run {} was made from a different scenario text ({}); resume it with the same file",
                     *o.resume_run, data->run.info.scenario_name);
     }
+    // The plan a resume completes is the corner the run was limited to: with
+    // another selection the run would mix cells of two plans.
+    if (data->run.info.corner != o.corner) {
+      if (data->run.info.corner.empty()) {
+        return FailAs(Error::Kind::kInput,
+                      "run {} covered the whole scenario; resume it without --kernel, --toolchain, --arch or --variant",
+                      *o.resume_run);
+      }
+      return FailAs(Error::Kind::kInput,
+                    "run {} was limited to a corner of the scenario ({}); resume it with the same options",
+                    *o.resume_run, data->run.info.corner);
+    }
     run_id = *o.resume_run;
     for (const auto& b : data->builds) recorded_builds.insert(b.key);
     for (const auto& b : data->boots) stored.push_back({b.build_key, b.variant, b.repetition, b.attempt, b.outcome});

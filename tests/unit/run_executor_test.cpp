@@ -402,5 +402,36 @@ TEST(RunExecutor, ResumingARunOfAnotherScenarioIsBadInput) {
   EXPECT_EQ(r.error().kind, Error::Kind::kInput);
 }
 
+TEST(RunExecutor, ResumingWithAnotherCornerOfTheMatrixIsBadInput) {
+  RunFixture f(kTwoVariants);
+  FakeBuilder builder(f.root() / "images");
+  FakeHypervisor hv([](const vm::BootRequest&, const std::string&, int) { return PassingBoot(); });
+  pipeline::RunDeps deps{builder, hv, f.store(), {}, {}};
+  pipeline::RunOptions first;
+  first.dirs = f.dirs();
+  first.agent_dir = f.agent_dir();
+  first.corner = "--variant ibt";
+  auto ran = pipeline::RunScenario(f.plan(), deps, first);
+  ASSERT_TRUE(ran.has_value()) << ran.error().message;
+
+  pipeline::RunOptions again = first;
+  again.resume_run = ran->run_id;
+  again.corner = "--variant baseline";
+  auto other = pipeline::RunScenario(f.plan(), deps, again);
+  ASSERT_FALSE(other.has_value());
+  EXPECT_EQ(other.error().kind, Error::Kind::kInput);
+  EXPECT_EQ(other.error().message,
+            fmt::format("run {} was limited to a corner of the scenario (--variant ibt); resume it with the same options",
+                        ran->run_id));
+  again.corner = "";
+  auto whole = pipeline::RunScenario(f.plan(), deps, again);
+  ASSERT_FALSE(whole.has_value());
+  EXPECT_EQ(whole.error().kind, Error::Kind::kInput);
+
+  again.corner = "--variant ibt";
+  auto same = pipeline::RunScenario(f.plan(), deps, again);
+  EXPECT_TRUE(same.has_value()) << same.error().message;
+}
+
 }  // namespace
 }  // namespace rfl::test
