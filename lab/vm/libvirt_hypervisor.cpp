@@ -6,9 +6,12 @@
 // thread polls them together with the console file, the agent socket
 // (Boost.Asio), the deadline and Ctrl-C every few milliseconds.
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -17,7 +20,9 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -238,6 +243,78 @@ uint64_t FileSize(const fs::path& p) {
   if (stat(p.c_str(), &st) != 0) return 0;
   return static_cast<uint64_t>(st.st_size);
 }
+
+// The embedded driver's QEMUs are daemons: the guests' (libvirt forks twice)
+// and the capability probe's (`-daemonize`) are reparented when their first
+// process exits. When a QEMU ends, libvirt sends it SIGTERM and then waits,
+// polling every 200 ms, until the process is gone, and a process is gone
+// only once its parent has reaped it. Reparented to PID 1, that is PID 1's
+// pace: on this machine kind's init (not systemd) about 2 s after the exit,
+// measured: every boot ended ~1.8 s after its QEMU had (libvirt's debug log:
+// "terminating on signal 15" at 34.776, qemuProcessStop at 36.585).
+// So with the first embedded connection the lab becomes the child subreaper
+// of what it starts (PR_SET_CHILD_SUBREAPER): those QEMUs are reparented to
+// the lab, and this thread reaps them the moment they exit — only them: the
+// pids in the pid files libvirt keeps for its daemons (<root>/run/qemu/
+// <domain>.pid, <root>/lib/qemu/qmp-*/qmp.pid), never a process someone
+// waits for. Without the probe's, a subreaper made every first boot of a
+// state dir wait 40 s for a probe QEMU nobody reaped. Orphans of other
+// processes the lab started (a killed make's children) are reaped by no one
+// until the lab exits; they hold a process-table slot and nothing else.
+class DaemonReaper {
+ public:
+  static void Watch(const fs::path& root) {
+    static DaemonReaper reaper;
+    std::lock_guard lock(reaper.mutex_);
+    if (std::find(reaper.roots_.begin(), reaper.roots_.end(), root) != reaper.roots_.end()) return;
+    reaper.roots_.push_back(root);
+    (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    if (!reaper.thread_.joinable()) reaper.thread_ = std::jthread([&](std::stop_token stop) { reaper.Run(stop); });
+  }
+
+ private:
+  void Run(const std::stop_token& stop) {
+    // QEMU removes its own pid file when it exits, so a pid is remembered
+    // from the moment its file is seen until it is reaped (or is not ours).
+    std::set<pid_t> known;
+    while (!stop.stop_requested()) {
+      std::vector<fs::path> roots;
+      {
+        std::lock_guard lock(mutex_);
+        roots = roots_;
+      }
+      for (const auto& root : roots) {
+        try {  // libvirt removes these files and directories as it goes
+          std::error_code ec;
+          for (const auto& e : fs::directory_iterator(root / "run" / "qemu", ec)) {
+            if (e.path().extension() == ".pid" && e.path().filename() != "driver.pid") Remember(e.path(), known);
+          }
+          for (const auto& e : fs::directory_iterator(root / "lib" / "qemu", ec)) {
+            if (e.path().filename().string().starts_with("qmp-")) Remember(e.path() / "qmp.pid", known);
+          }
+        } catch (const fs::filesystem_error&) {
+        }
+      }
+      for (auto it = known.begin(); it != known.end();) {
+        int status = 0;
+        pid_t r = waitpid(*it, &status, WNOHANG);
+        // Reaped, or not the lab's child (ECHILD): forget it.
+        it = (r == *it || (r < 0 && errno != EINTR)) ? known.erase(it) : std::next(it);
+      }
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+  }
+  static void Remember(const fs::path& pid_file, std::set<pid_t>& known) {
+    auto text = ReadFile(pid_file);
+    if (!text) return;
+    pid_t pid = static_cast<pid_t>(std::atol(text->c_str()));
+    if (pid > 1 && pid != getpid()) known.insert(pid);
+  }
+
+  std::mutex mutex_;
+  std::vector<fs::path> roots_;
+  std::jthread thread_;
+};
 
 class LibvirtHypervisor final : public Hypervisor {
  public:
@@ -513,6 +590,8 @@ Result<std::unique_ptr<Hypervisor>> OpenLibvirt(const std::string& uri) {
       }
     }
     if (auto s = PrepareEmbeddedRoot(root); !s) return std::unexpected(s.error().Wrap("libvirt embedded root"));
+    // Before the connection: opening it may already probe QEMU.
+    DaemonReaper::Watch(root);
     log_file = fs::path(root) / "log" / "libvirt.log";
     (void)EnsureDir(log_file.parent_path());
   }
