@@ -15,7 +15,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -28,6 +27,7 @@
 #include "images/agent/protocol.h"
 #include "lab/image/initramfs.h"
 #include "lab/pipeline/boot_job.h"
+#include "lab/results/statistics.h"
 #include "lab/scenario/load.h"
 #include "lab/util/paths.h"
 #include "lab/util/process.h"
@@ -41,10 +41,7 @@ using rfl::vm::Seconds;
 
 namespace {
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
+using rfl::results::Median;
 
 struct Setup {
   fs::path kernel;

@@ -21,7 +21,6 @@
 //   bench_lava_boot http://127.0.0.1:8010/ /tmp/lava/token 5)
 // The kernel is the tests' shared quickstart build (RFL_LAB_CACHE_DIR, built
 // if missing). Prints figures; never asserts (the machines are shared).
-#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -34,6 +33,7 @@
 
 #include "lab/lava/lava_hypervisor.h"
 #include "lab/pipeline/boot_job.h"
+#include "lab/results/statistics.h"
 #include "lab/scenario/load.h"
 #include "lab/util/temp_dir.h"
 #include "lab/vm/hypervisor.h"
@@ -44,10 +44,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
+using rfl::results::Median;
 
 struct Boot {
   double total = -1;          // the lab's call, start to result
