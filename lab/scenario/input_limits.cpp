@@ -78,6 +78,10 @@ class ShapeCounter final : public YAML::EventHandler {
   size_t nodes = 0;
   bool too_many = false;
   YAML::Mark where;
+  // An alias inside the node its anchor names (`a: &x [*x]`): yaml-cpp builds
+  // a node that contains itself, which no walk of the tree ever finishes.
+  bool cycle = false;
+  YAML::Mark cycle_at;
 
   void OnDocumentStart(const YAML::Mark& mark) override {
     if (++documents == 2) second_document = mark;
@@ -85,6 +89,14 @@ class ShapeCounter final : public YAML::EventHandler {
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { Leaf(mark, anchor); }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    if (!cycle) {
+      for (const auto& f : stack_) {
+        if (f.anchor == anchor) {
+          cycle = true;
+          cycle_at = mark;
+        }
+      }
+    }
     auto it = sizes_.find(anchor);
     Add(mark, it == sizes_.end() ? 1 : it->second);
   }
@@ -224,10 +236,16 @@ bool CheckYamlShape(const std::string& text, Diagnostics& d) {
     std::istringstream in(text);
     YAML::Parser parser(in);
     while (parser.HandleNextDocument(counter)) {
-      if (counter.too_many) break;
+      if (counter.too_many || counter.cycle) break;
     }
   } catch (const YAML::Exception&) {
     return true;  // the real parse reports syntax errors with their place
+  }
+  if (counter.cycle) {
+    d.Error({counter.cycle_at.line + 1, counter.cycle_at.column + 1}, 1,
+            "an alias inside the node its own anchor names: the YAML would contain itself",
+            "an alias can repeat a node defined before it, not the node it is part of");
+    return false;
   }
   if (counter.too_many) {
     d.Error({counter.where.line + 1, counter.where.column + 1}, 1,

@@ -85,6 +85,16 @@ TEST(ScenarioHostile, AnAliasBombIsRefusedInBoundedMemory) {
   EXPECT_NE(Refused(bomb).find("more than 100000 nodes once its aliases are expanded"), std::string::npos);
 }
 
+TEST(ScenarioHostile, AnAliasInsideItsOwnAnchorIsRefusedNotAnEndlessWalk) {
+  // yaml-cpp builds a node that contains itself; every walk of it loops.
+  for (std::string text : {"name: x\nvariants: &v\n  - *v\n", "a: &m {b: [1, {c: *m}]}\n", "&r [*r]\n"}) {
+    std::string out = Refused(text);
+    EXPECT_NE(out.find("an alias inside the node its own anchor names"), std::string::npos) << text << out;
+  }
+  std::string first = Refused("name: x\nvariants: &v\n  - *v\n");
+  EXPECT_NE(first.find("h.yaml:3:5: error:"), std::string::npos) << first;
+}
+
 TEST(ScenarioHostile, ThousandsOfErrorsAreCappedLikeACompiler) {
   std::string text = "name: x\n";
   for (int i = 0; i < 30000; ++i) text += "unknown" + std::to_string(i) + ": 1\n";
