@@ -46,6 +46,13 @@ const std::vector<MetricDef> kCatalog = {
     {"rfl_lab_code_check_functions", MetricType::kGauge, {RFL_CELL, "flag", "kind"},
      "Functions of the cell's Rust objects a code check judged (kind=judged), found carrying the flag's "
      "signature (with_signature), or left out as a documented exception (exempt)."},
+    {"rfl_lab_abi_check_verdict", MetricType::kGauge, {"scenario", "arch", "toolchain", "flag", "case", "verdict"},
+     "ABI check of a rustc flag (the scenario's abi_checks): what rustc did with each mix, 1 for the verdict "
+     "reached, 0 for the others. case: crate_with_flag, core_with_flag, rustdoc_mismatch, rustdoc_matched "
+     "(rejected, accepted, unknown-flag, error, not-run) and escape_hatch (works, fails, n/a)."},
+    {"rfl_lab_abi_check_finding", MetricType::kGauge, {"scenario", "arch", "toolchain", "flag"},
+     "1 when a known target modifier is mixed silently (either direction or through rustdoc), its escape hatch "
+     "fails, or rustdoc refuses a matching build; 0 otherwise."},
     {"rfl_lab_boots", MetricType::kGauge, {RFL_CELL, "outcome"},
      "Boots (final attempts) of the cell in its run, by outcome."},
     {"rfl_lab_boot_reports_total", MetricType::kCounter, {RFL_CELL, "class"},

@@ -43,8 +43,11 @@ inline constexpr std::string_view kBoundedLabels[] = {
     "rustc_version", "flags_digest", "lab_version", "class",
     // Code checks: `flag` is one of the few flags with a code check
     // (lab/codecheck/flags.cpp), never a build's flag string; role
-    // claimed|control; kind judged|with_signature|exempt.
-    "flag", "role", "kind",
+    // claimed|control; kind judged|with_signature|exempt. ABI checks:
+    // `flag` is one a scenario lists in its abi_checks (a handful, like its
+    // variant names); case crate_with_flag|core_with_flag|escape_hatch|
+    // rustdoc_mismatch|rustdoc_matched.
+    "flag", "role", "kind", "case",
 };
 
 // The labels the guest agent's workloads put on their samples (binder

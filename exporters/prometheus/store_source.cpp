@@ -185,6 +185,22 @@ Snapshot RunLevel(const results::RunData& run) {
   snap.Set("rfl_lab_run_info", {info.scenario_name, info.baseline, info.timing, info.lab_version}, 1);
   snap.Set("rfl_lab_run_id", {info.scenario_name}, static_cast<double>(run.run.id));
   snap.Set("rfl_lab_noise_floor_ratio", {info.scenario_name}, info.noise);
+  for (const auto& c : run.abi_checks) {
+    std::vector<std::string> labels{info.scenario_name, c.arch, c.toolchain, c.flag};
+    const std::pair<std::string_view, const std::string*> cases[] = {{"crate_with_flag", &c.crate_with_flag},
+                                                                     {"core_with_flag", &c.core_with_flag},
+                                                                     {"rustdoc_mismatch", &c.rustdoc_mismatch},
+                                                                     {"rustdoc_matched", &c.rustdoc_matched}};
+    for (const auto& [name, verdict] : cases) {
+      for (std::string_view v : {"rejected", "accepted", "unknown-flag", "error", "not-run"}) {
+        snap.Set("rfl_lab_abi_check_verdict", With(labels, {std::string(name), std::string(v)}), *verdict == v ? 1 : 0);
+      }
+    }
+    for (std::string_view v : {"works", "fails", "n/a"}) {
+      snap.Set("rfl_lab_abi_check_verdict", With(labels, {"escape_hatch", std::string(v)}), c.escape_hatch == v ? 1 : 0);
+    }
+    snap.Set("rfl_lab_abi_check_finding", labels, results::AbiCheckProblem(c) ? 1 : 0);
+  }
   return snap;
 }
 

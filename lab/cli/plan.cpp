@@ -139,6 +139,11 @@ void PrintTable(const scenario::Plan& plan, const std::map<std::string, Compiler
   std::cout << "\nworkloads:";
   for (const auto& w : s.workloads) std::cout << " " << w.name;
   std::cout << "\n";
+  if (!plan.abi_checks.empty()) {
+    std::cout << fmt::format("{} ABI check(s):", plan.abi_checks.size());
+    for (const auto& a : plan.abi_checks) std::cout << fmt::format(" {} ({}, {})", a.flag, a.toolchain, ArchName(a.arch));
+    std::cout << "\n";
+  }
   for (const auto& [name, c] : compilers) {
     if (!c.exact && name != toolchain::kHostToolchain) {
       std::cout << fmt::format("toolchain {}: not provisioned yet; its recipe promises rustc {} and the run checks it\n",

@@ -30,8 +30,9 @@ void RegisterReportCommand(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand("report", "Report a stored run: outcomes, metric deltas with verdicts, code size");
   auto opt = std::make_shared<ReportOptions>();
   cmd->add_option("run", opt->run, "Run id, 'latest' or a scenario name (its newest run)")->capture_default_str();
-  cmd->add_option("-f,--format", opt->format, "table | json | html | kcidb")
-      ->check(CLI::IsMember({"table", "json", "html", "kcidb"}))
+  cmd->add_option("-f,--format", opt->format,
+                  "table | json | html | kcidb | readiness (per flag: builds, boots, code, ABI, cost)")
+      ->check(CLI::IsMember({"table", "json", "html", "kcidb", "readiness"}))
       ->capture_default_str();
   cmd->add_option("-o,--output", opt->output, "Write to FILE instead of stdout");
   cmd->add_option("--store", opt->store, "Results store (default <state dir>/results.sqlite3)");

@@ -87,8 +87,9 @@ void Run(const RunCliOptions& o, CliContext& ctx) {
   build_ctx.jobs = o.jobs;
   ApplyCcacheRemote(o.ccache_remote, dirs, build_ctx);
   pipeline::KbuildBuilder builder(build_ctx, s.name);
+  pipeline::ToolchainAbiChecker abi_checker(dirs.cache, dirs.data);
   pipeline::RunDeps deps{builder, **hv, **store, InterruptToken(),
-                         [](std::string_view line) { std::cerr << line << "\n" << std::flush; }};
+                         [](std::string_view line) { std::cerr << line << "\n" << std::flush; }, &abi_checker};
   pipeline::RunOptions options;
   options.dirs = dirs;
   options.resume_run = o.resume;

@@ -73,6 +73,7 @@ class AbiRunner {
     cmd.env["RUSTC_BOOTSTRAP"] = "1";
     cmd.cwd = Inside(1);
     cmd.timeout = timeout;
+    cmd.stop = options_.stop;
     cmd.capture_limit = 256 * 1024;
     cmd.stdin_data = std::move(stdin_data);
     ProcessRunner& runner = options_.runner ? *options_.runner : DefaultRunner();

@@ -27,6 +27,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,6 +93,7 @@ struct AbiCheckOptions {
   std::chrono::milliseconds core_timeout{std::chrono::minutes(20)};  // one `core` build
   std::chrono::milliseconds crate_timeout{std::chrono::minutes(2)};  // one crate / doctest / probe
   std::function<void(std::string_view)> on_progress;                 // "building core (…)"
+  std::stop_token stop = InterruptToken();  // kills rustc and ends the check as cancelled (Ctrl-C by default)
 };
 
 // Runs the whole check. An error is the lab's (a process could not start,

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <variant>
 
 #include <fmt/format.h>
@@ -126,7 +127,12 @@ struct BootEvent {
   BootTask task;
   Result<BootJobOutput> output;
 };
-using Event = std::variant<BuildEvent, BootEvent>;
+struct AbiEvent {
+  scenario::AbiCheckSpec spec;
+  Result<results::AbiCheckRecord> record;
+};
+struct AbiChecksDone {};
+using Event = std::variant<BuildEvent, BootEvent, AbiEvent, AbiChecksDone>;
 
 // Workers push, the run's thread pops; every wait is bounded.
 class EventQueue {
@@ -206,7 +212,8 @@ class Executor {
     workers_.clear();  // joins
   }
 
-  RunResult Run(RunScheduler& sched, const std::set<std::string>& recorded_builds);
+  RunResult Run(RunScheduler& sched, const std::set<std::string>& recorded_builds,
+                std::vector<scenario::AbiCheckSpec> abi_checks);
 
  private:
   void Log(const std::string& line) const {
@@ -216,6 +223,8 @@ class Executor {
   void StartBoot(const BootTask& task);
   void OnBuild(RunScheduler& sched, BuildEvent& ev, const std::set<std::string>& recorded_builds);
   void OnBoot(RunScheduler& sched, BootEvent& ev);
+  void StartAbiChecks(std::vector<scenario::AbiCheckSpec> checks);
+  void OnAbiCheck(RunScheduler& sched, AbiEvent& ev);
   void DecideExtension(RunScheduler& sched, int repetition);
   void LabError(RunScheduler& sched, const Error& e) {
     sched.Stop(results::RunStatus::kFailed, e.message);
@@ -320,6 +329,46 @@ void Executor::StartBoot(const BootTask& task) {
   });
 }
 
+// One thread runs the checks one after another (each may build two `core`s
+// on every core), then says it is done.
+void Executor::StartAbiChecks(std::vector<scenario::AbiCheckSpec> checks) {
+  Log(fmt::format("{} ABI check(s) beside the builds", checks.size()));
+  workers_.emplace_back([this, checks = std::move(checks), token = run_stop_.get_token()] {
+    for (const auto& c : checks) {
+      if (token.stop_requested()) break;
+      events_.Push(AbiEvent{c, deps_.abi_checker->Check(c, token)});
+    }
+    events_.Push(AbiChecksDone{});
+  });
+}
+
+void Executor::OnAbiCheck(RunScheduler& sched, AbiEvent& ev) {
+  const scenario::AbiCheckSpec& c = ev.spec;
+  std::string where = fmt::format("abi check {} {} {}", c.flag, ArchName(c.arch), c.toolchain);
+  if (!ev.record) {
+    if (ev.record.error().kind == Error::Kind::kCancelled || run_stop_.stop_requested()) return;
+    // The lab could not run it (the toolchain, the cache): a record that
+    // says so, and the run goes on.
+    results::AbiCheckRecord r;
+    r.flag = c.flag;
+    r.arch = std::string(ArchName(c.arch));
+    r.toolchain = c.toolchain;
+    r.crate_with_flag = "error";
+    r.inconclusive = true;
+    r.detail = {{"flag", r.flag}, {"arch", r.arch}, {"toolchain", r.toolchain},
+                {"crate_with_flag", {{"verdict", "error"}, {"excerpt", ev.record.error().message}}},
+                {"inconclusive", true}};
+    ev.record = std::move(r);
+    Log(fmt::format("  {}: could not run: {}", where, ev.record->detail["crate_with_flag"]["excerpt"].get<std::string>()));
+  }
+  if (auto st = deps_.store.RecordAbiCheck(run_id_, *ev.record); !st) {
+    return LabError(sched, st.error().Wrap("storing an ABI check"));
+  }
+  const results::AbiCheckRecord& r = *ev.record;
+  Log(fmt::format("{} (rustc {}): {} ({:.1f} s){}", where, r.rustc.empty() ? "?" : r.rustc,
+                  results::AbiCheckSummary(r), r.seconds, results::AbiCheckProblem(r) ? " — FINDING" : ""));
+}
+
 void Executor::OnBuild(RunScheduler& sched, BuildEvent& ev, const std::set<std::string>& recorded_builds) {
   const BuildSpec& spec = *plan_.FindBuild(ev.key);
   if (!ev.outcome) {
@@ -398,8 +447,11 @@ void Executor::DecideExtension(RunScheduler& sched, int repetition) {
   sched.ExtensionDecided(advice.more);
 }
 
-RunResult Executor::Run(RunScheduler& sched, const std::set<std::string>& recorded_builds) {
+RunResult Executor::Run(RunScheduler& sched, const std::set<std::string>& recorded_builds,
+                        std::vector<scenario::AbiCheckSpec> abi_checks) {
   bool interrupted = false;
+  bool abi_done = abi_checks.empty();
+  if (!abi_done) StartAbiChecks(std::move(abi_checks));
   while (true) {
     if (deps_.stop.stop_requested() && !interrupted) {
       interrupted = true;
@@ -411,11 +463,13 @@ RunResult Executor::Run(RunScheduler& sched, const std::set<std::string>& record
       else if (auto* t = std::get_if<RunScheduler::StartBoot>(&action)) StartBoot(t->task);
       else if (auto* d = std::get_if<RunScheduler::DecideExtension>(&action)) DecideExtension(sched, d->repetition);
     }
-    if (sched.Finished()) break;
+    if (sched.Finished() && abi_done) break;
     auto ev = events_.PopFor(std::chrono::milliseconds(100));
     if (!ev) continue;
     if (auto* b = std::get_if<BuildEvent>(&*ev)) OnBuild(sched, *b, recorded_builds);
     else if (auto* t = std::get_if<BootEvent>(&*ev)) OnBoot(sched, *t);
+    else if (auto* a = std::get_if<AbiEvent>(&*ev)) OnAbiCheck(sched, *a);
+    else if (std::holds_alternative<AbiChecksDone>(*ev)) abi_done = true;
   }
   workers_.clear();  // every worker has pushed its event; join them
   RunResult result;
@@ -429,8 +483,12 @@ RunResult Executor::Run(RunScheduler& sched, const std::set<std::string>& record
 
 Result<RunResult> RunScenario(const scenario::Plan& plan, const RunDeps& deps, const RunOptions& o) {
   const scenario::Scenario& s = *plan.scenario;
+  if (!plan.abi_checks.empty() && !deps.abi_checker) {
+    return Fail("the plan has {} ABI check(s) and the run was given no ABI checker", plan.abi_checks.size());
+  }
   std::vector<StoredAttempt> stored;
   std::set<std::string> recorded_builds;
+  std::set<std::tuple<std::string, std::string, std::string>> recorded_abi;  // toolchain, arch, flag
   int64_t run_id = 0;
   if (o.resume_run) {
     auto data = deps.store.LoadRun(*o.resume_run);
@@ -454,6 +512,7 @@ Result<RunResult> RunScenario(const scenario::Plan& plan, const RunDeps& deps, c
     }
     run_id = *o.resume_run;
     for (const auto& b : data->builds) recorded_builds.insert(b.key);
+    for (const auto& a : data->abi_checks) recorded_abi.insert({a.toolchain, a.arch, a.flag});
     for (const auto& b : data->boots) stored.push_back({b.build_key, b.variant, b.repetition, b.attempt, b.outcome});
   } else {
     auto id = deps.store.BeginRun(MakeRunInfo(s, o.corner));
@@ -481,10 +540,15 @@ Result<RunResult> RunScenario(const scenario::Plan& plan, const RunDeps& deps, c
                               sched.planned_units(), o.resume_run ? " (resumed)" : ""));
   }
 
+  std::vector<scenario::AbiCheckSpec> abi_checks;
+  for (const auto& a : plan.abi_checks) {
+    if (!recorded_abi.count({a.toolchain, std::string(ArchName(a.arch)), a.flag})) abi_checks.push_back(a);
+  }
+
   RunResult result;
   {
     Executor executor(plan, deps, o, run_id);
-    result = executor.Run(sched, recorded_builds);
+    result = executor.Run(sched, recorded_builds, std::move(abi_checks));
   }
   if (auto st = deps.store.FinishRun(run_id, result.status, result.message); !st) {
     if (deps.progress) deps.progress("warning: could not mark the run finished: " + st.error().message);

@@ -3,6 +3,7 @@
 //
 //   Plan ─RunScheduler (decisions)─► builds on KernelBuilder, boots through
 //   RunBootJob on the Hypervisor ─► every build and boot in the Store
+//   Plan abi_checks ─► AbiChecker, one after another beside the builds ─► Store
 //
 // The run takes everything it touches (RunDeps): the real CLI passes the
 // kbuild builder, a libvirt hypervisor, the SQLite store and the Ctrl-C
@@ -30,6 +31,7 @@
 #include <string>
 #include <string_view>
 
+#include "lab/pipeline/abi_checker.h"
 #include "lab/pipeline/builder.h"
 #include "lab/results/store.h"
 #include "lab/scenario/plan.h"
@@ -45,6 +47,9 @@ struct RunDeps {
   results::Store& store;
   std::stop_token stop;                             // Ctrl-C
   std::function<void(std::string_view)> progress;  // one line per event; may be empty
+  // Runs the plan's ABI checks (one thread, one check at a time, beside the
+  // builds); needed only when the plan has some.
+  AbiChecker* abi_checker = nullptr;
 };
 
 struct RunOptions {

@@ -19,6 +19,7 @@
 #include <pugixml.hpp>
 
 #include "lab/report/matrix_grid.h"
+#include "lab/report/readiness.h"
 #include "lab/report/report.h"
 #include "lab/report/summary.h"
 
@@ -687,6 +688,53 @@ std::string RenderHtml(const RunAnalysis& a) {
         }
         for (const auto& n : c.notes) El(off, "p", n);
       }
+    }
+  }
+  if (auto rows = Readiness(a); !rows.empty()) {
+    Attr(El(body, "h2", "Flag readiness"), "id", "readiness");
+    El(body, "p",
+       "Per rustc flag, arch, compiler, kernel and the variant that carries it: did it build and boot, does the flag "
+       "leave its signature in the Rust code (and not in the baseline's), does rustc refuse to mix crates that "
+       "disagree on it, and what it costs against the baseline.");
+    Node t = TableNode(body, "readiness", {"flag", "arch", "rustc", "kernel", "variant", "via", "build", "boots",
+                                           "code (baseline)", "ABI", "cost", "size"});
+    for (const auto& r : rows) {
+      Node tr = El(t, "tr");
+      Attr(El(El(tr, "td"), "code", r.flag), "class", r.ok ? "built" : "build-failed");
+      for (const std::string* v : {&r.arch, &r.rustc, &r.kernel, &r.variant, &r.via, &r.build, &r.boots, &r.code,
+                                   &r.abi, &r.cost, &r.size}) {
+        El(tr, "td", *v);
+      }
+    }
+  }
+  if (!a.abi_checks.empty()) {
+    Attr(El(body, "h2", "ABI checks"), "id", "abi-checks");
+    El(body, "p",
+       "Does rustc refuse to mix crates built with and without an ABI-changing flag (a target modifier), in both "
+       "directions and through rustdoc --test, and does -Cunsafe-allow-abi-mismatch let the mix through?");
+    Node t = TableNode(body, "abi-checks",
+                       {"flag", "arch", "toolchain", "rustc", "target modifier", "crate with flag, core without",
+                        "crate without, core with flag", "escape hatch", "rustdoc mixed", "rustdoc matched",
+                        "seconds"});
+    for (const auto& c : a.abi_checks) {
+      auto problem = AbiCheckProblem(c);
+      Node tr = El(t, "tr");
+      El(El(tr, "td"), "code", c.flag);
+      El(tr, "td", c.arch);
+      El(tr, "td", c.toolchain);
+      El(tr, "td", c.rustc);
+      El(tr, "td", c.known_target_modifier ? "yes" : "no");
+      // Each case with what an enforced target modifier gives.
+      const std::pair<const std::string*, std::string_view> cases[] = {
+          {&c.crate_with_flag, "rejected"}, {&c.core_with_flag, "rejected"}, {&c.escape_hatch, "works"},
+          {&c.rustdoc_mismatch, "rejected"}, {&c.rustdoc_matched, "accepted"}};
+      for (const auto& [v, enforced] : cases) {
+        Node td = El(tr, "td", *v);
+        if (!c.known_target_modifier) continue;
+        if (*v == enforced) Attr(td, "class", "built");
+        else if (problem && (*v == "accepted" || *v == "rejected" || *v == "fails")) Attr(td, "class", "build-failed");
+      }
+      Num(tr, fmt::format("{:.1f}", c.seconds));
     }
   }
   if (!a.code_check_changes.empty()) {

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "lab/report/readiness.h"
 #include "lab/report/report.h"
 #include "lab/report/summary.h"
 
@@ -80,6 +81,7 @@ std::optional<Format> ParseFormat(std::string_view s) {
   if (s == "json") return Format::kJson;
   if (s == "html") return Format::kHtml;
   if (s == "kcidb") return Format::kKcidb;
+  if (s == "readiness") return Format::kReadiness;
   return std::nullopt;
 }
 
@@ -268,9 +270,29 @@ json ReportJson(const RunAnalysis& a) {
                                          {"after", {{"verdict", c.verdict_b}, {"with_signature", c.with_b},
                                                     {"checked", c.checked_b}}}});
   }
+  // The whole check as the ABI-check stage gave it (docs/abicheck.md).
+  out["abi_checks"] = json::array();
+  for (const auto& c : a.abi_checks) {
+    json j = c.detail.is_object() ? c.detail : json::object();
+    j["flag"] = c.flag;
+    j["arch"] = c.arch;
+    j["toolchain"] = c.toolchain;
+    j["finding"] = AbiCheckProblem(c).has_value();
+    j["inconclusive"] = c.inconclusive;
+    out["abi_checks"].push_back(std::move(j));
+  }
+  out["readiness"] = json::array();
+  for (const auto& r : Readiness(a)) {
+    out["readiness"].push_back({{"flag", r.flag},       {"arch", r.arch},   {"toolchain", r.toolchain},
+                                {"rustc", r.rustc},     {"kernel", r.kernel}, {"variant", r.variant},
+                                {"via", r.via},         {"build", r.build}, {"boots", r.boots},
+                                {"code", r.code},       {"abi", r.abi},     {"cost", r.cost},
+                                {"size", r.size},       {"ok", r.ok}});
+  }
   out["findings"] = {{"regressions", a.findings.regressions},
                      {"unexpected_build_failures", a.findings.unexpected_build_failures},
                      {"code_checks", a.findings.code_checks},
+                     {"abi_checks", a.findings.abi_checks},
                      {"test_cases", a.findings.test_cases},
                      {"failed_boots", a.findings.failed_boots}};
   out["has_findings"] = a.findings.Any();
@@ -283,6 +305,7 @@ std::string Render(const RunAnalysis& analysis, Format format, bool color, bool 
     case Format::kJson: return ReportJson(analysis).dump(2) + "\n";
     case Format::kHtml: return RenderHtml(analysis);
     case Format::kKcidb: return KcidbJson(analysis).dump(2) + "\n";
+    case Format::kReadiness: return RenderReadinessTable(analysis, color);
   }
   return {};
 }

@@ -12,8 +12,9 @@
 
 namespace rfl::report {
 
-enum class Format { kTable, kJson, kHtml, kKcidb };
-std::optional<Format> ParseFormat(std::string_view s);  // "table" | "json" | "html" | "kcidb"
+enum class Format { kTable, kJson, kHtml, kKcidb, kReadiness };
+// "table" | "json" | "html" | "kcidb" | "readiness"
+std::optional<Format> ParseFormat(std::string_view s);
 
 // The report as JSON; "schema": "rfl-lab-report/2".
 nlohmann::json ReportJson(const results::RunAnalysis& analysis);
@@ -24,6 +25,10 @@ nlohmann::json ReportJson(const results::RunAnalysis& analysis);
 // other comparisons are counted, and listed with `all`.
 std::string RenderTable(const results::RunAnalysis& analysis, bool color);
 std::string RenderTable(const results::RunAnalysis& analysis, bool color, bool all);
+
+// The flag readiness table alone (lab/report/readiness.h): one row per
+// flag × arch × compiler × kernel × variant, the answer first.
+std::string RenderReadinessTable(const results::RunAnalysis& analysis, bool color);
 
 // One HTML document, everything inline.
 std::string RenderHtml(const results::RunAnalysis& analysis);

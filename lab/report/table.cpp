@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "lab/report/matrix_grid.h"
+#include "lab/report/readiness.h"
 #include "lab/report/report.h"
 #include "lab/report/summary.h"
 
@@ -362,6 +363,29 @@ std::string RenderTable(const RunAnalysis& a, bool color, bool all) {
     }
     out += "\nCode checks of the Rust objects (functions: with the flag's signature / judged)\n" + checks.Render(color);
   }
+  if (!a.abi_checks.empty()) {
+    // One row per flag × arch × toolchain: what rustc did with each mix.
+    Table abi({"flag", "arch", "toolchain", "rustc", "target modifier", "crate with / core with", "escape hatch",
+               "rustdoc mixed / matched"});
+    for (const auto& c : a.abi_checks) {
+      bool problem = AbiCheckProblem(c).has_value();
+      std::vector<std::string> row{c.flag,
+                                   c.arch,
+                                   c.toolchain,
+                                   c.rustc,
+                                   c.known_target_modifier ? "yes" : "no",
+                                   fmt::format("{} / {}", c.crate_with_flag, c.core_with_flag),
+                                   c.escape_hatch,
+                                   fmt::format("{} / {}", c.rustdoc_mismatch, c.rustdoc_matched)};
+      std::vector<std::string> colors(row.size());
+      colors[5] = problem                                                              ? kRed
+                  : c.inconclusive                                                     ? kYellow
+                  : c.crate_with_flag == "rejected" && c.core_with_flag == "rejected" ? kGreen
+                                                                                       : "";
+      abi.Add(row, colors);
+    }
+    out += "\nABI checks: does rustc refuse to mix crates built with and without the flag?\n" + abi.Render(color);
+  }
   if (!a.code_check_changes.empty()) {
     out += fmt::format("\nCode checks that changed against {} (verdict, functions with the signature / judged):\n",
                        a.baseline);
@@ -401,6 +425,32 @@ std::string RenderTable(const RunAnalysis& a, bool color, bool all) {
     }
     out += fmt::format("\nCode size against {} (bytes, exact)\n", a.baseline) + sizes.Render(color);
   }
+  return out;
+}
+
+std::string RenderReadinessTable(const RunAnalysis& a, bool color) {
+  auto rows = Readiness(a);
+  std::string out;
+  const RunSummary* run = a.runs.empty() ? nullptr : &a.runs.back();
+  if (run) out += fmt::format("Flag readiness, run {} ({})\n", run->id, run->info.scenario_name);
+  if (rows.empty()) {
+    return out + "No flags: no variant carries a rustc flag and the scenario asks for no abi_checks.\n";
+  }
+  size_t ok = std::count_if(rows.begin(), rows.end(), [](const ReadinessRow& r) { return r.ok; });
+  out += fmt::format("{} of {} rows with nothing against the flag (built, booted, code effective, ABI enforced or "
+                     "not a target modifier)\n",
+                     ok, rows.size());
+  Table t({"flag", "arch", "rustc", "kernel", "variant", "via", "build", "boots", "code (baseline)", "ABI", "cost",
+           "size"});
+  for (const auto& r : rows) {
+    std::vector<std::string> row{r.flag,  r.arch,  r.rustc.empty() ? r.toolchain : r.rustc,
+                                 r.kernel, r.variant.empty() ? "—" : r.variant, r.via,
+                                 r.build, r.boots, r.code, r.abi, r.cost, r.size};
+    std::vector<std::string> colors(row.size());
+    colors[0] = r.ok ? kGreen : kRed;
+    t.Add(row, colors);
+  }
+  out += t.Render(color);
   return out;
 }
 

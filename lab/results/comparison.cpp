@@ -147,6 +147,9 @@ void AddCaseRegressions(const std::vector<CaseChange>& changes, Findings& f) {
 }
 
 void AddRunFindings(const RunData& run, Findings& f) {
+  for (const auto& c : run.abi_checks) {
+    if (auto problem = AbiCheckProblem(c)) f.abi_checks.push_back(fmt::format("{}/{}: {}", c.arch, c.toolchain, *problem));
+  }
   for (const auto& b : run.builds) {
     for (const auto& variant : b.variants) {
       Expect e = ExpectOf(run, variant);
@@ -277,6 +280,7 @@ std::vector<std::string> Findings::All() const {
   std::vector<std::string> out;
   for (const auto& s : unexpected_build_failures) out.push_back("build: " + s);
   for (const auto& s : code_checks) out.push_back("code: " + s);
+  for (const auto& s : abi_checks) out.push_back("abi: " + s);
   for (const auto& s : failed_boots) out.push_back("boot: " + s);
   for (const auto& s : test_cases) out.push_back("kunit: " + s);
   for (const auto& s : regressions) out.push_back("regression: " + s);
@@ -385,6 +389,7 @@ RunAnalysis AnalyzeRun(const RunData& run) {
   a.outcomes = OutcomeMatrix(run);
   a.builds = run.builds;
   a.boots = run.boots;
+  a.abi_checks = run.abi_checks;
 
   SampleMap samples = CollectSamples(run);
   AttributeIndex attrs = CollectAttributes(run);
@@ -428,6 +433,7 @@ RunAnalysis CompareRuns(const RunData& a, const RunData& b) {
   for (auto& c : OutcomeMatrix(b)) out.outcomes.push_back(std::move(c));
   out.builds = b.builds;
   out.boots = b.boots;
+  out.abi_checks = b.abi_checks;
 
   // Drop an axis both runs hold one (different) value of: it is the subject.
   AxisRename ra, rb;

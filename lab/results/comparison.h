@@ -106,9 +106,12 @@ struct Findings {
   // A KUnit case that passed in every baseline boot and failed or crashed in
   // a variant boot (CaseChange::Text).
   std::vector<std::string> test_cases;
+  // A known target modifier that rustc lets through in a mixed build
+  // (results::AbiCheckProblem).
+  std::vector<std::string> abi_checks;
   bool Any() const {
     return !regressions.empty() || !unexpected_build_failures.empty() || !failed_boots.empty() ||
-           !code_checks.empty() || !test_cases.empty();
+           !code_checks.empty() || !test_cases.empty() || !abi_checks.empty();
   }
   std::vector<std::string> All() const;
 };
@@ -146,6 +149,7 @@ struct RunAnalysis {
   std::vector<CodeCheckChange> code_check_changes;  // compare only
   std::vector<BuildRecord> builds;  // of the (last) run, for KCIDB and JSON
   std::vector<BootRecord> boots;    // of the (last) run, samples included
+  std::vector<AbiCheckRecord> abi_checks;  // of the (last) run
   Findings findings;
 };
 

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace rfl::results {
 namespace {
@@ -108,6 +109,58 @@ std::optional<std::string> CodeCheckProblem(const CodeCheckRecord& c) {
   if (c.verdict != "absent" && c.verdict != "partial") return std::nullopt;
   return fmt::format("{} is {} in the Rust code: {} of {} functions carry it{}", c.flag, c.verdict, c.with_signature,
                      c.checked, first);
+}
+
+AbiCheckRecord AbiCheckFromJson(const nlohmann::json& j) {
+  AbiCheckRecord c;
+  if (!j.is_object()) return c;
+  auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : ""; };
+  auto flag = [&](const char* k) { return j.contains(k) && j[k].is_boolean() && j[k].get<bool>(); };
+  auto verdict = [&](const char* k) {
+    return j.contains(k) && j[k].is_object() && j[k].contains("verdict") && j[k]["verdict"].is_string()
+               ? j[k]["verdict"].get<std::string>()
+               : "not-run";
+  };
+  c.flag = str("flag");
+  c.arch = str("arch");
+  c.toolchain = str("toolchain");
+  c.rustc = str("rustc");
+  c.modifier = str("modifier");
+  c.known_target_modifier = flag("known_target_modifier");
+  c.crate_with_flag = verdict("crate_with_flag");
+  c.core_with_flag = verdict("core_with_flag");
+  c.escape_hatch = j.contains("escape_hatch") && j["escape_hatch"].is_string() ? j["escape_hatch"].get<std::string>()
+                                                                               : "n/a";
+  c.rustdoc_mismatch = verdict("rustdoc_mismatch");
+  c.rustdoc_matched = verdict("rustdoc_matched");
+  c.finding = flag("finding");
+  c.inconclusive = flag("inconclusive");
+  c.seconds = j.contains("seconds") && j["seconds"].is_number() ? j["seconds"].get<double>() : 0;
+  c.detail = j;
+  return c;
+}
+
+std::optional<std::string> AbiCheckProblem(const AbiCheckRecord& c) {
+  if (!c.finding) return std::nullopt;
+  std::vector<std::string> what;
+  if (c.crate_with_flag == "accepted") what.push_back("a crate with the flag links silently against a core without it");
+  if (c.core_with_flag == "accepted") what.push_back("a crate without the flag links silently against a core with it");
+  if (c.rustdoc_mismatch == "accepted") what.push_back("rustdoc --test mixes them silently");
+  if (c.escape_hatch == "fails") what.push_back("-Cunsafe-allow-abi-mismatch does not let the mix through");
+  if (c.rustdoc_matched == "rejected") what.push_back("rustdoc --test refuses a build where both sides have the flag");
+  if (what.empty()) what.push_back("the check says so");
+  return fmt::format("{} on {} (rustc {}): `{}` is a target modifier, but {}", c.flag, c.arch, c.rustc, c.modifier,
+                     fmt::join(what, "; "));
+}
+
+std::string AbiCheckSummary(const AbiCheckRecord& c) {
+  if (c.crate_with_flag == "unknown-flag") return "flag unknown to this rustc";
+  if (c.inconclusive) return "could not be judged (an error case)";
+  std::string mix = c.crate_with_flag == c.core_with_flag
+                        ? fmt::format("{} both ways", c.crate_with_flag)
+                        : fmt::format("{} (crate with) / {} (core with)", c.crate_with_flag, c.core_with_flag);
+  return fmt::format("{}; escape hatch {}; rustdoc {} / {}", mix, c.escape_hatch, c.rustdoc_mismatch,
+                     c.rustdoc_matched);
 }
 
 double NowUnix() {

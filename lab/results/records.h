@@ -94,6 +94,37 @@ CodeCheckRecord CodeCheckFromJson(const nlohmann::json& j);
 // expectation the verdict did not meet.
 std::optional<std::string> CodeCheckProblem(const CodeCheckRecord& c);
 
+// What the ABI-check stage (a scenario's `abi_checks:`, docs/abicheck.md)
+// found for one flag × toolchain × arch: does rustc refuse to mix crates that
+// disagree on the flag? The verdicts are codecheck::AbiVerdictName /
+// EscapeHatchName strings; `detail` is the whole check as
+// codecheck::ToJson(AbiCheckResult) gives it (excerpts, times).
+struct AbiCheckRecord {
+  std::string flag;       // "-Zfixed-x18"
+  std::string arch;
+  std::string toolchain;
+  std::string rustc;      // its release ("1.97.1")
+  std::string modifier;   // the option's name ("fixed-x18")
+  bool known_target_modifier = false;
+  std::string crate_with_flag;   // crate with the flag, core without: rejected | accepted | unknown-flag | error | not-run
+  std::string core_with_flag;    // crate without, core with the flag
+  std::string escape_hatch;      // works | fails | n/a
+  std::string rustdoc_mismatch;  // rustdoc --test with the flag, core without
+  std::string rustdoc_matched;   // rustdoc --test with the flag, core with it
+  bool finding = false;          // codecheck::AbiCheckResult::Finding()
+  bool inconclusive = false;     // an `error` case: could not be judged
+  double seconds = 0;
+  nlohmann::json detail = nlohmann::json::object();
+};
+// The record of codecheck::ToJson(AbiCheckResult); tolerant of missing members.
+AbiCheckRecord AbiCheckFromJson(const nlohmann::json& j);
+// A finding, or nullopt: a known target modifier that rustc lets through in
+// a mixed build (either direction, or through rustdoc), an escape hatch that
+// does not work, or rustdoc refusing a matching build.
+std::optional<std::string> AbiCheckProblem(const AbiCheckRecord& c);
+// One line for a report: "rejected both ways, escape hatch works, rustdoc ok".
+std::string AbiCheckSummary(const AbiCheckRecord& c);
+
 struct BuildRecord {
   int64_t id = 0;  // assigned by the store
   std::string key;
@@ -197,6 +228,7 @@ struct RunData {
   RunSummary run;
   std::vector<BuildRecord> builds;
   std::vector<BootRecord> boots;  // in recording order, samples included
+  std::vector<AbiCheckRecord> abi_checks;  // in recording order; empty before schema 10
   const VariantInfo* FindVariant(std::string_view name) const;
 };
 

@@ -164,6 +164,19 @@ ALTER TABLE boots ADD COLUMN worker TEXT NOT NULL DEFAULT '';
     R"sql(
 ALTER TABLE runs ADD COLUMN corner TEXT NOT NULL DEFAULT '';
 )sql",
+    // 10: the ABI checks a scenario asked for (`abi_checks:`), one row per
+    // flag × toolchain × arch: the whole check as JSON (AbiCheckFromJson).
+    R"sql(
+CREATE TABLE abi_checks (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  toolchain TEXT NOT NULL,
+  arch TEXT NOT NULL,
+  flag TEXT NOT NULL,
+  result TEXT NOT NULL,
+  UNIQUE (run_id, toolchain, arch, flag)
+);
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -422,6 +435,20 @@ class SqliteStore final : public Store {
     auto row = s.Step();
     if (!row) return std::unexpected(row.error().Wrap("recording build " + b.key));
     if (!*row) return Fail("recording build {}: no id returned", b.key);
+    return s.Int(0);
+  }
+
+  Result<int64_t> RecordAbiCheck(int64_t run_id, const AbiCheckRecord& c) override {
+    if (auto w = Writable(); !w) return std::unexpected(w.error());
+    auto st = Prepare(
+        "INSERT INTO abi_checks (run_id, toolchain, arch, flag, result) VALUES (?,?,?,?,?) "
+        "ON CONFLICT (run_id, toolchain, arch, flag) DO UPDATE SET result = excluded.result RETURNING id");
+    if (!st) return std::unexpected(st.error());
+    auto& s = **st;
+    s.Bind(1, run_id).Bind(2, c.toolchain).Bind(3, c.arch).Bind(4, c.flag).Bind(5, c.detail.dump());
+    auto row = s.Step();
+    if (!row) return std::unexpected(row.error().Wrap("recording the ABI check of " + c.flag));
+    if (!*row) return Fail("recording the ABI check of {}: no id returned", c.flag);
     return s.Int(0);
   }
 
@@ -765,6 +792,23 @@ class SqliteStore final : public Store {
               });
           !st) {
         return std::unexpected(st.error());
+      }
+    }
+    if (schema_version_ >= 10) {
+      auto st = Prepare("SELECT toolchain, arch, flag, result FROM abi_checks WHERE run_id = ? ORDER BY id");
+      if (!st) return std::unexpected(st.error());
+      (*st)->Bind(1, run_id);
+      while (true) {
+        auto row = (*st)->Step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        auto& s = **st;
+        AbiCheckRecord c = AbiCheckFromJson(json::parse(s.Text(3), nullptr, false));
+        // The row's key columns are what the run asked for, whatever the JSON says.
+        c.toolchain = s.Text(0);
+        c.arch = s.Text(1);
+        c.flag = s.Text(2);
+        data.abi_checks.push_back(std::move(c));
       }
     }
     return data;

@@ -72,6 +72,9 @@ class Store {
   // Records a build (or a cache hit, or a failure); returns its id. A second
   // record with the same key in the same run replaces the first.
   [[nodiscard]] virtual Result<int64_t> RecordBuild(int64_t run_id, const BuildRecord& build) = 0;
+  // Records one ABI check (flag × toolchain × arch); a second record of the
+  // same check in the same run replaces the first. Returns its id.
+  [[nodiscard]] virtual Result<int64_t> RecordAbiCheck(int64_t run_id, const AbiCheckRecord& check) = 0;
   // Records a boot and its samples atomically; returns the boot id.
   [[nodiscard]] virtual Result<int64_t> RecordBoot(int64_t run_id, const BootRecord& boot) = 0;
   // Sets the final status and end time.
@@ -98,7 +101,7 @@ class Store {
 };
 
 // The schema version this binary writes.
-inline constexpr int kStoreSchemaVersion = 9;
+inline constexpr int kStoreSchemaVersion = 10;
 
 // Opens (creating when missing, with its parent directory) a SQLite store and
 // migrates it to kStoreSchemaVersion.

@@ -13,6 +13,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "images/agent/plan.h"
+#include "lab/codecheck/abi_check.h"
 #include "lab/codecheck/flags.h"
 #include "lab/kernel/kconfig.h"
 #include "images/agent/workload_schema.h"
@@ -356,6 +357,7 @@ class Validator {
   void Rustflags(const YAML::Node& n, Variant& v);
   void Kconfig(const YAML::Node& n, std::map<std::string, std::string>& out);
   void ExpectCode(const YAML::Node& n, std::map<std::string, std::string>& out);
+  void AbiChecks(const YAML::Node& n, Scenario& s);
   void Boot(const YAML::Node& n, Scenario& s);
   void RepeatKey(const YAML::Node& n, Scenario& s);
   void Workloads(const YAML::Node& n, Scenario& s);
@@ -604,17 +606,22 @@ void Validator::Toolchains(const YAML::Node& n, Scenario& s) {
   if (n.IsSequence() && n.size() == 0) Err(n, "empty matrix: no toolchain", "add e.g. [rustc-1.96]");
 }
 
+// The hint for an arch name the lab does not know: the kernel's name for a
+// common other one, else the closest known name.
+std::string ArchHint(const std::string& v) {
+  if (v == "aarch64") return "did you mean 'arm64'? (the kernel's name for it)";
+  if (v == "riscv" || v == "rv64") return "did you mean 'riscv64'?";
+  if (v == "amd64" || v == "x86") return "did you mean 'x86_64'?";
+  return SuggestHint(v, KnownArchNames());
+}
+
 void Validator::Arches(const YAML::Node& n, Scenario& s) {
   List(n, "arches", true, [&](const YAML::Node& item) {
     auto v = Str(item, "an arch");
     if (!v) return;
     auto a = ParseArch(*v);
     if (!a) {
-      std::string hint = SuggestHint(*v, KnownArchNames());
-      if (*v == "aarch64") hint = "did you mean 'arm64'? (the kernel's name for it)";
-      if (*v == "riscv" || *v == "rv64") hint = "did you mean 'riscv64'?";
-      if (*v == "amd64" || *v == "x86") hint = "did you mean 'x86_64'?";
-      Err(item, fmt::format("unknown arch '{}'", *v), hint);
+      Err(item, fmt::format("unknown arch '{}'", *v), ArchHint(*v));
       return;
     }
     if (std::find(s.arches.begin(), s.arches.end(), *a) != s.arches.end()) {
@@ -1053,6 +1060,59 @@ void Validator::AllowedWarnings(const YAML::Node& n, std::vector<std::string>& o
   });
 }
 
+// abi_checks: a list of rustc flags, each checked on every arch of the
+// scenario, or {flag: F, arches: [A, …]} for some of them (docs/abicheck.md).
+void Validator::AbiChecks(const YAML::Node& n, Scenario& s) {
+  std::map<std::string, SourcePos> seen;
+  auto flag_of = [&](const YAML::Node& item) -> std::optional<std::string> {
+    auto f = Str(item, "an ABI-check flag");
+    if (!f) return std::nullopt;
+    if (auto name = codecheck::ModifierName(*f); !name) {
+      Err(item, name.error().message, "e.g. -Zfixed-x18 or \"-Zbranch-protection=bti,pac-ret\" (quoted in [ ])");
+      return std::nullopt;
+    }
+    if (auto [it, inserted] = seen.emplace(*f, Pos(item)); !inserted) {
+      Err(item, fmt::format("ABI check '{}' is listed twice", *f),
+          fmt::format("the first is on line {}; give one entry the arches it needs", it->second.line));
+      return std::nullopt;
+    }
+    return f;
+  };
+  List(n, "abi_checks", true, [&](const YAML::Node& item) {
+    AbiCheckRequest r;
+    if (item.IsMap()) {
+      auto keys = Keys(item, {"flag", "arches"}, "in an abi_checks entry");
+      if (!keys.count("flag")) {
+        Err(item, "an abi_checks entry without 'flag'", "e.g. {flag: -Zfixed-x18, arches: [arm64]}");
+        return;
+      }
+      auto f = flag_of(keys["flag"].second);
+      if (!f) return;
+      r.flag = *f;
+      if (keys.count("arches")) {
+        List(keys["arches"].second, "arches", true, [&](const YAML::Node& a) {
+          auto v = Str(a, "an arch");
+          if (!v) return;
+          auto arch = ParseArch(*v);
+          if (!arch) {
+            Err(a, fmt::format("unknown arch '{}'", *v), ArchHint(*v));
+          } else if (std::find(s.arches.begin(), s.arches.end(), *arch) == s.arches.end()) {
+            Err(a, fmt::format("arch '{}' is not one of the scenario's arches", *v),
+                "an ABI check runs on the arches the scenario builds; add it to 'arches' or drop it here");
+          } else if (std::find(r.arches.begin(), r.arches.end(), *arch) == r.arches.end()) {
+            r.arches.push_back(*arch);
+          }
+        });
+      }
+    } else {
+      auto f = flag_of(item);
+      if (!f) return;
+      r.flag = *f;
+    }
+    s.abi_checks.push_back(std::move(r));
+  });
+}
+
 // Symbol values a set of fragments asks for, later fragments winning (the
 // kernel stage's own parser: one reading of Kconfig text in the lab).
 std::map<std::string, std::string> FragmentSymbols(const std::vector<fs::path>& fragments) {
@@ -1136,7 +1196,7 @@ std::optional<Scenario> Validator::Run(const YAML::Node& root, const std::string
   s.text = text;
   auto keys = Keys(root,
                    {"name", "description", "kernel", "toolchains", "arches", "variants", "baseline", "boot",
-                    "repeat", "workloads", "thresholds", "allowed_warnings"},
+                    "repeat", "workloads", "thresholds", "allowed_warnings", "abi_checks"},
                    "at the top level");
   auto require = [&](const char* key, const char* hint) {
     if (!keys.count(key)) d_.Error(Pos(root), 1, fmt::format("missing required key '{}'", key), hint);
@@ -1159,6 +1219,7 @@ std::optional<Scenario> Validator::Run(const YAML::Node& root, const std::string
   }
   if (keys.count("thresholds")) ThresholdsKey(keys["thresholds"].second, s);
   if (keys.count("allowed_warnings")) AllowedWarnings(keys["allowed_warnings"].second, s.allowed_warnings);
+  if (keys.count("abi_checks")) AbiChecks(keys["abi_checks"].second, s);
 
   // The baseline names a variant (default: 'baseline' if present, else the first).
   if (keys.count("baseline")) {

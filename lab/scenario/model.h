@@ -76,6 +76,14 @@ struct Thresholds {
   double alpha = 0.05;  // significance level for Mann-Whitney U
 };
 
+// One ABI / target-modifier check the scenario asks for (`abi_checks:`,
+// docs/abicheck.md): does each toolchain's rustc refuse to mix crates built
+// with and without `flag`, on `arches` (empty: every arch of the scenario)?
+struct AbiCheckRequest {
+  std::string flag;
+  std::vector<Arch> arches;
+};
+
 struct Scenario {
   std::filesystem::path path;  // the file it came from
   std::string text;            // its exact text (stored with every run)
@@ -91,6 +99,7 @@ struct Scenario {
   std::vector<Workload> workloads;
   Thresholds thresholds;
   std::vector<std::string> allowed_warnings;  // regexes over console WARNING lines
+  std::vector<AbiCheckRequest> abi_checks;
 
   const Variant* FindVariant(std::string_view name) const;
 };

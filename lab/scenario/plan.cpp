@@ -123,6 +123,15 @@ Result<Plan> ExpandPlan(const Scenario& s, int repetitions) {
       }
     }
   }
+  for (const auto& tc : s.toolchains) {
+    for (Arch arch : s.arches) {
+      for (const auto& r : s.abi_checks) {
+        if (r.arches.empty() || std::find(r.arches.begin(), r.arches.end(), arch) != r.arches.end()) {
+          plan.abi_checks.push_back({tc, arch, r.flag});
+        }
+      }
+    }
+  }
   return plan;
 }
 

@@ -38,10 +38,20 @@ struct BootSpec {
   int repetition = 0;     // 0-based
 };
 
+// One ABI check of the run: `flag` with `toolchain`'s rustc for `arch`.
+struct AbiCheckSpec {
+  std::string toolchain;
+  Arch arch = Arch::kX86_64;
+  std::string flag;
+};
+
 struct Plan {
   const Scenario* scenario = nullptr;
   std::vector<BuildSpec> builds;  // in build order: tree-sharing builds adjacent
   std::vector<BootSpec> boots;    // interleaved: rep 0 of every variant, then rep 1, …
+  // The scenario's abi_checks × its toolchains × the arches each names (all
+  // of the scenario's when it names none), by toolchain, then arch, then flag.
+  std::vector<AbiCheckSpec> abi_checks;
   const BuildSpec* FindBuild(std::string_view key) const;
 };
 

@@ -34,6 +34,10 @@ json PlanToJson(const Plan& plan) {
                      {"arch", ArchName(b.arch)},
                      {"repetition", b.repetition}});
   }
+  json abi_checks = json::array();
+  for (const auto& a : plan.abi_checks) {
+    abi_checks.push_back({{"toolchain", a.toolchain}, {"arch", ArchName(a.arch)}, {"flag", a.flag}});
+  }
   json workloads = json::array();
   for (const auto& w : s.workloads) {
     workloads.push_back({{"name", w.name}, {"timeout_s", w.timeout.count()}, {"params", w.params}});
@@ -50,7 +54,8 @@ json PlanToJson(const Plan& plan) {
               {"thresholds", {{"noise", s.thresholds.noise}, {"alpha", s.thresholds.alpha}}},
               {"workloads", workloads},
               {"builds", builds},
-              {"boots", boots}};
+              {"boots", boots},
+              {"abi_checks", abi_checks}};
 }
 
 }  // namespace rfl::scenario

@@ -6,6 +6,11 @@
 #include <iostream>
 
 #include "lab/codecheck/abi_check.h"
+#include "lab/pipeline/abi_checker.h"
+#include "lab/report/report.h"
+#include "lab/results/comparison.h"
+#include "lab/results/store.h"
+#include "lab/util/temp_dir.h"
 #include "lab/toolchain/toolchain.h"
 #include "lab/util/paths.h"
 #include "tests/support/test_kernel.h"
@@ -65,6 +70,54 @@ TEST(AbiCheck, AFlagThisRustcDoesNotKnowIsUnknownAndBuildsNoCore) {
   auto r = Check(*tc, Arch::kArm64, "-Zno-such-flag-rfl-lab");
   EXPECT_EQ(r.crate_with_flag.verdict, AbiVerdict::kUnknownFlag) << r.crate_with_flag.excerpt;
   EXPECT_EQ(r.core_with_flag.verdict, AbiVerdict::kNotRun);
+}
+
+// The run's ABI-check stage on the real toolchain (the cores the test above
+// built are cached): what a scenario's `abi_checks:` stores and reports.
+TEST(AbiCheck, TheRunsCheckerStoresFixedX18AsEnforcedAndReportsIt) {
+  if (!Rustc196()) return;
+  pipeline::ToolchainAbiChecker checker(test::TestCacheDir(), DataDir());
+  auto r = checker.Check({"rustc-1.96", Arch::kArm64, "-Zfixed-x18"}, {});
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->toolchain, "rustc-1.96");
+  EXPECT_EQ(r->crate_with_flag, "rejected");
+  EXPECT_EQ(r->core_with_flag, "rejected");
+  EXPECT_EQ(r->escape_hatch, "works");
+  EXPECT_EQ(r->rustdoc_matched, "accepted");
+  EXPECT_FALSE(r->finding);
+  EXPECT_FALSE(r->inconclusive);
+
+  auto dir = TempDir::Create(std::filesystem::temp_directory_path(), "rfl-abi-store-");
+  ASSERT_TRUE(dir.has_value());
+  auto store = results::OpenSqliteStore(dir->path() / "r.sqlite3");
+  ASSERT_TRUE(store.has_value()) << store.error().message;
+  results::RunInfo info;
+  info.scenario_name = "abi";
+  info.baseline = "baseline";
+  info.variants = {{"baseline", Expect::kPass, {}, {}}};
+  auto run = (*store)->BeginRun(info);
+  ASSERT_TRUE(run.has_value());
+  ASSERT_TRUE((*store)->RecordAbiCheck(*run, *r).has_value());
+  auto data = (*store)->LoadRun(*run);
+  ASSERT_TRUE(data.has_value());
+  auto analysis = results::AnalyzeRun(*data);
+  EXPECT_TRUE(analysis.findings.abi_checks.empty());
+  std::string table = report::RenderTable(analysis, false);
+  std::cout << table;
+  EXPECT_NE(table.find("-Zfixed-x18  arm64"), std::string::npos) << table;
+  EXPECT_NE(table.find("rejected / rejected"), std::string::npos) << table;
+}
+
+TEST(AbiCheck, AValueThisRustcRefusesIsAnInconclusiveRecordNotAnError) {
+  if (!Rustc196()) return;
+  pipeline::ToolchainAbiChecker checker(test::TestCacheDir(), DataDir());
+  auto r = checker.Check({"rustc-1.96", Arch::kArm64, "-Zbranch-protection=no-such-protection"}, {});
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_TRUE(r->inconclusive);
+  EXPECT_EQ(r->crate_with_flag, "error");
+  std::string why = r->detail["crate_with_flag"]["excerpt"].get<std::string>();
+  EXPECT_NE(why.find("refuses"), std::string::npos) << why;
+  std::cout << why << "\n";
 }
 
 }  // namespace

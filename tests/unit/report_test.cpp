@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <pugixml.hpp>
 
+#include "lab/report/readiness.h"
 #include "lab/report/report.h"
 #include "tests/support/golden.h"
 #include "lab/report/summary.h"
@@ -273,9 +274,10 @@ TEST(Summary, SignificantShiftInsideTheNoiseFloorIsMarkedNotChangedInVerdict) {
   EXPECT_EQ(VerdictText(d, t), "no-change");
 }
 
-TEST(ReportFormat, ParsesTheFourFormats) {
+TEST(ReportFormat, ParsesTheFiveFormats) {
   EXPECT_EQ(ParseFormat("table"), Format::kTable);
   EXPECT_EQ(ParseFormat("kcidb"), Format::kKcidb);
+  EXPECT_EQ(ParseFormat("readiness"), Format::kReadiness);
   EXPECT_FALSE(ParseFormat("xml"));
 }
 
@@ -512,6 +514,97 @@ TEST_F(CompilerKernelMatrix, TheGridSaysWhichKernelEachCompilerBuildsAndWhatRan)
   std::string html = RenderHtml(analysis_);
   ASSERT_TRUE(doc.load_string(html.c_str() + 16));
   EXPECT_EQ(doc.select_nodes("//table[@class='outcomes grid']//td").size(), 4u);
+}
+
+// The captured quickstart-abi store (tests/fixtures/report/README.md): the
+// quickstart with abi_checks, a real run with code checks and ABI checks.
+class QuickstartAbi : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string tmpl = (fs::temp_directory_path() / "rfl-report-qsabi-XXXXXX").string();
+    dir_ = mkdtemp(tmpl.data());
+    fs::copy_file(fs::path(RFL_LAB_FIXTURES_DIR) / "report" / "quickstart-abi.sqlite3", dir_ / "copy.sqlite3");
+    auto store = results::OpenSqliteStoreReadOnly(dir_ / "copy.sqlite3");
+    ASSERT_TRUE(store) << store.error().message;
+    auto data = (*store)->LoadRun(1);
+    ASSERT_TRUE(data) << data.error().message;
+    analysis_ = new RunAnalysis(results::AnalyzeRun(*data));
+  }
+  static void TearDownTestSuite() {
+    delete analysis_;
+    analysis_ = nullptr;
+    fs::remove_all(dir_);
+  }
+  void SetUp() override { ASSERT_NE(analysis_, nullptr); }
+  static inline fs::path dir_;
+  static inline RunAnalysis* analysis_ = nullptr;
+};
+
+TEST_F(QuickstartAbi, ReadinessTableMatchesGoldenText) {
+  test::ExpectMatchesGolden(fs::path(RFL_LAB_FIXTURES_DIR) / "report" / "quickstart-abi.readiness.golden",
+                            RenderReadinessTable(*analysis_, false));
+}
+
+TEST_F(QuickstartAbi, ReadinessPutsEachFlagsEvidenceInOneRow) {
+  auto rows = Readiness(*analysis_);
+  ASSERT_EQ(rows.size(), 3u);
+  const ReadinessRow& ibt = rows[0];
+  EXPECT_EQ(ibt.flag, "-Zcf-protection=branch");
+  EXPECT_EQ(ibt.variant, "ibt-rust");
+  EXPECT_EQ(ibt.via, "rustflags");
+  EXPECT_EQ(ibt.build, "built");
+  EXPECT_EQ(ibt.boots, "5/5 passed");
+  EXPECT_EQ(ibt.code, "effective 2170/2170, baseline absent");
+  EXPECT_EQ(ibt.abi, "not a target modifier (mix accepted)");
+  EXPECT_NE(ibt.cost.find("binder.round_trip"), std::string::npos) << ibt.cost;
+  EXPECT_TRUE(ibt.ok);
+  // The negative case: fails to link as the scenario expects.
+  EXPECT_EQ(rows[1].flag, "-Zfunction-return=thunk-extern");
+  EXPECT_EQ(rows[1].build, "expected failure");
+  EXPECT_EQ(rows[1].rustc, "1.96.0");
+  EXPECT_TRUE(rows[1].ok);
+  // An ABI check no variant carries is a row of its own.
+  EXPECT_EQ(rows[2].flag, "-Zsanitizer=kcfi");
+  EXPECT_EQ(rows[2].variant, "");
+  EXPECT_EQ(rows[2].abi, "enforced (rejected both ways, escape hatch works)");
+  EXPECT_TRUE(rows[2].ok);
+}
+
+TEST_F(QuickstartAbi, ARowWithAnAbsentFlagOrAMixedTargetModifierIsNotOk) {
+  RunAnalysis a = *analysis_;
+  for (auto& b : a.builds) {
+    for (auto& c : b.code_checks) {
+      if (c.claimed) c.verdict = "absent";  // the flag silently dropped
+    }
+  }
+  for (auto& c : a.abi_checks) {
+    if (c.flag == "-Zsanitizer=kcfi") {
+      c.crate_with_flag = "accepted";  // rustc mixing a target modifier
+      c.finding = true;
+    }
+  }
+  auto rows = Readiness(a);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_FALSE(rows[0].ok) << rows[0].code;
+  EXPECT_EQ(rows[0].code, "absent 2170/2170, baseline absent");
+  EXPECT_FALSE(rows[2].ok);
+  EXPECT_TRUE(rows[2].abi.starts_with("NOT enforced")) << rows[2].abi;
+  std::string json = ReportJson(a)["readiness"].dump();
+  EXPECT_NE(json.find("NOT enforced"), std::string::npos);
+}
+
+TEST_F(QuickstartAbi, JsonAndHtmlCarryTheAbiChecksAndTheReadiness) {
+  auto j = ReportJson(*analysis_);
+  ASSERT_EQ(j["abi_checks"].size(), 3u);
+  EXPECT_EQ(j["abi_checks"][2]["flag"], "-Zsanitizer=kcfi");
+  EXPECT_EQ(j["abi_checks"][2]["crate_with_flag"]["verdict"], "rejected");
+  EXPECT_EQ(j["readiness"].size(), 3u);
+  EXPECT_TRUE(j["findings"]["abi_checks"].empty());
+  pugi::xml_document doc;
+  std::string html = RenderHtml(*analysis_);
+  ASSERT_TRUE(doc.load_string(html.c_str() + 16));
+  EXPECT_EQ(doc.select_nodes("//table[@class='abi-checks']//tr[td]").size(), 3u);
+  EXPECT_EQ(doc.select_nodes("//table[@class='readiness']//tr[td]").size(), 3u);
 }
 
 }  // namespace

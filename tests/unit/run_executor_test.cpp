@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "lab/pipeline/run.h"
+#include "lab/results/comparison.h"
 #include "lab/util/cancel.h"
 #include "lab/vm/classifier.h"
 #include "tests/support/run_fakes.h"
@@ -38,13 +40,15 @@ struct Ran {
 };
 
 Ran RunWith(RunFixture& f, pipeline::KernelBuilder& builder, vm::Hypervisor& hv, std::stop_token stop = {},
-            std::optional<int64_t> resume = {}, int parallel = 1) {
+            std::optional<int64_t> resume = {}, int parallel = 1, pipeline::AbiChecker* abi = nullptr) {
   Ran ran{std::unexpected(Error{}), {}};
   std::mutex mu;
-  pipeline::RunDeps deps{builder, hv, f.store(), stop, [&](std::string_view l) {
+  pipeline::RunDeps deps{builder, hv, f.store(), stop,
+                         [&](std::string_view l) {
                            std::lock_guard lock(mu);
                            ran.log.emplace_back(l);
-                         }};
+                         },
+                         abi};
   pipeline::RunOptions options;
   options.dirs = f.dirs();
   options.resume_run = resume;
@@ -431,6 +435,135 @@ TEST(RunExecutor, ResumingWithAnotherCornerOfTheMatrixIsBadInput) {
   again.corner = "--variant ibt";
   auto same = pipeline::RunScenario(f.plan(), deps, again);
   EXPECT_TRUE(same.has_value()) << same.error().message;
+}
+
+// The ABI-check stage's boundary, scripted: each flag gets the verdicts the
+// test gives it (every case `rejected` unless told), and calls are counted.
+class FakeAbiChecker final : public pipeline::AbiChecker {
+ public:
+  std::map<std::string, std::string> crate_with_flag;  // flag → verdict
+  std::map<std::string, Error> errors;                 // flag → the lab's error
+  std::vector<std::string> calls;
+  Result<results::AbiCheckRecord> Check(const scenario::AbiCheckSpec& spec, std::stop_token) override {
+    std::lock_guard lock(mu_);
+    calls.push_back(fmt::format("{} {} {}", spec.flag, ArchName(spec.arch), spec.toolchain));
+    if (auto e = errors.find(spec.flag); e != errors.end()) return std::unexpected(e->second);
+    std::string with = crate_with_flag.count(spec.flag) ? crate_with_flag[spec.flag] : "rejected";
+    nlohmann::json j = {{"flag", spec.flag},
+                        {"arch", ArchName(spec.arch)},
+                        {"toolchain", spec.toolchain},
+                        {"rustc", "1.97.1"},
+                        {"modifier", spec.flag.substr(2)},
+                        {"known_target_modifier", spec.flag == "-Zfixed-x18"},
+                        {"crate_with_flag", {{"verdict", with}}},
+                        {"core_with_flag", {{"verdict", with}}},
+                        {"escape_hatch", with == "rejected" ? "works" : "n/a"},
+                        {"rustdoc_mismatch", {{"verdict", with}}},
+                        {"rustdoc_matched", {{"verdict", "accepted"}}},
+                        {"finding", spec.flag == "-Zfixed-x18" && with == "accepted"},
+                        {"inconclusive", false},
+                        {"seconds", 1.5}};
+    return results::AbiCheckFromJson(j);
+  }
+
+ private:
+  std::mutex mu_;
+};
+
+const char* kWithAbiChecks = R"(name: fake
+kernel: {source: debian:linux-source-7.3, fragments: [rust]}
+toolchains: [host]
+arches: [x86_64, arm64]
+variants:
+  baseline: {}
+boot: {accel: tcg, timing: icount}
+repeat: {min: 1, max: 1}
+abi_checks:
+  - {flag: -Zfixed-x18, arches: [arm64]}
+  - -Zcf-protection=branch
+)";
+
+TEST(RunExecutor, AbiChecksRunOncePerFlagToolchainAndArchAndAreStoredWithTheRun) {
+  RunFixture f(kWithAbiChecks);
+  ASSERT_EQ(f.plan().abi_checks.size(), 3u) << f.diagnostics();
+  FakeBuilder builder(f.root() / "images");
+  FakeHypervisor hv([](const vm::BootRequest&, const std::string&, int) { return PassingBoot(); });
+  FakeAbiChecker abi;
+  auto ran = RunWith(f, builder, hv, {}, {}, 1, &abi);
+  ASSERT_TRUE(ran.result.has_value()) << ran.result.error().message;
+  EXPECT_EQ(ran.result->status, results::RunStatus::kCompleted) << ran.result->message;
+  EXPECT_EQ(Joined(abi.calls), "-Zcf-protection=branch x86_64 host\n-Zfixed-x18 arm64 host\n-Zcf-protection=branch arm64 host");
+  auto data = f.store().LoadRun(ran.result->run_id);
+  ASSERT_TRUE(data.has_value());
+  ASSERT_EQ(data->abi_checks.size(), 3u);
+  EXPECT_EQ(data->abi_checks[1].flag, "-Zfixed-x18");
+  EXPECT_EQ(data->abi_checks[1].arch, "arm64");
+  EXPECT_EQ(data->abi_checks[1].crate_with_flag, "rejected");
+  EXPECT_EQ(data->abi_checks[1].escape_hatch, "works");
+  EXPECT_FALSE(results::AnalyzeRun(*data).findings.Any()) << Joined(results::AnalyzeRun(*data).findings.All());
+  EXPECT_EQ(Count(ran.log, "abi check -Zfixed-x18 arm64 host (rustc 1.97.1): rejected both ways", false), 1)
+      << Joined(ran.log);
+}
+
+TEST(RunExecutor, AKnownTargetModifierMixedSilentlyIsAFindingOfTheRun) {
+  RunFixture f(kWithAbiChecks);
+  FakeBuilder builder(f.root() / "images");
+  FakeHypervisor hv([](const vm::BootRequest&, const std::string&, int) { return PassingBoot(); });
+  FakeAbiChecker abi;
+  abi.crate_with_flag["-Zfixed-x18"] = "accepted";
+  abi.crate_with_flag["-Zcf-protection=branch"] = "accepted";  // not a target modifier: no finding
+  auto ran = RunWith(f, builder, hv, {}, {}, 1, &abi);
+  ASSERT_TRUE(ran.result.has_value()) << ran.result.error().message;
+  auto data = f.store().LoadRun(ran.result->run_id);
+  ASSERT_TRUE(data.has_value());
+  auto findings = results::AnalyzeRun(*data).findings;
+  ASSERT_EQ(findings.abi_checks.size(), 1u) << Joined(findings.All());
+  EXPECT_EQ(findings.abi_checks[0],
+            "arm64/host: -Zfixed-x18 on arm64 (rustc 1.97.1): `fixed-x18` is a target modifier, but a crate with the "
+            "flag links silently against a core without it; a crate without the flag links silently against a core "
+            "with it; rustdoc --test mixes them silently");
+}
+
+TEST(RunExecutor, AnAbiCheckTheLabCouldNotRunIsStoredAsInconclusiveAndTheRunGoesOn) {
+  RunFixture f(kWithAbiChecks);
+  FakeBuilder builder(f.root() / "images");
+  FakeHypervisor hv([](const vm::BootRequest&, const std::string&, int) { return PassingBoot(); });
+  FakeAbiChecker abi;
+  abi.errors.emplace("-Zfixed-x18", Error{Error::Kind::kInternal, "bwrap: cannot mount the toolchain"});
+  auto ran = RunWith(f, builder, hv, {}, {}, 1, &abi);
+  ASSERT_TRUE(ran.result.has_value()) << ran.result.error().message;
+  EXPECT_EQ(ran.result->status, results::RunStatus::kCompleted) << ran.result->message;
+  auto data = f.store().LoadRun(ran.result->run_id);
+  ASSERT_TRUE(data.has_value());
+  ASSERT_EQ(data->abi_checks.size(), 3u);
+  EXPECT_TRUE(data->abi_checks[1].inconclusive);
+  EXPECT_EQ(data->abi_checks[1].detail["crate_with_flag"]["excerpt"], "bwrap: cannot mount the toolchain");
+  EXPECT_EQ(StoredBoots(f.store(), ran.result->run_id).size(), 2u);
+}
+
+TEST(RunExecutor, AResumedRunDoesNotRepeatTheAbiChecksItStored) {
+  RunFixture f(kWithAbiChecks);
+  FakeBuilder builder(f.root() / "images");
+  FakeHypervisor hv([](const vm::BootRequest&, const std::string&, int) { return PassingBoot(); });
+  FakeAbiChecker abi;
+  auto ran = RunWith(f, builder, hv, {}, {}, 1, &abi);
+  ASSERT_TRUE(ran.result.has_value()) << ran.result.error().message;
+  FakeAbiChecker again;
+  auto resumed = RunWith(f, builder, hv, {}, ran.result->run_id, 1, &again);
+  ASSERT_TRUE(resumed.result.has_value()) << resumed.result.error().message;
+  EXPECT_TRUE(again.calls.empty()) << Joined(again.calls);
+  auto data = f.store().LoadRun(ran.result->run_id);
+  ASSERT_TRUE(data.has_value());
+  EXPECT_EQ(data->abi_checks.size(), 3u);
+}
+
+TEST(RunExecutor, APlanWithAbiChecksAndNoCheckerIsRefused) {
+  RunFixture f(kWithAbiChecks);
+  FakeBuilder builder(f.root() / "images");
+  FakeHypervisor hv([](const vm::BootRequest&, const std::string&, int) { return PassingBoot(); });
+  auto ran = RunWith(f, builder, hv);
+  ASSERT_FALSE(ran.result.has_value());
+  EXPECT_NE(ran.result.error().message.find("no ABI checker"), std::string::npos);
 }
 
 }  // namespace

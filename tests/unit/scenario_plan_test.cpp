@@ -20,6 +20,25 @@ const char* kBase =
     "name: t\nkernel: {source: debian:linux-source-7.3, fragments: [rust]}\ntoolchains: [rustc-1.96]\n"
     "arches: [x86_64]\n";
 
+TEST(Plan, AbiChecksAreEachFlagOnItsArchesForEveryToolchain) {
+  Scenario s = Load(
+      "name: t\nkernel: {source: debian:linux-source-7.3}\ntoolchains: [rustc-1.96, rustc-1.97]\n"
+      "arches: [x86_64, arm64]\nvariants: {baseline: {}}\n"
+      "abi_checks: [-Zsanitizer=kcfi, {flag: -Zfixed-x18, arches: [arm64]}]\n");
+  auto plan = ExpandPlan(s);
+  ASSERT_TRUE(plan);
+  std::vector<std::string> got;
+  for (const auto& a : plan->abi_checks) got.push_back(a.toolchain + " " + std::string(ArchName(a.arch)) + " " + a.flag);
+  EXPECT_EQ(got, (std::vector<std::string>{"rustc-1.96 x86_64 -Zsanitizer=kcfi", "rustc-1.96 arm64 -Zsanitizer=kcfi",
+                                           "rustc-1.96 arm64 -Zfixed-x18", "rustc-1.97 x86_64 -Zsanitizer=kcfi",
+                                           "rustc-1.97 arm64 -Zsanitizer=kcfi", "rustc-1.97 arm64 -Zfixed-x18"}));
+  // Without abi_checks, none.
+  Scenario plain = Load(std::string(kBase) + "variants: {baseline: {}}\n");
+  auto p2 = ExpandPlan(plain);
+  ASSERT_TRUE(p2);
+  EXPECT_TRUE(p2->abi_checks.empty());
+}
+
 TEST(Plan, RustflagOnlyVariantsShareATreeAndDifferInKey) {
   Scenario s = Load(std::string(kBase) +
                     "variants:\n  baseline: {}\n  ibt: {rustflags: [-Zcf-protection=branch]}\n"

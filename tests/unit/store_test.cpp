@@ -217,6 +217,52 @@ TEST(Store, KeepsTheLavaWorkerABootRanOn) {
   EXPECT_EQ(data->boots[1].worker, "");
 }
 
+TEST(Store, KeepsTheAbiChecksOfARunAndReplacesARepeatedOne) {
+  TempDir dir;
+  auto store = OpenSqliteStore(dir.path() / "r.sqlite3");
+  ASSERT_TRUE(store) << store.error().message;
+  auto run = (*store)->BeginRun(MakeRunInfo());
+  ASSERT_TRUE(run);
+  nlohmann::json j = {{"flag", "-Zfixed-x18"},
+                      {"arch", "arm64"},
+                      {"toolchain", "rustc-1.96"},
+                      {"rustc", "1.96.0"},
+                      {"modifier", "fixed-x18"},
+                      {"known_target_modifier", true},
+                      {"crate_with_flag", {{"verdict", "rejected"}, {"excerpt", "error: mixing `-Zfixed-x18` will cause an ABI mismatch"}}},
+                      {"core_with_flag", {{"verdict", "rejected"}}},
+                      {"escape_hatch", "works"},
+                      {"rustdoc_mismatch", {{"verdict", "rejected"}}},
+                      {"rustdoc_matched", {{"verdict", "accepted"}}},
+                      {"finding", false},
+                      {"inconclusive", false},
+                      {"seconds", 1.3}};
+  AbiCheckRecord first = AbiCheckFromJson(j);
+  ASSERT_TRUE((*store)->RecordAbiCheck(*run, first));
+  j["escape_hatch"] = "fails";
+  j["finding"] = true;
+  ASSERT_TRUE((*store)->RecordAbiCheck(*run, AbiCheckFromJson(j)));
+  j["flag"] = "-Zsanitizer=kcfi";
+  j["arch"] = "x86_64";
+  ASSERT_TRUE((*store)->RecordAbiCheck(*run, AbiCheckFromJson(j)));
+  auto data = (*store)->LoadRun(*run);
+  ASSERT_TRUE(data) << data.error().message;
+  ASSERT_EQ(data->abi_checks.size(), 2u);
+  const AbiCheckRecord& c = data->abi_checks[0];
+  EXPECT_EQ(c.flag, "-Zfixed-x18");
+  EXPECT_EQ(c.arch, "arm64");
+  EXPECT_EQ(c.toolchain, "rustc-1.96");
+  EXPECT_EQ(c.rustc, "1.96.0");
+  EXPECT_TRUE(c.known_target_modifier);
+  EXPECT_EQ(c.crate_with_flag, "rejected");
+  EXPECT_EQ(c.escape_hatch, "fails") << "the second record of a check replaces the first";
+  EXPECT_TRUE(c.finding);
+  EXPECT_EQ(c.detail["crate_with_flag"]["excerpt"], "error: mixing `-Zfixed-x18` will cause an ABI mismatch");
+  EXPECT_EQ(data->abi_checks[1].flag, "-Zsanitizer=kcfi");
+  EXPECT_TRUE(AbiCheckProblem(c).has_value());
+  EXPECT_FALSE(AbiCheckProblem(first).has_value());
+}
+
 TEST(Store, KeepsTheCornerOfTheMatrixARunWasLimitedTo) {
   TempDir dir;
   auto store = OpenSqliteStore(dir.path() / "r.sqlite3");
@@ -315,6 +361,7 @@ TEST(Store, ReadOnlyOpenOfAStoreFromBeforeTitlesReadsItsBootsWithoutOne) {
   for (const auto& b : data->boots) EXPECT_TRUE(b.test_cases.empty()) << b.id;
   for (const auto& b : data->builds) EXPECT_TRUE(b.code_checks.empty()) << b.key;
   EXPECT_EQ(data->run.info.corner, "");
+  EXPECT_TRUE(data->abi_checks.empty());
 }
 
 TEST(Store, SchemaVersionIsSetAndNewerStoresAreRefused) {
