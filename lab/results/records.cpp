@@ -69,32 +69,44 @@ nlohmann::json ToJson(const CodeCheckRecord& c) {
           {"notes", c.notes}};
 }
 
+namespace {
+
+// Members of a stored record's JSON, tolerant of what an older lab wrote:
+// a missing or mistyped member reads as `otherwise`.
+std::string JsonText(const nlohmann::json& j, const char* k, const char* otherwise = "") {
+  return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : otherwise;
+}
+bool JsonFlag(const nlohmann::json& j, const char* k) { return j.contains(k) && j[k].is_boolean() && j[k].get<bool>(); }
+int64_t JsonInt(const nlohmann::json& j, const char* k) {
+  return j.contains(k) && j[k].is_number_integer() ? j[k].get<int64_t>() : 0;
+}
+std::vector<std::string> JsonTexts(const nlohmann::json& j, const char* k) {
+  std::vector<std::string> out;
+  if (j.contains(k) && j[k].is_array()) {
+    for (const auto& e : j[k]) {
+      if (e.is_string()) out.push_back(e.get<std::string>());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 CodeCheckRecord CodeCheckFromJson(const nlohmann::json& j) {
   CodeCheckRecord c;
   if (!j.is_object()) return c;
-  auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : ""; };
-  auto num = [&](const char* k) -> int64_t { return j.contains(k) && j[k].is_number_integer() ? j[k].get<int64_t>() : 0; };
-  auto strings = [&](const char* k) {
-    std::vector<std::string> out;
-    if (j.contains(k) && j[k].is_array()) {
-      for (const auto& e : j[k]) {
-        if (e.is_string()) out.push_back(e.get<std::string>());
-      }
-    }
-    return out;
-  };
-  c.flag = str("flag");
-  c.claimed = j.contains("claimed") && j["claimed"].is_boolean() && j["claimed"].get<bool>();
-  c.verdict = str("verdict");
-  c.expected = str("expected");
-  c.objects = num("objects");
-  c.functions = num("functions");
-  c.checked = num("checked");
-  c.with_signature = num("with_signature");
-  c.exempt = num("exempt");
-  c.offenders_total = num("offenders_total");
-  c.offenders = strings("offenders");
-  c.notes = strings("notes");
+  c.flag = JsonText(j, "flag");
+  c.claimed = JsonFlag(j, "claimed");
+  c.verdict = JsonText(j, "verdict");
+  c.expected = JsonText(j, "expected");
+  c.objects = JsonInt(j, "objects");
+  c.functions = JsonInt(j, "functions");
+  c.checked = JsonInt(j, "checked");
+  c.with_signature = JsonInt(j, "with_signature");
+  c.exempt = JsonInt(j, "exempt");
+  c.offenders_total = JsonInt(j, "offenders_total");
+  c.offenders = JsonTexts(j, "offenders");
+  c.notes = JsonTexts(j, "notes");
   return c;
 }
 
@@ -114,27 +126,23 @@ std::optional<std::string> CodeCheckProblem(const CodeCheckRecord& c) {
 AbiCheckRecord AbiCheckFromJson(const nlohmann::json& j) {
   AbiCheckRecord c;
   if (!j.is_object()) return c;
-  auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : ""; };
-  auto flag = [&](const char* k) { return j.contains(k) && j[k].is_boolean() && j[k].get<bool>(); };
+  // One rustc run of the check: {"verdict": …, "seconds": …, "excerpt": …}.
   auto verdict = [&](const char* k) {
-    return j.contains(k) && j[k].is_object() && j[k].contains("verdict") && j[k]["verdict"].is_string()
-               ? j[k]["verdict"].get<std::string>()
-               : "not-run";
+    return j.contains(k) && j[k].is_object() ? JsonText(j[k], "verdict", "not-run") : "not-run";
   };
-  c.flag = str("flag");
-  c.arch = str("arch");
-  c.toolchain = str("toolchain");
-  c.rustc = str("rustc");
-  c.modifier = str("modifier");
-  c.known_target_modifier = flag("known_target_modifier");
+  c.flag = JsonText(j, "flag");
+  c.arch = JsonText(j, "arch");
+  c.toolchain = JsonText(j, "toolchain");
+  c.rustc = JsonText(j, "rustc");
+  c.modifier = JsonText(j, "modifier");
+  c.known_target_modifier = JsonFlag(j, "known_target_modifier");
   c.crate_with_flag = verdict("crate_with_flag");
   c.core_with_flag = verdict("core_with_flag");
-  c.escape_hatch = j.contains("escape_hatch") && j["escape_hatch"].is_string() ? j["escape_hatch"].get<std::string>()
-                                                                               : "n/a";
+  c.escape_hatch = JsonText(j, "escape_hatch", "n/a");
   c.rustdoc_mismatch = verdict("rustdoc_mismatch");
   c.rustdoc_matched = verdict("rustdoc_matched");
-  c.finding = flag("finding");
-  c.inconclusive = flag("inconclusive");
+  c.finding = JsonFlag(j, "finding");
+  c.inconclusive = JsonFlag(j, "inconclusive");
   c.seconds = j.contains("seconds") && j["seconds"].is_number() ? j["seconds"].get<double>() : 0;
   c.detail = j;
   return c;

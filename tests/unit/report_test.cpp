@@ -312,15 +312,16 @@ TEST(CapturedStores, EveryRunRendersInEveryFormat) {
 }
 
 
-// The captured quickstart store (tests/fixtures/report/README.md): a real
-// run of scenarios/quickstart.yaml. Opened from a copy (opening migrates).
-class Quickstart : public ::testing::Test {
+// Run 1 of a store captured from a real run (tests/fixtures/report/README.md),
+// analyzed once per suite. Opened from a copy (opening migrates).
+template <const char* kStore>
+class CapturedRun : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    std::string tmpl = (fs::temp_directory_path() / "rfl-report-qs-XXXXXX").string();
-    dir_ = mkdtemp(tmpl.data());
-    fs::copy_file(fs::path(RFL_LAB_FIXTURES_DIR) / "report" / "quickstart.sqlite3", dir_ / "copy.sqlite3");
-    auto store = results::OpenSqliteStore(dir_ / "copy.sqlite3");
+    auto tmp = TempDir::Create(fs::temp_directory_path(), "rfl-report-captured-");
+    ASSERT_TRUE(tmp.has_value());
+    fs::copy_file(fs::path(RFL_LAB_FIXTURES_DIR) / "report" / kStore, tmp->path() / "copy.sqlite3");
+    auto store = results::OpenSqliteStore(tmp->path() / "copy.sqlite3");
     ASSERT_TRUE(store) << store.error().message;
     auto data = (*store)->LoadRun(1);
     ASSERT_TRUE(data) << data.error().message;
@@ -329,12 +330,14 @@ class Quickstart : public ::testing::Test {
   static void TearDownTestSuite() {
     delete analysis_;
     analysis_ = nullptr;
-    fs::remove_all(dir_);
   }
   void SetUp() override { ASSERT_NE(analysis_, nullptr); }
-  static inline fs::path dir_;
   static inline RunAnalysis* analysis_ = nullptr;
 };
+
+// A real run of scenarios/quickstart.yaml (store schema 1).
+inline constexpr char kQuickstartStore[] = "quickstart.sqlite3";
+class Quickstart : public CapturedRun<kQuickstartStore> {};
 
 // The table as a user sees it (golden; RFL_LAB_UPDATE_GOLDEN=1 rewrites it).
 TEST_F(Quickstart, TableMatchesGoldenText) {
@@ -516,29 +519,10 @@ TEST_F(CompilerKernelMatrix, TheGridSaysWhichKernelEachCompilerBuildsAndWhatRan)
   EXPECT_EQ(doc.select_nodes("//table[@class='outcomes grid']//td").size(), 4u);
 }
 
-// The captured quickstart-abi store (tests/fixtures/report/README.md): the
-// quickstart with abi_checks, a real run with code checks and ABI checks.
-class QuickstartAbi : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    std::string tmpl = (fs::temp_directory_path() / "rfl-report-qsabi-XXXXXX").string();
-    dir_ = mkdtemp(tmpl.data());
-    fs::copy_file(fs::path(RFL_LAB_FIXTURES_DIR) / "report" / "quickstart-abi.sqlite3", dir_ / "copy.sqlite3");
-    auto store = results::OpenSqliteStoreReadOnly(dir_ / "copy.sqlite3");
-    ASSERT_TRUE(store) << store.error().message;
-    auto data = (*store)->LoadRun(1);
-    ASSERT_TRUE(data) << data.error().message;
-    analysis_ = new RunAnalysis(results::AnalyzeRun(*data));
-  }
-  static void TearDownTestSuite() {
-    delete analysis_;
-    analysis_ = nullptr;
-    fs::remove_all(dir_);
-  }
-  void SetUp() override { ASSERT_NE(analysis_, nullptr); }
-  static inline fs::path dir_;
-  static inline RunAnalysis* analysis_ = nullptr;
-};
+// The quickstart with abi_checks: a real run with code checks and ABI checks
+// (store schema 10).
+inline constexpr char kQuickstartAbiStore[] = "quickstart-abi.sqlite3";
+class QuickstartAbi : public CapturedRun<kQuickstartAbiStore> {};
 
 TEST_F(QuickstartAbi, ReadinessTableMatchesGoldenText) {
   test::ExpectMatchesGolden(fs::path(RFL_LAB_FIXTURES_DIR) / "report" / "quickstart-abi.readiness.golden",
