@@ -110,7 +110,7 @@ void Run(const RunCliOptions& o, CliContext& ctx) {
   } else {
     ctx.Fail(code, result->message);
   }
-  std::cerr << fmt::format("run {} finished ({}): exit {}; `rfl-lab report {}` for details (--format html|json|kcidb)\n",
+  std::cerr << fmt::format("run {} finished ({}): exit {}; `rfl-lab report {}` for details (--format html|json|kcidb|readiness)\n",
                            result->run_id, results::RunStatusName(result->status), static_cast<int>(ctx.exit),
                            result->run_id);
 }
