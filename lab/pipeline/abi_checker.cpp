@@ -8,25 +8,6 @@
 
 namespace rfl::pipeline {
 
-namespace {
-
-// A check rustc could not be asked (it refuses the flag's value): a record
-// that says why, so the run goes on and the report shows it.
-results::AbiCheckRecord Unjudged(const scenario::AbiCheckSpec& spec, const toolchain::Toolchain& tc,
-                                 const std::string& why) {
-  codecheck::AbiCheckResult r;
-  r.flag = spec.flag;
-  r.arch = spec.arch;
-  r.target = std::string(codecheck::KernelRustTarget(spec.arch));
-  r.toolchain = tc.name;
-  r.rustc = tc.versions.rustc;
-  r.modifier = codecheck::ModifierName(spec.flag).value_or("");
-  r.crate_with_flag = {codecheck::AbiVerdict::kError, why, {}};
-  return results::AbiCheckFromJson(codecheck::ToJson(r));
-}
-
-}  // namespace
-
 Result<results::AbiCheckRecord> ToolchainAbiChecker::Check(const scenario::AbiCheckSpec& spec, std::stop_token stop) {
   auto tc = toolchain::Provision(cache_dir_, data_dir_, spec.toolchain, DefaultRunner());
   if (!tc) return std::unexpected(tc.error().Wrap(fmt::format("the toolchain {}", spec.toolchain)));
@@ -35,7 +16,17 @@ Result<results::AbiCheckRecord> ToolchainAbiChecker::Check(const scenario::AbiCh
   options.stop = std::move(stop);
   auto r = codecheck::CheckAbiEnforcement(*tc, spec.arch, spec.flag, options);
   if (!r) {
-    if (r.error().kind == Error::Kind::kInput) return Unjudged(spec, *tc, r.error().message);
+    // rustc refuses the flag's value for this target: a record that says
+    // why, so the run goes on and the report shows it.
+    if (r.error().kind == Error::Kind::kInput) {
+      auto out = results::UnjudgedAbiCheck(spec.flag, std::string(ArchName(spec.arch)), spec.toolchain,
+                                           tc->versions.rustc, r.error().message);
+      // What the check knows of the flag without running rustc.
+      out.modifier = codecheck::ModifierName(spec.flag).value_or("");
+      out.detail["modifier"] = out.modifier;
+      out.detail["target"] = codecheck::KernelRustTarget(spec.arch);
+      return out;
+    }
     return std::unexpected(r.error());
   }
   results::AbiCheckRecord out = results::AbiCheckFromJson(codecheck::ToJson(*r));

@@ -349,17 +349,9 @@ void Executor::OnAbiCheck(RunScheduler& sched, AbiEvent& ev) {
     if (ev.record.error().kind == Error::Kind::kCancelled || run_stop_.stop_requested()) return;
     // The lab could not run it (the toolchain, the cache): a record that
     // says so, and the run goes on.
-    results::AbiCheckRecord r;
-    r.flag = c.flag;
-    r.arch = std::string(ArchName(c.arch));
-    r.toolchain = c.toolchain;
-    r.crate_with_flag = "error";
-    r.inconclusive = true;
-    r.detail = {{"flag", r.flag}, {"arch", r.arch}, {"toolchain", r.toolchain},
-                {"crate_with_flag", {{"verdict", "error"}, {"excerpt", ev.record.error().message}}},
-                {"inconclusive", true}};
-    ev.record = std::move(r);
-    Log(fmt::format("  {}: could not run: {}", where, ev.record->detail["crate_with_flag"]["excerpt"].get<std::string>()));
+    std::string why = ev.record.error().message;
+    Log(fmt::format("  {}: could not run: {}", where, why));
+    ev.record = results::UnjudgedAbiCheck(c.flag, std::string(ArchName(c.arch)), c.toolchain, "", why);
   }
   if (auto st = deps_.store.RecordAbiCheck(run_id_, *ev.record); !st) {
     return LabError(sched, st.error().Wrap("storing an ABI check"));

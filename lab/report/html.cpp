@@ -690,7 +690,7 @@ std::string RenderHtml(const RunAnalysis& a) {
       }
     }
   }
-  if (auto rows = Readiness(a); !rows.empty()) {
+  if (auto readiness = Readiness(a); !readiness.empty()) {
     Attr(El(body, "h2", "Flag readiness"), "id", "readiness");
     El(body, "p",
        "Per rustc flag, arch, compiler, kernel and the variant that carries it: did it build and boot, does the flag "
@@ -698,7 +698,7 @@ std::string RenderHtml(const RunAnalysis& a) {
        "disagree on it, and what it costs against the baseline.");
     Node t = TableNode(body, "readiness", {"flag", "arch", "rustc", "kernel", "variant", "via", "build", "boots",
                                            "code (baseline)", "ABI", "cost", "size"});
-    for (const auto& r : rows) {
+    for (const auto& r : readiness) {
       Node tr = El(t, "tr");
       Attr(El(El(tr, "td"), "code", r.flag), "class", r.ok ? "built" : "build-failed");
       for (const std::string* v : {&r.arch, &r.rustc, &r.kernel, &r.variant, &r.via, &r.build, &r.boots, &r.code,

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "lab/report/summary.h"
 
@@ -30,8 +31,9 @@ const CodeCheckRecord* FindCheck(const BuildRecord* b, const std::string& flag) 
   return nullptr;
 }
 
-// "1.96.0" from "rustc 1.96.0 (…)".
-std::string RustcRelease(const std::string& version_line) {
+// "1.96.0" from the first line of `rustc -vV`, "rustc 1.96.0 (…)" (what a
+// build record keeps; toolchain::RustcRelease reads the whole output).
+std::string ReleaseOfVersionLine(const std::string& version_line) {
   auto p = version_line.find(' ');
   if (p == std::string::npos) return version_line;
   auto e = version_line.find(' ', p + 1);
@@ -71,9 +73,7 @@ std::string BootsText(const OutcomeCell& cell) {
     for (const auto& [name, n] : cell.outcomes) {
       if (name != "passed") other.push_back(fmt::format("{} {}", n, name));
     }
-    std::string joined;
-    for (const auto& o : other) joined += (joined.empty() ? "" : ", ") + o;
-    out += " (" + joined + ")";
+    out += fmt::format(" ({})", fmt::join(other, ", "));
   }
   return out;
 }
@@ -156,7 +156,7 @@ std::vector<ReadinessRow> Readiness(const RunAnalysis& a) {
       r.flag = flag;
       r.arch = cell.arch;
       r.toolchain = cell.toolchain;
-      r.rustc = RustcRelease(cell.rustc_version);
+      r.rustc = ReleaseOfVersionLine(cell.rustc_version);
       r.kernel = cell.kernel_version.empty() ? cell.kernel : cell.kernel_version;
       r.variant = cell.variant;
       r.via = info && std::find(info->rustflags.begin(), info->rustflags.end(), flag) != info->rustflags.end()
@@ -175,16 +175,16 @@ std::vector<ReadinessRow> Readiness(const RunAnalysis& a) {
       } else {
         r.code = build && BuildSucceeded(build->outcome) ? "no code check" : "";
       }
-      if (const AbiCheckRecord* c = abi_for(flag, cell.arch, cell.toolchain)) {
-        r.abi = AbiText(*c);
-        if (r.rustc.empty()) r.rustc = c->rustc;  // a failed build has no version of its own
+      const AbiCheckRecord* abi = abi_for(flag, cell.arch, cell.toolchain);
+      if (abi) {
+        r.abi = AbiText(*abi);
+        if (r.rustc.empty()) r.rustc = abi->rustc;  // a failed build has no version of its own
         abi_used.insert({flag, cell.arch, cell.toolchain});
       } else {
         r.abi = "not checked";
       }
       r.cost = CostText(a, cell);
       r.size = SizeText(a, cell);
-      const AbiCheckRecord* abi = abi_for(flag, cell.arch, cell.toolchain);
       bool builds_ok = cell.build && BuildSucceeded(*cell.build);
       // A variant expected to fail (the negative case: a flag without what
       // it needs) is evidence when it fails the way it should.

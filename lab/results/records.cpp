@@ -148,6 +148,27 @@ AbiCheckRecord AbiCheckFromJson(const nlohmann::json& j) {
   return c;
 }
 
+AbiCheckRecord UnjudgedAbiCheck(const std::string& flag, const std::string& arch, const std::string& toolchain,
+                                const std::string& rustc, const std::string& why) {
+  // The shape codecheck::ToJson gives a check that stopped at its probe.
+  const nlohmann::json not_run = {{"verdict", "not-run"}, {"seconds", 0.0}};
+  return AbiCheckFromJson({{"flag", flag},
+                           {"arch", arch},
+                           {"toolchain", toolchain},
+                           {"rustc", rustc},
+                           {"known_target_modifier", false},
+                           {"crate_with_flag", {{"verdict", "error"}, {"seconds", 0.0}, {"excerpt", why}}},
+                           {"core_with_flag", not_run},
+                           {"escape_hatch", "n/a"},
+                           {"escape_hatch_case", not_run},
+                           {"rustdoc_mismatch", not_run},
+                           {"rustdoc_matched", not_run},
+                           {"cores_cached", false},
+                           {"finding", false},
+                           {"inconclusive", true},
+                           {"seconds", 0.0}});
+}
+
 std::optional<std::string> AbiCheckProblem(const AbiCheckRecord& c) {
   if (!c.finding) return std::nullopt;
   std::vector<std::string> what;

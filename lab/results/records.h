@@ -118,6 +118,11 @@ struct AbiCheckRecord {
 };
 // The record of codecheck::ToJson(AbiCheckResult); tolerant of missing members.
 AbiCheckRecord AbiCheckFromJson(const nlohmann::json& j);
+// A check that could not be judged (rustc refuses the flag's value, the lab
+// could not run it): inconclusive, `why` as the first case's excerpt, every
+// other case not run — the record as the store gives it back.
+AbiCheckRecord UnjudgedAbiCheck(const std::string& flag, const std::string& arch, const std::string& toolchain,
+                                const std::string& rustc, const std::string& why);
 // A finding, or nullopt: a known target modifier that rustc lets through in
 // a mixed build (either direction, or through rustdoc), an escape hatch that
 // does not work, or rustdoc refusing a matching build.
