@@ -413,29 +413,53 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
   }
 
   // 2. The .config, made once per tree (the tree key covers its inputs).
-  std::string config_inputs = KeyHasher().Add("config-v1").Add(spec.tree_key).Add(src->id).Add(tc->id).Short();
+  // v2: tinyconfig in two Kconfig passes (PlanBaseConfig), and a fresh
+  // tree's auto.conf written by the last one.
+  std::string config_inputs = KeyHasher().Add("config-v2").Add(spec.tree_key).Add(src->id).Add(tc->id).Short();
   if (state.config_inputs != config_inputs || !fs::exists(tree / ".config")) {
     progress.Phase("config");
     fs::remove(tree / ".config", ec);
-    std::vector<std::string> first;
+    const fs::path auto_conf = tree / "include/config/auto.conf";
+    const bool had_auto_conf = fs::exists(auto_conf);
+    BaseConfigSteps base;
     if (spec.config == "tinyconfig" || spec.config == "defconfig" || spec.config == "allnoconfig") {
-      first = {spec.config};
+      base = PlanBaseConfig(spec.config, src->dir, spec.arch);
     } else {
+      // A config file is the base as it is: the requests join it before the
+      // one Kconfig pass, as merge_config.sh would.
       if (auto st = CopyInto(spec.config, tree / ".config"); !st) return Fail(st.error());
-      first = {"olddefconfig"};
     }
-    auto r = make(first, {});
-    if (!r) return Fail(r.error());
-    if (!r->ok()) {
-      auto c = ClassifyBuildLog(r->output);
-      return finish_failed(Failed(spec, FailureClass::kOther, c.excerpt, log, fmt::format("make {} failed", first[0])));
+    if (!base.first.empty()) {
+      auto r = make(base.first, {});
+      if (!r) return Fail(r.error());
+      if (!r->ok()) {
+        auto c = ClassifyBuildLog(r->output);
+        return finish_failed(
+            Failed(spec, FailureClass::kOther, c.excerpt, log, fmt::format("make {} failed", fmt::join(base.first, " "))));
+      }
     }
     {
       std::ofstream cfg(tree / ".config", std::ios::app);
+      for (const auto& f : base.append) {
+        auto text = ReadFile(f);
+        if (!text) return Fail(text.error());
+        cfg << "# " << fs::relative(f, src->dir).string() << "\n" << *text;
+        if (!text->empty() && text->back() != '\n') cfg << '\n';
+      }
       cfg << RenderRequests(requests);
       if (!cfg) return Fail("cannot append to {}", (tree / ".config").string());
     }
-    r = make({"olddefconfig"}, {});
+    // Kconfig writes include/config/auto.conf (and autoconf.h, rustc_cfg,
+    // include/config/*) only where it is missing, or in syncconfig. In a
+    // fresh tree the base step just wrote it for the base config: removed,
+    // olddefconfig writes it for the final one, and the build's make finds
+    // the config in sync and skips a Kconfig pass of its own. (syncconfig
+    // would ask about every new symbol on stdin, a thousand prompts in the
+    // log.) A tree that has been built keeps its auto.conf: kbuild's
+    // syncconfig compares against it to touch only the include/config files
+    // of the symbols that changed, and so rebuilds only what they reach.
+    if (!had_auto_conf) fs::remove(auto_conf, ec);
+    auto r = make({"olddefconfig"}, {});
     if (!r) return Fail(r.error());
     if (!r->ok()) {
       auto c = ClassifyBuildLog(r->output);

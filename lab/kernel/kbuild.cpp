@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "lab/util/paths.h"
+
 namespace rfl::kernel {
 
 std::string_view KbuildArch(Arch arch) {
@@ -27,6 +29,30 @@ std::string_view ImageTarget(Arch arch) { return arch == Arch::kX86_64 ? "bzImag
 
 std::filesystem::path ImagePathInTree(Arch arch) {
   return std::filesystem::path("arch") / std::string(SrcArch(arch)) / "boot" / std::string(ImageTarget(arch));
+}
+
+BaseConfigSteps PlanBaseConfig(std::string_view base, const std::filesystem::path& source_dir, Arch arch) {
+  namespace fs = std::filesystem;
+  BaseConfigSteps steps{{std::string(base)}, {}};
+  if (base != "tinyconfig") return steps;
+  // The kernel's rule as 7.3 writes it; any other is left to the kernel's own
+  // target.
+  constexpr std::string_view kRule =
+      "tinyconfig:\n"
+      "\t$(Q)KCONFIG_ALLCONFIG=kernel/configs/tiny-base.config $(MAKE) -f $(srctree)/Makefile allnoconfig\n"
+      "\t$(Q)$(MAKE) -f $(srctree)/Makefile tiny.config\n";
+  auto makefile = ReadFile(source_dir / "scripts/kconfig/Makefile");
+  if (!makefile || makefile->find(kRule) == std::string::npos || !fs::is_regular_file(source_dir / "kernel/configs/tiny-base.config")) {
+    return steps;
+  }
+  // tiny.config's fragments, in the order the kernel's configfiles lists them.
+  for (fs::path f : {fs::path("kernel/configs/tiny.config"),
+                     fs::path("arch") / std::string(SrcArch(arch)) / "configs/tiny.config"}) {
+    if (fs::is_regular_file(source_dir / f)) steps.append.push_back(source_dir / f);
+  }
+  if (steps.append.empty()) return steps;  // the kernel's tiny.config would fail the same way
+  steps.first = {"KCONFIG_ALLCONFIG=kernel/configs/tiny-base.config", "allnoconfig"};
+  return steps;
 }
 
 std::map<std::string, std::string> ReproducibleEnv() {

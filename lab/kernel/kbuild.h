@@ -23,6 +23,23 @@ std::string_view SrcArch(Arch arch);
 std::string_view ImageTarget(Arch arch);
 std::filesystem::path ImagePathInTree(Arch arch);
 
+// How a tree's base .config is made. `make tinyconfig` is allnoconfig with
+// kernel/configs/tiny-base.config, then tiny.config merged and olddefconfig:
+// three parses of the top Makefile (each re-running its compiler probes, ~30 s
+// apiece on 2 cores) and two Kconfig passes, before the lab appends its
+// requests and runs Kconfig a third time (and kbuild's syncconfig a fourth).
+// When the source's scripts/kconfig/Makefile defines tinyconfig exactly so,
+// the lab runs allnoconfig with tiny-base itself and appends tiny.config's
+// files ahead of its own requests, for one olddefconfig: two Kconfig passes
+// in a fresh tree, the kernel's own merge (later assignments win, defaults
+// for what becomes visible). Otherwise (another kernel's tinyconfig, defconfig,
+// allnoconfig) `first` is the kernel's own target.
+struct BaseConfigSteps {
+  std::vector<std::string> first;                  // make arguments that write the base .config
+  std::vector<std::filesystem::path> append;       // source files appended to it before the requests
+};
+BaseConfigSteps PlanBaseConfig(std::string_view base, const std::filesystem::path& source_dir, Arch arch);
+
 // Environment for reproducible builds (KBUILD_BUILD_TIMESTAMP, …).
 std::map<std::string, std::string> ReproducibleEnv();
 

@@ -5,6 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "lab/util/temp_dir.h"
 
 namespace rfl::kernel {
 namespace {
@@ -85,6 +89,58 @@ TEST(Kbuild, CcacheRemoteRefusesWhatCcacheWouldNotUnderstand) {
     EXPECT_TRUE(st.error().message.starts_with("ccache remote ")) << st.error().message;
   }
   EXPECT_NE(ValidateCcacheRemote("redis://a:1\nx").error().message.find("control character"), std::string::npos);
+}
+
+// A source tree with the files PlanBaseConfig reads; `rule` is its
+// scripts/kconfig/Makefile tinyconfig rule.
+std::filesystem::path FakeSource(const std::filesystem::path& root, const std::string& rule, bool arch_tiny) {
+  namespace fs = std::filesystem;
+  fs::create_directories(root / "scripts/kconfig");
+  fs::create_directories(root / "kernel/configs");
+  fs::create_directories(root / "arch/x86/configs");
+  std::ofstream(root / "scripts/kconfig/Makefile") << "PHONY += tinyconfig\n" << rule << "\n# CHECK: -o cache_dir=<path> working?\n";
+  std::ofstream(root / "kernel/configs/tiny-base.config") << "CONFIG_EXPERT=y\n";
+  std::ofstream(root / "kernel/configs/tiny.config") << "CONFIG_CC_OPTIMIZE_FOR_SIZE=y\n";
+  if (arch_tiny) std::ofstream(root / "arch/x86/configs/tiny.config") << "CONFIG_NOHIGHMEM=y\n";
+  return root;
+}
+
+// The rule as linux 7.3's scripts/kconfig/Makefile has it.
+constexpr const char* kTinyconfigRule =
+    "tinyconfig:\n"
+    "\t$(Q)KCONFIG_ALLCONFIG=kernel/configs/tiny-base.config $(MAKE) -f $(srctree)/Makefile allnoconfig\n"
+    "\t$(Q)$(MAKE) -f $(srctree)/Makefile tiny.config\n";
+
+TEST(Kbuild, TinyconfigIsAllnoconfigWithTinyBaseThenTinyConfigsFilesAppendedAheadOfTheRequests) {
+  auto tmp = TempDir::Create(std::filesystem::temp_directory_path(), "kbuild-tiny-");
+  ASSERT_TRUE(tmp);
+  auto src = FakeSource(tmp->path(), kTinyconfigRule, true);
+  auto x86 = PlanBaseConfig("tinyconfig", src, Arch::kX86_64);
+  EXPECT_EQ(x86.first, (std::vector<std::string>{"KCONFIG_ALLCONFIG=kernel/configs/tiny-base.config", "allnoconfig"}));
+  EXPECT_EQ(x86.append, (std::vector<std::filesystem::path>{src / "kernel/configs/tiny.config",
+                                                            src / "arch/x86/configs/tiny.config"}));
+  // arm64 has no arch tiny.config: the kernel's configfiles lists only the
+  // generic one.
+  auto arm = PlanBaseConfig("tinyconfig", src, Arch::kArm64);
+  EXPECT_EQ(arm.append, (std::vector<std::filesystem::path>{src / "kernel/configs/tiny.config"}));
+}
+
+TEST(Kbuild, AnotherKernelsTinyconfigRuleAndTheOtherBasesAreTheKernelsOwnTargets) {
+  auto tmp = TempDir::Create(std::filesystem::temp_directory_path(), "kbuild-tiny-");
+  ASSERT_TRUE(tmp);
+  // An older kernel: tinyconfig straight from allnoconfig and tiny.config.
+  auto src = FakeSource(tmp->path(), "tinyconfig:\n\t$(Q)$(MAKE) -f $(srctree)/Makefile allnoconfig tiny.config\n", true);
+  auto old = PlanBaseConfig("tinyconfig", src, Arch::kX86_64);
+  EXPECT_EQ(old.first, std::vector<std::string>{"tinyconfig"});
+  EXPECT_TRUE(old.append.empty());
+  FakeSource(tmp->path(), kTinyconfigRule, true);
+  for (const char* base : {"defconfig", "allnoconfig"}) {
+    auto steps = PlanBaseConfig(base, src, Arch::kX86_64);
+    EXPECT_EQ(steps.first, std::vector<std::string>{base});
+    EXPECT_TRUE(steps.append.empty());
+  }
+  std::filesystem::remove(src / "kernel/configs/tiny-base.config");
+  EXPECT_EQ(PlanBaseConfig("tinyconfig", src, Arch::kX86_64).first, std::vector<std::string>{"tinyconfig"});
 }
 
 }  // namespace
