@@ -88,6 +88,15 @@ Command MakeCommand(const MakeInvocation& m) {
     // Trees differ in their host path but are all mounted at the same place;
     // do not let the working directory split the cache.
     c.env["CCACHE_NOHASHDIR"] = "1";
+    // Depend mode: a miss compiles once and takes the headers from the .d
+    // file kbuild asks for (-Wp,-MMD), instead of running the preprocessor
+    // first as well. On kernel/ and mm/ of the quickstart's x86 config (187
+    // objects, empty cache, 2 cores) that took the cold compile from 189 s to
+    // 156 s (median of 2 pairs; per-pair ratio 0.71-0.94). What it gives up,
+    // hits on equal preprocessor output from different headers, the lab's
+    // trees hardly have: a config change reaches the objects it touches
+    // through kbuild's own dependencies, and seeded trees keep their objects.
+    c.env["CCACHE_DEPEND"] = "1";
     if (!m.ccache_remote.empty()) c.env["CCACHE_REMOTE_STORAGE"] = m.ccache_remote;
   }
   c.cwd = m.tree;

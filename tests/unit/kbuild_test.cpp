@@ -63,6 +63,8 @@ TEST(Kbuild, CcacheGoesInFrontOfTheKernelsClangButNotTheHostLinker) {
   for (const auto& a : c.argv) EXPECT_FALSE(a.starts_with("HOSTCC=")) << a;
   EXPECT_EQ(c.env.at("CCACHE_DIR"), "/ccache");
   EXPECT_EQ(c.env.at("CCACHE_NOHASHDIR"), "1");
+  // No preprocessor run on a miss: the headers come from kbuild's .d files.
+  EXPECT_EQ(c.env.at("CCACHE_DEPEND"), "1");
 }
 
 TEST(Kbuild, ARemoteCcacheBackendIsPassedToCcacheOnlyWithALocalCache) {
