@@ -9,6 +9,7 @@
 #include "lab/lava/job_definition.h"
 #include "lab/vm/arch_profile.h"
 #include "lab/vm/domain_xml.h"
+#include "lab/vm/guest_clock.h"
 
 namespace rfl::lava {
 namespace {
@@ -80,7 +81,14 @@ Result<vm::BootResult> LavaHypervisor::Boot(const vm::BootRequest& request) {
   spec.arch = request.arch;
   spec.kernel_url = kernel->url();
   if (initrd) spec.initrd_url = initrd->url();
-  spec.cmdline = vm::JoinCmdline(vm::ProfileFor(request.arch), request.cmdline);
+  // The worker's host TSC rate is not known here: under real time an x86
+  // guest without ACPI calibrates its TSC by itself or falls back to jiffies
+  // (vm/guest_clock.h); icount boots get the same words as local ones.
+  std::vector<std::string> words = request.cmdline;
+  for (auto& w : vm::GuestClockWords(request.arch, request.accel, request.timing, request.cmdline, std::nullopt)) {
+    words.push_back(std::move(w));
+  }
+  spec.cmdline = vm::JoinCmdline(vm::ProfileFor(request.arch), words);
   spec.memory_bytes = request.memory_bytes;
   spec.cpus = request.cpus;
   spec.timing = request.timing;

@@ -19,7 +19,7 @@ struct ArchProfile {
   std::string_view machine;       // q35, virt
   std::string_view cpu_model;     // TCG cpu model ("" = QEMU's default)
   std::string_view console;       // kernel console device: ttyS0, ttyAMA0
-  bool acpi = false;              // x86: ACPI so the guest can power off
+  bool acpi = false;              // x86: ACPI tables, for kernels that have ACPI (a distribution kernel powers off through them)
   bool needs_firmware = false;    // riscv64: OpenSBI as -bios
 };
 

@@ -37,6 +37,7 @@
 #include "lab/util/process.h"
 #include "lab/vm/arch_profile.h"
 #include "lab/vm/domain_xml.h"
+#include "lab/vm/guest_clock.h"
 #include "lab/vm/hypervisor.h"
 
 namespace rfl::vm {
@@ -367,7 +368,9 @@ Result<BootResult> LibvirtHypervisor::Boot(const BootRequest& req) {
     if (!fs::is_regular_file(*req.initrd, ec)) return FailAs(Error::Kind::kNotFound, "initrd {} not found", req.initrd->string());
     spec.initrd = fs::absolute(*req.initrd);
   }
-  spec.cmdline = JoinCmdline(profile, req.cmdline);
+  std::vector<std::string> words = req.cmdline;
+  for (auto& w : GuestClockWords(req.arch, req.accel, req.timing, req.cmdline, HostTscKhz())) words.push_back(std::move(w));
+  spec.cmdline = JoinCmdline(profile, words);
   spec.memory_bytes = req.memory_bytes;
   spec.cpus = req.cpus;
   spec.accel = req.accel;

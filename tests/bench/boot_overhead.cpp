@@ -32,6 +32,7 @@
 #include "lab/util/paths.h"
 #include "lab/util/process.h"
 #include "lab/vm/agent_stream.h"
+#include "lab/vm/guest_clock.h"
 #include "lab/vm/hypervisor.h"
 
 namespace fs = std::filesystem;
@@ -81,9 +82,15 @@ double LabToHello(rfl::vm::Hypervisor& hv, const Setup& s, const std::string& ta
 double BareToHello(const Setup& s, const std::string& tag) {
   fs::path sock = s.work / (tag + ".sock");
   fs::remove(sock);
+  // The command line the lab gives the same boot (console=, its clock words).
+  std::string append = "console=ttyS0 panic=-1";
+  for (const auto& w : rfl::vm::GuestClockWords(rfl::Arch::kX86_64, rfl::vm::ResolvedAccel::kTcg, rfl::Timing::kWall,
+                                                {}, rfl::vm::HostTscKhz())) {
+    append += " " + w;
+  }
   rfl::Command cmd{.argv = {"qemu-system-x86_64", "-M", "q35", "-accel", "tcg", "-m", "512", "-smp", "1", "-nodefaults",
                             "-no-user-config", "-nographic", "-no-reboot", "-kernel", s.kernel.string(), "-initrd",
-                            s.initrd.string(), "-append", "console=ttyS0 panic=-1", "-serial", "stdio", "-device",
+                            s.initrd.string(), "-append", append, "-serial", "stdio", "-device",
                             "virtio-serial-pci", "-chardev",
                             fmt::format("socket,id=agent,path={},server=on,wait=off", sock.string()), "-device",
                             "virtserialport,chardev=agent,name=org.rfllab.agent.0"}};

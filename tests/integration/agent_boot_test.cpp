@@ -90,6 +90,12 @@ void ExpectFullRun(const QemuBootRun& run) {
     }
   }
   EXPECT_EQ(binder_payloads, (std::set<std::string>{"0", "4096", "65535", "65536", "65537"}));
+  // A clock fine enough for per-operation latencies (an x86 kernel without
+  // ACPI under TCG with real time gets it from the lab's tsc_early_khz=;
+  // without it, refined-jiffies: 4 ms steps).
+  for (const auto& s : run.All<Sample>()) {
+    if (s.metric == "clock_resolution") EXPECT_LT(s.value, 1e-6) << s.workload << ": " << s.value << " s";
+  }
   EXPECT_EQ(block_devices, (std::set<std::string>{"rnull", "null_blk"}));
   // Parity, end to end: each device's attributes came with its samples, and
   // every attribute both drivers have holds the same value (the equal setup).

@@ -20,6 +20,7 @@
 #include "images/agent/protocol.h"
 #include "lab/image/initramfs.h"
 #include "lab/util/process.h"
+#include "lab/vm/guest_clock.h"
 
 namespace rfl::agent::testing {
 
@@ -81,6 +82,12 @@ inline std::vector<std::string> QemuArgv(const QemuBootOptions& o, const std::fi
   }
   std::string append = "console=" + console + " panic=-1";
   for (const auto& w : o.extra_cmdline) append += " " + w;
+  // The lab's own clock words for a TCG guest with real time (an x86 kernel
+  // without ACPI needs them for a fine-grained clock: vm/guest_clock.h).
+  for (const auto& w : vm::GuestClockWords(o.arch, vm::ResolvedAccel::kTcg, Timing::kWall, o.extra_cmdline,
+                                           vm::HostTscKhz())) {
+    append += " " + w;
+  }
   argv.insert(argv.end(), {"-m", "512", "-nographic", "-no-reboot", "-kernel", o.kernel.string(), "-initrd",
                            initrd.string(), "-append", append});
   if (o.virtio_port) {
