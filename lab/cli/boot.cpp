@@ -108,7 +108,9 @@ void PrintJson(const pipeline::BootJobOutput& out, const vm::AccelDecision& acce
   nlohmann::json results = nlohmann::json::array();
   nlohmann::json attributes = nlohmann::json::array();
   nlohmann::json profiles = nlohmann::json::array();
+  nlohmann::json logs = nlohmann::json::array();
   for (const auto& r : agent.records()) {
+    if (const auto* l = std::get_if<agent::Log>(&r.body)) logs.push_back({{"level", l->level}, {"message", l->message}});
     if (const auto* p = std::get_if<agent::Profile>(&r.body)) {
       profiles.push_back(profile::ToJson(profile::Aggregate(*p, view.map), EstimateFor(*p, agent.records(), view.icount)));
     }
@@ -132,7 +134,7 @@ void PrintJson(const pipeline::BootJobOutput& out, const vm::AccelDecision& acce
                       {"first_console_byte_s", opt_s(b.first_console_byte)}, {"agent_hello_s", opt_s(agent.hello_at())},
                       {"agent_done_s", opt_s(agent.done_at())}, {"total_s", b.total.count()},
                       {"agent_transport", agent.transport()}, {"agent_rejected_lines", agent.rejected_lines()},
-                      {"workloads", results}, {"samples", samples}, {"attributes", attributes}};
+                      {"workloads", results}, {"samples", samples}, {"attributes", attributes}, {"logs", logs}};
   if (!profiles.empty()) {
     j["profiles"] = profiles;
     if (!view.map_note.empty()) j["profile_note"] = view.map_note;
@@ -173,6 +175,12 @@ void PrintText(const pipeline::BootJobOutput& out, const vm::AccelDecision& acce
         for (const auto& [k, v] : at->labels) labels += fmt::format(" {}={}", k, v);
         std::cout << fmt::format("  {} set up{}: {} attribute(s) (--json lists them)\n", at->workload, labels,
                                  at->values.size());
+      }
+    }
+    // The agent's own warnings: a clock coarser than 1 us, a sparse profile.
+    for (const auto& r : agent.records()) {
+      if (const auto* l = std::get_if<agent::Log>(&r.body); l && l->level != "info") {
+        std::cout << fmt::format("  {}: {}\n", l->level, l->message);
       }
     }
     bool noted = false;

@@ -63,7 +63,8 @@ void ReportClockResolution(Reporter& r) {
   if (seconds > 1e-6) {
     r.AddLog("warn", "CLOCK_MONOTONIC moves in steps of " + std::to_string(seconds * 1e3) +
                          " ms: per-operation latencies are quantized (a kernel on a jiffies clocksource, e.g. "
-                         "x86 without ACPI under TCG); rates (ops_per_second) and means stay valid");
+                         "x86 without ACPI under TCG with real time and no tsc_early_khz=); rates (ops_per_second) and means "
+                         "stay valid");
   }
 }
 
