@@ -34,6 +34,9 @@ using scenario::BuildSpec;
 
 namespace {
 
+// How long a new tree waits for its seed when another build holds it.
+constexpr std::chrono::minutes kSeedWait{20};
+
 std::string FirstLineOf(const fs::path& p) {
   std::ifstream in(p);
   std::string line;
@@ -328,7 +331,14 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
       out << fmt::format("[{}] new tree: starting from the built tree {} (same source, arch, clang, bindgen)\n", label,
                          seed->filename().string())
           << std::flush;
-      if (auto st = SeedTree(*seed, tree_root, runner, ctx.stop); st) {
+      // A seed that another build holds (a variant rebuilding its Rust
+      // objects, a minute or two) is worth waiting for: a seeded tree
+      // rebuilds what its config changes, a fresh one the whole kernel.
+      auto waiting = [&] {
+        out << fmt::format("[{}] waiting for {}: another build is using it\n", label, seed->filename().string())
+            << std::flush;
+      };
+      if (auto st = SeedTree(*seed, tree_root, runner, ctx.stop, kSeedWait, waiting); st) {
         seeded_from = seed->filename().string();
         state.config_inputs.clear();
       } else if (ctx.stop.stop_requested()) {

@@ -78,9 +78,15 @@ BuildEstimate EstimateBuild(const fs::path& trees_dir, const std::string& tree_k
   return e;
 }
 
-Status SeedTree(const fs::path& seed_root, const fs::path& tree_root, ProcessRunner& runner, std::stop_token stop) {
-  auto lock = FileLock::TryAcquire(seed_root.string() + ".lock");
-  if (!lock) return Fail(lock.error());
+Status SeedTree(const fs::path& seed_root, const fs::path& tree_root, ProcessRunner& runner, std::stop_token stop,
+                std::chrono::milliseconds wait, const std::function<void()>& on_wait) {
+  const std::string lock_path = seed_root.string() + ".lock";
+  auto lock = wait.count() > 0 ? FileLock::Acquire(lock_path, wait, on_wait) : FileLock::TryAcquire(lock_path);
+  if (!lock && lock.error().kind == Error::Kind::kTimeout) {
+    return Fail("{} is being built by another rfl-lab (waited {} s)", seed_root.string(),
+                std::chrono::duration_cast<std::chrono::seconds>(wait).count());
+  }
+  if (!lock) return std::unexpected(lock.error());
   if (!lock->held()) return Fail("{} is being built by another rfl-lab", seed_root.string());
   fs::path to = tree_root / "o";
   Command cp;

@@ -2,7 +2,9 @@
 // Build trees: one kbuild O= directory per (source, config, toolchain, arch)
 // under <cache>/trees/<tree key>/, with its bookkeeping (state.json) and its
 // seeding from a sibling tree.
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -58,10 +60,13 @@ BuildEstimate EstimateBuild(const std::filesystem::path& trees_dir, const std::s
                             const std::string& key, const std::string& arch, TreeStart start);
 
 // Copies seed/o into tree_root/o (empty), keeping modification times, under
-// the seed's lock (taken without waiting: a seed being built is skipped). On
-// failure `tree_root/o` is left empty, so the build starts from scratch.
+// the seed's lock. A seed being built (another variant rebuilding its Rust
+// objects, most often: a minute or two) is waited for up to `wait`, with
+// `on_wait` called once; when it stays busy, or with `wait` 0, it is skipped.
+// On failure `tree_root/o` is left empty, so the build starts from scratch.
 // The copy is killed when `stop` stops (Ctrl-C).
 [[nodiscard]] Status SeedTree(const std::filesystem::path& seed_root, const std::filesystem::path& tree_root,
-                              ProcessRunner& runner, std::stop_token stop = InterruptToken());
+                              ProcessRunner& runner, std::stop_token stop = InterruptToken(),
+                              std::chrono::milliseconds wait = {}, const std::function<void()>& on_wait = {});
 
 }  // namespace rfl::kernel

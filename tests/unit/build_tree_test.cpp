@@ -1,11 +1,14 @@
 // Build trees: a new tree starts from the most recently built sibling of its
 // family (same source, arch, clang and bindgen), copied with modification times kept
-// (kbuild compares them), and never from a tree another process is building.
+// (kbuild compares them), and from a tree another process is building only once
+// it is done (waited for, within a bound).
 #include "lab/kernel/tree.h"
 
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <optional>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -88,6 +91,45 @@ TEST(BuildTree, ATreeBeingBuiltIsNotCopiedAndTheNewTreeStaysEmpty) {
   auto st = SeedTree(seed, tree, DefaultRunner());
   ASSERT_FALSE(st);
   EXPECT_NE(st.error().message.find("being built"), std::string::npos) << st.error().message;
+  EXPECT_TRUE(fs::is_empty(tree / "o"));
+}
+
+TEST(BuildTree, ASeedBusyForAMomentIsWaitedForAndCopied) {
+  auto tmp = TempDir::Create(fs::temp_directory_path(), "tree-wait-");
+  ASSERT_TRUE(tmp);
+  fs::path seed = MakeTree(tmp->path(), "seed", "fam", 1000);
+  std::optional<FileLock> busy;
+  {
+    auto l = FileLock::Acquire(seed.string() + ".lock", std::chrono::seconds(1));
+    ASSERT_TRUE(l && l->held());
+    busy.emplace(std::move(*l));
+  }
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    busy.reset();
+  });
+  fs::path tree = tmp->path() / "new";
+  fs::create_directories(tree / "o");
+  int told = 0;
+  auto st = SeedTree(seed, tree, DefaultRunner(), InterruptToken(), std::chrono::seconds(30), [&] { ++told; });
+  release.join();
+  ASSERT_TRUE(st) << st.error().message;
+  EXPECT_EQ(told, 1);
+  EXPECT_TRUE(fs::exists(tree / "o" / "rust" / "kernel.o"));
+}
+
+TEST(BuildTree, ASeedThatStaysBusyPastTheWaitIsSkipped) {
+  auto tmp = TempDir::Create(fs::temp_directory_path(), "tree-wait-long-");
+  ASSERT_TRUE(tmp);
+  fs::path seed = MakeTree(tmp->path(), "seed", "fam", 1000);
+  auto busy = FileLock::Acquire(seed.string() + ".lock", std::chrono::seconds(1));
+  ASSERT_TRUE(busy && busy->held());
+  fs::path tree = tmp->path() / "new";
+  fs::create_directories(tree / "o");
+  auto st = SeedTree(seed, tree, DefaultRunner(), InterruptToken(), std::chrono::milliseconds(300));
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message.find("being built by another rfl-lab (waited"), std::string::npos)
+      << st.error().message;
   EXPECT_TRUE(fs::is_empty(tree / "o"));
 }
 
