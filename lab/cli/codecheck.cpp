@@ -28,7 +28,7 @@ void RegisterCodecheckCommand(CLI::App& app, CliContext& ctx) {
   cmd->add_option("inputs", opt->inputs,
                   "Object files or vmlinux (judged whoever compiled them) and directories (their rustc-made *.o)")
       ->required();
-  cmd->add_option("--arch", opt->arch, "Every object must be of this arch (x86_64, arm64)");
+  cmd->add_option("--arch", opt->arch, "Every object must be of this arch (x86_64, arm64, riscv64)");
   cmd->add_flag("--json", opt->json, "Print JSON instead of tables");
   cmd->callback([&ctx, opt] {
     codecheck::CodeCheckRequest req;

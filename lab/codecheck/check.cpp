@@ -29,6 +29,17 @@ bool IsArm64NonLeaf(const FunctionCode& fn) {
   return false;
 }
 
+bool IsRiscv64NonLeaf(const FunctionCode& fn) {
+  for (const Instruction& insn : fn.instructions) {
+    if (insn.mnemonic == "sd" && insn.operands.starts_with("ra,")) return true;
+    // `jal target` and `jalr reg` (LLVM's aliases) link ra; `jalr ra, 0(t1)` names it.
+    bool link = insn.mnemonic == "jal" || insn.mnemonic == "jalr";
+    if (link && (insn.operands.find(',') == std::string::npos || insn.operands.starts_with("ra,"))) return true;
+    if (insn.mnemonic == "call") return true;
+  }
+  return false;
+}
+
 bool IsNop(Arch, const Instruction& insn) { return insn.valid() && insn.mnemonic == "nop"; }
 
 NopRun CountNops(Arch arch, std::span<const Instruction> insns, size_t from) {

@@ -89,6 +89,9 @@ inline constexpr std::string_view kRetpolineThunkPrefix = "__x86_indirect_thunk_
 // arm64: whether the function calls (`bl`/`blr`) or stores x30 — a
 // non-leaf, whose return address is spilled and worth protecting.
 bool IsArm64NonLeaf(const FunctionCode& fn);
+// A riscv64 function that calls (`jal`/`jalr` linking ra) or stores its
+// return address (`sd ra, …`): not a leaf.
+bool IsRiscv64NonLeaf(const FunctionCode& fn);
 
 // Leading NOP instructions: their total size in bytes, and the index of the
 // first instruction that is not one.

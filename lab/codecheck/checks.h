@@ -29,8 +29,8 @@ std::unique_ptr<FlagCheck> MakeJumpTablesCheck(std::string flag);
 // kcfi.cpp: x86 kCFI type-id preambles and a type check before every
 // indirect call (-Zsanitizer=kcfi).
 std::unique_ptr<FlagCheck> MakeKcfiCheck(std::string flag);
-// shadow_call_stack.cpp: arm64 non-leaf functions push x30 to the shadow
-// stack (x18) and pop it before each return.
+// shadow_call_stack.cpp: arm64 and riscv64 non-leaf functions push the
+// return address to the shadow stack (x18, gp) and pop it before each return.
 std::unique_ptr<FlagCheck> MakeShadowCallStackCheck(std::string flag);
 // fixed_x18.cpp: arm64 no instruction writes x18.
 std::unique_ptr<FlagCheck> MakeFixedX18Check(std::string flag);

@@ -13,6 +13,7 @@
 #include "lab/codecheck/disassembler.h"
 #include "lab/codecheck/elf_object.h"
 #include "lab/codecheck/flags.h"
+#include "lab/util/demangle.h"
 
 namespace rfl::codecheck {
 namespace fs = std::filesystem;
@@ -189,7 +190,7 @@ Result<CodeCheckReport> CheckCode(const CodeCheckRequest& request) {
             ++t->missing;
             ++t->result.offenders_total;
             if (t->result.offenders.size() < kMaxOffenders) {
-              t->result.offenders.push_back({f.name, in.path.string(), std::move(j.reason)});
+              t->result.offenders.push_back({Demangle(f.name), in.path.string(), std::move(j.reason), f.name});
             }
             break;
           case Signature::kNotApplicable: ++t->result.exempt; break;
@@ -217,7 +218,7 @@ nlohmann::json ToJson(const CodeCheckReport& report) {
   for (const FlagResult& r : report.results) {
     nlohmann::json offenders = nlohmann::json::array();
     for (const Offender& o : r.offenders) {
-      offenders.push_back({{"function", o.function}, {"object", o.object}, {"reason", o.reason}});
+      offenders.push_back({{"function", o.function}, {"symbol", o.symbol}, {"object", o.object}, {"reason", o.reason}});
     }
     flags.push_back({{"flag", r.flag},
                      {"verdict", VerdictName(r.verdict)},

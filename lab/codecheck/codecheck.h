@@ -35,9 +35,10 @@ enum class Verdict {
 std::string_view VerdictName(Verdict v);  // "effective", "partial", "absent", "not-applicable"
 
 struct Offender {
-  std::string function;
-  std::string object;  // path as given or found
+  std::string function;  // readable: Rust symbols demangled (lab/util/demangle.h)
+  std::string object;    // path as given or found
   std::string reason;
+  std::string symbol;    // as in the object's symbol table
 };
 
 struct FlagResult {

@@ -20,6 +20,9 @@ void InitializeTargetsOnce() {
     LLVMInitializeAArch64TargetInfo();
     LLVMInitializeAArch64TargetMC();
     LLVMInitializeAArch64Disassembler();
+    LLVMInitializeRISCVTargetInfo();
+    LLVMInitializeRISCVTargetMC();
+    LLVMInitializeRISCVDisassembler();
   });
 }
 
@@ -70,7 +73,11 @@ Result<Disassembler> Disassembler::Create(Arch arch) {
       dc = LLVMCreateDisasmCPUFeatures("aarch64-unknown-none", "", "+v8.5a,+bti,+pauth", nullptr, 0, nullptr,
                                        nullptr);
       break;
-    case Arch::kRiscv64: return Fail("no disassembler for riscv64 in the code checks yet");
+    case Arch::kRiscv64:
+      // The kernel's riscv64imac (arch/riscv/Makefile): compressed
+      // instructions print as their full form ("addi gp, gp, 8").
+      dc = LLVMCreateDisasmCPUFeatures("riscv64-unknown-none", "", "+m,+a,+c", nullptr, 0, nullptr, nullptr);
+      break;
   }
   if (dc == nullptr) return Fail("LLVM has no disassembler for {}", ArchName(arch));
   return Disassembler(arch, dc);
@@ -78,7 +85,9 @@ Result<Disassembler> Disassembler::Create(Arch arch) {
 
 std::vector<Instruction> Disassembler::Decode(std::span<const uint8_t> bytes, uint64_t address) const {
   std::vector<Instruction> out;
-  const uint32_t step = arch_ == Arch::kArm64 ? 4 : 1;
+  // Past an undecodable word: arm64's fixed 4 bytes, riscv64's smallest
+  // (compressed) instruction, x86's next byte.
+  const uint32_t step = arch_ == Arch::kArm64 ? 4 : arch_ == Arch::kRiscv64 ? 2 : 1;
   std::array<char, 256> text{};
   uint64_t at = 0;
   while (at < bytes.size()) {

@@ -1,18 +1,19 @@
-// -Zsanitizer=shadow-call-stack (arm64 SHADOW_CALL_STACK, with -Zfixed-x18):
-// a function that spills its return address also keeps a copy on the
-// shadow stack x18 points to, and returns through that copy — the push
-// `str x30, [x18], #8` and, before each `ret`, the pop
-// `ldr x30, [x18, #-8]!` (as LLVM's AArch64 frame lowering emits them).
+// -Zsanitizer=shadow-call-stack (SHADOW_CALL_STACK): a function that spills
+// its return address also keeps a copy on the shadow stack, and returns
+// through that copy. As LLVM's frame lowering emits it:
+// - arm64 (with -Zfixed-x18; x18 points to the shadow stack): the push
+//   `str x30, [x18], #8` and, before each `ret`, the pop `ldr x30, [x18, #-8]!`.
+// - riscv64 (gp points to it, arch/riscv/include/asm/scs.h): the push
+//   `addi gp, gp, 8` + `sd ra, -8(gp)` and, before each `ret`, the pop
+//   `ld ra, -8(gp)` + `addi gp, gp, -8`.
 //
 // Exceptions, and why:
-// - Leaf functions (no `bl`/`blr`, x30 never stored): their return address
-//   stays in x30, nothing to protect — not applicable.
+// - Leaf functions (no call, the return address never stored): it stays in
+//   x30 / ra, nothing to protect — not applicable.
 // - A non-leaf function that never returns (only tail calls, or noreturn)
 //   needs the push only.
 // - Hand-written assembly in vmlinux (the shadow-stack switch itself) does
 //   its own thing: judge the Rust objects.
-// - riscv64 (where the kernel supports SCS with its own sequence on gp) is
-//   not judged: the lab has no riscv64 disassembly yet.
 #include <fmt/format.h>
 
 #include "lab/codecheck/checks.h"
@@ -20,31 +21,46 @@
 namespace rfl::codecheck {
 namespace {
 
-bool IsPush(const Instruction& insn) { return insn.mnemonic == "str" && insn.operands == "x30, [x18], #8"; }
-bool IsPop(const Instruction& insn) { return insn.mnemonic == "ldr" && insn.operands == "x30, [x18, #-8]!"; }
+// One arch's spelling of the push and the pop, as LLVM prints them.
+struct ScsSequence {
+  std::string_view push_mnemonic, push_operands;
+  std::string_view pop_mnemonic, pop_operands;
+  std::string_view leaf_reason;
+  bool (*non_leaf)(const FunctionCode&);
+};
+
+constexpr ScsSequence kArm64{"str", "x30, [x18], #8", "ldr", "x30, [x18, #-8]!",
+                             "leaf: the return address never leaves x30", IsArm64NonLeaf};
+constexpr ScsSequence kRiscv64{"sd", "ra, -8(gp)", "ld", "ra, -8(gp)", "leaf: the return address never leaves ra",
+                               IsRiscv64NonLeaf};
 
 class ShadowCallStackCheck final : public FlagCheck {
  public:
   explicit ShadowCallStackCheck(std::string flag) : flag_(std::move(flag)) {}
   std::string_view flag() const override { return flag_; }
-  bool AppliesTo(Arch arch) const override { return arch == Arch::kArm64; }
+  bool AppliesTo(Arch arch) const override { return arch == Arch::kArm64 || arch == Arch::kRiscv64; }
 
   Judgement Judge(const FunctionCode& fn) const override {
-    if (!IsArm64NonLeaf(fn)) return {Signature::kNotApplicable, "leaf: the return address never leaves x30"};
+    const ScsSequence& s = fn.disassembler.arch() == Arch::kRiscv64 ? kRiscv64 : kArm64;
+    if (!s.non_leaf(fn)) return {Signature::kNotApplicable, std::string(s.leaf_reason)};
     bool pushed = false;
     bool popped = false;
     size_t unprotected = 0;
     for (const Instruction& insn : fn.instructions) {
-      if (IsPush(insn)) pushed = true;
-      if (IsPop(insn)) popped = true;
+      if (insn.mnemonic == s.push_mnemonic && insn.operands == s.push_operands) pushed = true;
+      if (insn.mnemonic == s.pop_mnemonic && insn.operands == s.pop_operands) popped = true;
       if (insn.mnemonic == "ret") {
         if (!popped) ++unprotected;
         popped = false;
       }
     }
-    if (!pushed) return {Signature::kMissing, "non-leaf without the shadow-call-stack push (str x30, [x18], #8)"};
+    if (!pushed) {
+      return {Signature::kMissing,
+              fmt::format("non-leaf without the shadow-call-stack push ({} {})", s.push_mnemonic, s.push_operands)};
+    }
     if (unprotected > 0) {
-      return {Signature::kMissing, fmt::format("{} ret without the pop (ldr x30, [x18, #-8]!) before it", unprotected)};
+      return {Signature::kMissing,
+              fmt::format("{} ret without the pop ({} {}) before it", unprotected, s.pop_mnemonic, s.pop_operands)};
     }
     return {Signature::kPresent, {}};
   }

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "lab/util/demangle.h"
+
 namespace rfl::profile {
 namespace {
 

@@ -7,8 +7,8 @@
 // linker, e.g. two instantiations of one Rust generic) resolve to the first
 // name in the file, with the others counted.
 //
-// Rust symbols (v0 `_R…`, legacy `_ZN…E`) are demangled with LLVM's
-// demangler (llvm-14-dev, already linked for the code checks).
+// Rust symbols (v0 `_R…`, legacy `_ZN…E`) are shown demangled
+// (lab/util/demangle.h).
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -52,9 +52,5 @@ class SystemMap {
 // A hex address as System.map and the `profile` record write it ("ffffffff81338f60",
 // no 0x); nullopt for anything else.
 std::optional<uint64_t> ParseAddress(std::string_view hex);
-
-// A readable name: Rust v0 and legacy symbols and C++ demangled, anything
-// else (C functions) as it is.
-std::string Demangle(std::string_view name);
 
 }  // namespace rfl::profile

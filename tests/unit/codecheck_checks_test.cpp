@@ -1,9 +1,11 @@
 // Each flag's code check on objects a real rustc compiled with and without
 // the flag (tests/fixtures/codecheck/, README there): `effective` with it,
 // `absent` without it — a check that cannot fail is not a check.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "lab/codecheck/codecheck.h"
 
@@ -55,7 +57,21 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"-Zfixed-x18", "arm64-fixed-x18.o", "arm64-baseline.o"},
                       Case{"-Cjump-tables=n", "x86_64-jump-tables-n.o", "x86_64-jump-tables-baseline.o"},
                       Case{"-Zsanitizer=kcfi", "x86_64-kcfi.o", "x86_64-baseline.o"},
-                      Case{"-Zsanitizer=shadow-call-stack", "arm64-shadow-call-stack.o", "arm64-baseline.o"}));
+                      Case{"-Zsanitizer=shadow-call-stack", "arm64-shadow-call-stack.o", "arm64-baseline.o"},
+                      Case{"-Zsanitizer=shadow-call-stack", "riscv64-shadow-call-stack.o", "riscv64-baseline.o"}));
+
+TEST(CodecheckOffenders, ReadAsRustPathsAndKeepTheirSymbol) {
+  // fixture.rs's address_taken is a mangled Rust function (v0), the C-ABI
+  // functions keep their names.
+  FlagResult base = Check("-Zcf-protection=branch", "x86_64-baseline.o");
+  std::vector<std::string> functions;
+  for (const auto& o : base.offenders) {
+    functions.push_back(o.function);
+    if (o.function == "fixture::address_taken") EXPECT_EQ(o.symbol, "_RNvCshfyhQDN0Pj8_7fixture13address_taken");
+    if (o.function == "non_leaf") EXPECT_EQ(o.symbol, "non_leaf");
+  }
+  EXPECT_THAT(functions, ::testing::IsSupersetOf({"fixture::address_taken", "non_leaf"}));
+}
 
 TEST(CodecheckCfProtection, OnlyALocalFunctionNeverAddressTakenIsExempt) {
   // fixture.rs: local_helper is LOCAL and only called; everything else is judged.
@@ -188,7 +204,7 @@ TEST(CodecheckInput, ADirectoryYieldsItsRustcObjects) {
   req.inputs = {std::string(RFL_LAB_FIXTURES_DIR) + "/codecheck"};
   auto report = CheckCode(req);
   ASSERT_TRUE(report.has_value()) << report.error().message;
-  EXPECT_EQ(report->objects.size(), 13u);
+  EXPECT_EQ(report->objects.size(), 15u);  // x86_64 9, arm64 4, riscv64 2
   // Baseline and flagged objects together: some functions with, some without.
   EXPECT_EQ(VerdictName(report->results[0].verdict), "partial");
   EXPECT_EQ(report->results[0].objects, 9u);  // the x86_64 ones
