@@ -28,6 +28,20 @@ std::vector<FlagToCheck> FlagsToCheck(const scenario::Plan& plan, const scenario
   return out;
 }
 
+std::vector<FlagToCheck> MissingControls(Arch arch, const std::vector<results::CodeCheckRecord>& have,
+                                         const std::vector<results::CodeCheckRecord>& claimed) {
+  std::vector<FlagToCheck> out;
+  for (const auto& c : claimed) {
+    if (!c.claimed) continue;
+    auto judged = [&](const auto& r) { return r.flag == c.flag; };
+    if (std::any_of(have.begin(), have.end(), judged) || std::any_of(out.begin(), out.end(), judged)) continue;
+    auto check = codecheck::MakeFlagCheck(c.flag);
+    if (!check || !(*check)->AppliesTo(arch)) continue;
+    out.push_back({c.flag, false, ""});
+  }
+  return out;
+}
+
 std::vector<results::CodeCheckRecord> CheckBuildCode(const std::vector<FlagToCheck>& flags,
                                                      const kernel::Artifact& artifact) {
   std::vector<results::CodeCheckRecord> out;

@@ -243,6 +243,16 @@ class Executor {
   EventQueue events_;
   Bootable BootableOf(const kernel::Artifact& a) const;
   std::map<std::string, Bootable> bootable_;  // by build key
+  // This run's successful builds as stored, with their artifacts: a flag a
+  // later build of the arch claims (kbuild adds some for a Kconfig option)
+  // is judged in them as a control then (MissingControls).
+  struct CheckedBuild {
+    results::BuildRecord record;
+    kernel::Artifact artifact;
+  };
+  std::map<std::string, CheckedBuild> checked_;  // by build key
+  Status JudgeLateControls(const BuildSpec& spec, const kernel::Artifact& artifact,
+                           std::vector<results::CodeCheckRecord>& checks);
   std::vector<std::jthread> workers_;
 };
 
@@ -369,6 +379,13 @@ void Executor::OnBuild(RunScheduler& sched, BuildEvent& ev, const std::set<std::
     return LabError(sched, ev.outcome.error().Wrap(fmt::format("building {}", fmt::join(spec.variants, ","))));
   }
   const kernel::BuildOutcome& built = *ev.outcome;
+  bool judged = built.ok() && built.artifact && !recorded_builds.count(spec.key);
+  if (judged) {
+    if (auto r = JudgeLateControls(spec, *built.artifact, ev.code_checks); !r) {
+      sched.BuildAborted(ev.key);
+      return LabError(sched, r.error());
+    }
+  }
   if (!recorded_builds.count(spec.key)) {
     results::BuildRecord record = MakeBuildRecord(spec, built);
     record.code_checks = ev.code_checks;
@@ -382,6 +399,7 @@ void Executor::OnBuild(RunScheduler& sched, BuildEvent& ev, const std::set<std::
       sched.BuildAborted(ev.key);
       return LabError(sched, r.error().Wrap("storing a build"));
     }
+    if (judged) checked_[spec.key] = {std::move(record), *built.artifact};
   }
   bool expected_failure = spec.expect == Expect::kBuildFailure;
   if (!built.ok()) {
@@ -401,6 +419,31 @@ void Executor::OnBuild(RunScheduler& sched, BuildEvent& ev, const std::set<std::
   for (const auto& w : kernel.skipped) Log(fmt::format("  workload {} skipped: {}", w.name, w.reason));
   bootable_[spec.key] = std::move(kernel);
   sched.BuildDone(ev.key, !expected_failure);
+}
+
+// Controls both ways between a build just done and the earlier ones of its
+// arch: this build is judged on the flags they claimed, and they on the
+// flags it claims (re-stored: RecordBuild replaces a build's row).
+Status Executor::JudgeLateControls(const BuildSpec& spec, const kernel::Artifact& artifact,
+                                   std::vector<results::CodeCheckRecord>& checks) {
+  for (auto& [key, other] : checked_) {
+    const BuildSpec& o = *plan_.FindBuild(key);
+    if (o.arch != spec.arch) continue;
+    auto mine = CheckBuildCode(MissingControls(spec.arch, checks, other.record.code_checks), artifact);
+    checks.insert(checks.end(), std::make_move_iterator(mine.begin()), std::make_move_iterator(mine.end()));
+    auto theirs = CheckBuildCode(MissingControls(o.arch, other.record.code_checks, checks), other.artifact);
+    if (theirs.empty()) continue;
+    for (const auto& c : theirs) {
+      Log(fmt::format("  code check {} (control, in {}): {}, {} of {} functions", c.flag, fmt::join(o.variants, ","),
+                      c.verdict, c.with_signature, c.checked));
+    }
+    other.record.code_checks.insert(other.record.code_checks.end(), std::make_move_iterator(theirs.begin()),
+                                    std::make_move_iterator(theirs.end()));
+    if (auto r = deps_.store.RecordBuild(run_id_, other.record); !r) {
+      return std::unexpected(r.error().Wrap("storing a build's late code checks"));
+    }
+  }
+  return {};
 }
 
 void Executor::OnBoot(RunScheduler& sched, BootEvent& ev) {

@@ -56,6 +56,28 @@ TEST(CodeCheckStage, ClaimsTheBuildsEffectiveFlagsAndJudgesOtherVariantsFlagsAsC
   EXPECT_EQ(ibt[1].flag, "-Zfunction-return=thunk-extern");
 }
 
+TEST(CodeCheckStage, AFlagAnotherBuildClaimedIsAMissingControlUntilJudged) {
+  results::CodeCheckRecord ibt;  // what kbuild added for X86_KERNEL_IBT in a Kconfig variant
+  ibt.flag = "-Zcf-protection=branch";
+  ibt.claimed = true;
+  results::CodeCheckRecord x18 = ibt;  // claimed, but its check does not apply to x86
+  x18.flag = "-Zfixed-x18";
+  results::CodeCheckRecord control = ibt;  // that build's own control: not a claim
+  control.flag = "-Zfunction-return=thunk-extern";
+  control.claimed = false;
+  std::vector<results::CodeCheckRecord> other = {ibt, x18, control};
+
+  auto missing = MissingControls(Arch::kX86_64, {}, other);
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing[0].flag, "-Zcf-protection=branch");
+  EXPECT_FALSE(missing[0].claimed);
+  EXPECT_EQ(missing[0].expected, "");
+  results::CodeCheckRecord judged = ibt;
+  judged.claimed = false;
+  EXPECT_TRUE(MissingControls(Arch::kX86_64, {judged}, other).empty()) << "judged once";
+  EXPECT_TRUE(MissingControls(Arch::kArm64, {}, {ibt}).empty()) << "an x86 check says nothing about arm64";
+}
+
 TEST(CodeCheckStage, TakesTheVariantsExpectationForAClaimedFlagOnly) {
   auto ibt = Spec("ibt", Arch::kX86_64, {"-Zcf-protection=branch"});
   ibt.expect_code = {{"-Zcf-protection=branch", "partial"}, {"-Zfunction-return=thunk-extern", "absent"}};

@@ -390,6 +390,54 @@ TEST(RunExecutor, AWorkloadTheKernelLacksIsSkippedNotBootedIntoFailure) {
   EXPECT_NE(Joined(ran.log).find("workload rust-samples skipped"), std::string::npos) << Joined(ran.log);
 }
 
+// kbuild adds -Zcf-protection=branch for X86_KERNEL_IBT: the Kconfig
+// variant claims it (its effective flags), and the baseline, built first
+// and with no variant asking for it in `rustflags`, is judged on it as a
+// control once the variant is done — the control that makes `effective`
+// mean something. Objects: rustc 1.96 fixtures with and without the flag.
+TEST(RunExecutor, AFlagKbuildAddsForAKconfigVariantIsJudgedInTheBaselineAsAControl) {
+  RunFixture f(R"(name: fake
+kernel: {source: debian:linux-source-7.3, fragments: [rust]}
+toolchains: [host]
+arches: [x86_64]
+variants:
+  baseline: {}
+  c-ibt: {kconfig: {X86_KERNEL_IBT: y}}
+boot: {accel: tcg, timing: icount}
+repeat: {min: 1, max: 1}
+)");
+  FakeBuilder builder(f.root() / "images", [&](const scenario::BuildSpec& spec, std::stop_token) {
+    auto o = BuiltOutcome(spec, f.root() / "images");
+    bool ibt = spec.variants.front() == "c-ibt";
+    if (ibt) o.artifact->effective_rustflags_kernel = {"-Cpanic=abort", "-Zcf-protection=branch"};
+    std::string rel = "rust/kernel.o";
+    fs::create_directories(o.artifact->dir / kernel::kRustObjectsDir / "rust");
+    fs::copy_file(fs::path(RFL_LAB_FIXTURES_DIR) / "codecheck" /
+                      (ibt ? "x86_64-cf-protection-branch.o" : "x86_64-baseline.o"),
+                  o.artifact->dir / kernel::kRustObjectsDir / rel);
+    o.artifact->rust_objects.push_back({rel, {}});
+    return Result<kernel::BuildOutcome>(std::move(o));
+  });
+  FakeHypervisor hv([](const vm::BootRequest&, const std::string&, int) { return PassingBoot(); });
+  auto ran = RunWith(f, builder, hv);
+  ASSERT_TRUE(ran.result.has_value()) << ran.result.error().message;
+  EXPECT_EQ(builder.built(), (std::vector<std::string>{"baseline", "c-ibt"}));
+  auto data = f.store().LoadRun(ran.result->run_id);
+  ASSERT_TRUE(data.has_value());
+  std::map<std::string, std::vector<std::string>> checks;  // variant → "flag claimed|control verdict"
+  for (const auto& b : data->builds) {
+    for (const auto& c : b.code_checks) {
+      checks[b.variants.front()].push_back(fmt::format("{} {} {}", c.flag, c.claimed ? "claimed" : "control", c.verdict));
+    }
+  }
+  EXPECT_EQ(checks["c-ibt"], (std::vector<std::string>{"-Zcf-protection=branch claimed effective"}));
+  EXPECT_EQ(checks["baseline"], (std::vector<std::string>{"-Zcf-protection=branch control absent"}));
+  EXPECT_NE(Joined(ran.log).find("code check -Zcf-protection=branch (control, in baseline): absent"),
+            std::string::npos)
+      << Joined(ran.log);
+  EXPECT_EQ(ran.result->status, results::RunStatus::kCompleted);
+}
+
 TEST(RunExecutor, ResumingARunOfAnotherScenarioIsBadInput) {
   RunFixture f(kTwoVariants);
   FakeBuilder builder(f.root() / "images");
