@@ -80,14 +80,26 @@ TEST(BuildTree, SeedingCopiesTheTreeWithItsModificationTimes) {
   EXPECT_EQ(content, "object of seed");
 }
 
-TEST(BuildTree, ATreeBeingBuiltIsNotCopiedAndTheNewTreeStaysEmpty) {
-  auto tmp = TempDir::Create(fs::temp_directory_path(), "tree-busy-");
-  ASSERT_TRUE(tmp);
+// A seed tree another build holds (its lock taken here) and an empty new tree.
+struct BusySeed {
+  TempDir tmp;
+  fs::path seed;
+  std::optional<FileLock> lock;
+  fs::path tree;
+};
+BusySeed MakeBusySeed(const std::string& prefix) {
+  auto tmp = TempDir::Create(fs::temp_directory_path(), prefix);
+  EXPECT_TRUE(tmp);
   fs::path seed = MakeTree(tmp->path(), "seed", "fam", 1000);
-  auto busy = FileLock::Acquire(seed.string() + ".lock", std::chrono::seconds(1));
-  ASSERT_TRUE(busy && busy->held());
+  auto lock = FileLock::Acquire(seed.string() + ".lock", std::chrono::seconds(1));
+  EXPECT_TRUE(lock && lock->held());
   fs::path tree = tmp->path() / "new";
   fs::create_directories(tree / "o");
+  return {std::move(*tmp), seed, std::move(*lock), tree};
+}
+
+TEST(BuildTree, ATreeBeingBuiltIsNotCopiedAndTheNewTreeStaysEmpty) {
+  auto [tmp, seed, busy, tree] = MakeBusySeed("tree-busy-");
   auto st = SeedTree(seed, tree, DefaultRunner());
   ASSERT_FALSE(st);
   EXPECT_NE(st.error().message.find("being built"), std::string::npos) << st.error().message;
@@ -119,13 +131,7 @@ TEST(BuildTree, ASeedBusyForAMomentIsWaitedForAndCopied) {
 }
 
 TEST(BuildTree, ASeedThatStaysBusyPastTheWaitIsSkipped) {
-  auto tmp = TempDir::Create(fs::temp_directory_path(), "tree-wait-long-");
-  ASSERT_TRUE(tmp);
-  fs::path seed = MakeTree(tmp->path(), "seed", "fam", 1000);
-  auto busy = FileLock::Acquire(seed.string() + ".lock", std::chrono::seconds(1));
-  ASSERT_TRUE(busy && busy->held());
-  fs::path tree = tmp->path() / "new";
-  fs::create_directories(tree / "o");
+  auto [tmp, seed, busy, tree] = MakeBusySeed("tree-wait-long-");
   auto st = SeedTree(seed, tree, DefaultRunner(), InterruptToken(), std::chrono::milliseconds(300));
   ASSERT_FALSE(st);
   EXPECT_NE(st.error().message.find("being built by another rfl-lab (waited"), std::string::npos)
