@@ -50,6 +50,10 @@ const ElfSection* ElfObject::FindSection(std::string_view name) const {
   return nullptr;
 }
 
+bool ElfSection::HasDataMarkAt(uint64_t offset) const {
+  return std::binary_search(data_marks.begin(), data_marks.end(), offset);
+}
+
 Result<ElfObject> ReadElfObject(const std::filesystem::path& path) {
   if (elf_version(EV_CURRENT) == EV_NONE) return Fail("libelf: {}", elf_errmsg(-1));
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -130,6 +134,11 @@ Result<ElfObject> ReadElfObject(const std::filesystem::path& path) {
     syms[i] = Sym{name != nullptr ? name : "", sym};
     if (sym.st_shndx == SHN_UNDEF || sym.st_shndx >= count || syms[i].name.empty()) continue;
     obj.symbol_addresses.emplace_back(syms[i].name, sym.st_value);
+    if (syms[i].name == "$d" || syms[i].name.starts_with("$d.")) {
+      ElfSection& sec = obj.sections[sym.st_shndx];
+      if (sec.executable) sec.data_marks.push_back(obj.relocatable ? sym.st_value : sym.st_value - sec.address);
+      continue;
+    }
     if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_size == 0) continue;
     // kCFI's `__cfi_<fn>` labels the type-id preamble before <fn>'s entry
     // (NOPs, `mov eax, TYPEID`): part of <fn>, not a function of its own.
@@ -153,6 +162,7 @@ Result<ElfObject> ReadElfObject(const std::filesystem::path& path) {
     obj.functions.push_back(ElfFunction{syms[i].name, sym.st_shndx, offset, sym.st_size, local});
   }
   std::sort(obj.symbol_addresses.begin(), obj.symbol_addresses.end());
+  for (ElfSection& sec : obj.sections) std::sort(sec.data_marks.begin(), sec.data_marks.end());
 
   // Relocations (RELA: x86_64 and arm64 objects use nothing else).
   for (Elf_Scn* scn : relas) {

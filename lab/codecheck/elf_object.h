@@ -28,6 +28,10 @@ struct ElfSection {
   bool executable = false;
   bool allocated = false;
   std::vector<uint8_t> bytes;  // loaded for executable sections, .comment and __patchable_function_entries
+  // Offsets of the `$d` mapping symbols in an executable section (arm64,
+  // riscv64: data among code — kCFI type ids, literal pools), sorted.
+  std::vector<uint64_t> data_marks;
+  bool HasDataMarkAt(uint64_t offset) const;
 };
 
 struct ElfRelocation {

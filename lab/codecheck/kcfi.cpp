@@ -22,6 +22,16 @@
 // - Indirect jumps through memory (`jmp [8*rbx + TABLE]`) are switch jump
 //   tables, not calls through a function pointer: kCFI does not check them.
 // - Hand-written assembly in vmlinux has no preamble: judge Rust objects.
+// On arm64 (the kernel's arch/arm64/kernel/traps.c decodes the brk):
+// - the preamble: the type id as a data word (`.word TYPEID`, marked by a
+//   `$d` mapping symbol) ending at the entry, or followed only by NOPs;
+// - at an indirect call `blr xR` (or tail call `br xR`): `ldur w16, [xR, #-4]`,
+//   `movk w17, …` ×2, `cmp w16, w17`, `b.eq`, then `brk #0x8…` (the
+//   immediate encodes the registers; no .kcfi_traps section on arm64).
+//   A `br` whose register an `adr`/`add … lsl` just computed is a switch
+//   jump table, which kCFI does not check.
+// riscv64: rustc 1.96 refuses -Zsanitizer=kcfi for riscv64imac-unknown-none-elf
+// ("kcfi sanitizer is not supported for this target"): not judged.
 // Not checked here: that a C-ABI function type has the same id on the C and
 // the Rust side (what -Zsanitizer-cfi-normalize-integers is for).
 #include <cstring>
@@ -37,6 +47,8 @@ namespace {
 // How far back from an indirect call its type check may start: mov, add,
 // je, ud2 (and a register move the compiler schedules between them).
 constexpr size_t kCheckWindow = 6;
+// arm64: ldur, movk, movk, cmp, b.eq, brk (and a move scheduled between).
+constexpr size_t kArm64CheckWindow = 8;
 
 // A branch through a register: operands that are neither an address nor
 // memory ("rax", not "0x1c" or "qword ptr [rbx + 8]").
@@ -49,7 +61,7 @@ class KcfiCheck final : public FlagCheck {
  public:
   explicit KcfiCheck(std::string flag) : flag_(std::move(flag)) {}
   std::string_view flag() const override { return flag_; }
-  bool AppliesTo(Arch arch) const override { return arch == Arch::kX86_64; }
+  bool AppliesTo(Arch arch) const override { return arch == Arch::kX86_64 || arch == Arch::kArm64; }
 
   std::vector<std::string> BeginObject(const ElfObject& obj) override {
     traps_.clear();
@@ -67,13 +79,16 @@ class KcfiCheck final : public FlagCheck {
   }
 
   Judgement Judge(const FunctionCode& fn) const override {
-    auto type_id = PreambleTypeId(fn);
+    bool arm64 = fn.disassembler.arch() == Arch::kArm64;
+    auto type_id = arm64 ? Arm64PreambleTypeId(fn) : PreambleTypeId(fn);
     if (!type_id) {
       if (fn.function.local && !fn.address_taken) {
         return {Signature::kNotApplicable, "local, address never taken: no indirect call can reach it"};
       }
-      return {Signature::kMissing, "no kCFI type id (mov eax, TYPEID) before the entry"};
+      return {Signature::kMissing, arm64 ? "no kCFI type id (.word TYPEID) before the entry"
+                                         : "no kCFI type id (mov eax, TYPEID) before the entry"};
     }
+    if (arm64) return JudgeArm64Calls(fn);
     for (size_t i = 0; i < fn.instructions.size(); ++i) {
       const Instruction& insn = fn.instructions[i];
       if (!IsIndirectCall(fn, insn)) continue;
@@ -106,6 +121,59 @@ class KcfiCheck final : public FlagCheck {
       --end;
     }
     return std::nullopt;
+  }
+
+  // arm64: the data word (a `$d` mapping symbol at it) ending at the entry,
+  // or followed only by NOP words up to it.
+  static std::optional<uint32_t> Arm64PreambleTypeId(const FunctionCode& fn) {
+    constexpr uint8_t kNop[4] = {0x1f, 0x20, 0x03, 0xd5};  // d503201f
+    const ElfSection& sec = fn.object.sections[fn.function.section];
+    const auto& b = fn.before;  // the section's bytes up to the entry
+    size_t end = b.size();
+    for (size_t nops = 0; nops <= 16 && end >= 4; ++nops, end -= 4) {
+      if (sec.HasDataMarkAt(end - 4)) {
+        uint32_t id = 0;
+        std::memcpy(&id, b.data() + end - 4, sizeof id);
+        return id;
+      }
+      if (std::memcmp(b.data() + end - 4, kNop, 4) != 0) break;
+    }
+    return std::nullopt;
+  }
+
+  // The first indirect call or tail call without kCFI's check before it.
+  static Judgement JudgeArm64Calls(const FunctionCode& fn) {
+    const auto& insns = fn.instructions;
+    for (size_t i = 0; i < insns.size(); ++i) {
+      const Instruction& insn = insns[i];
+      if (insn.mnemonic != "blr" && insn.mnemonic != "br") continue;
+      const std::string& reg = insn.operands;  // "x2"
+      if (insn.mnemonic == "br" && Arm64JumpTable(insns, i, reg)) continue;
+      bool trap = false;
+      bool loaded = false;
+      for (size_t k = 1; k <= kArm64CheckWindow && k <= i; ++k) {
+        const Instruction& prev = insns[i - k];
+        if (prev.mnemonic == "brk" && prev.operands.starts_with("#0x8")) trap = true;
+        if (trap && prev.mnemonic == "ldur" && prev.operands == fmt::format("w16, [{}, #-4]", reg)) loaded = true;
+        if (loaded) break;
+      }
+      if (!loaded) {
+        return {Signature::kMissing,
+                fmt::format("{} {} at +{:#x} without a type check", insn.mnemonic, insn.operands, insn.offset)};
+      }
+    }
+    return {Signature::kPresent, {}};
+  }
+
+  // `br xR` right after xR was computed from a table (`adr xR, …` or
+  // `add xR, …, lsl #n`): a switch, not a call through a function pointer.
+  static bool Arm64JumpTable(std::span<const Instruction> insns, size_t i, const std::string& reg) {
+    for (size_t k = 1; k <= kArm64CheckWindow && k <= i; ++k) {
+      const Instruction& prev = insns[i - k];
+      if (!prev.operands.starts_with(reg + ",")) continue;
+      return prev.mnemonic == "adr" || (prev.mnemonic == "add" && prev.operands.find("lsl") != std::string::npos);
+    }
+    return false;
   }
 
   // `call`/`jmp` through a register, `call` through memory, or a call or

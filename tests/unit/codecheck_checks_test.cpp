@@ -57,6 +57,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"-Zfixed-x18", "arm64-fixed-x18.o", "arm64-baseline.o"},
                       Case{"-Cjump-tables=n", "x86_64-jump-tables-n.o", "x86_64-jump-tables-baseline.o"},
                       Case{"-Zsanitizer=kcfi", "x86_64-kcfi.o", "x86_64-baseline.o"},
+                      Case{"-Zsanitizer=kcfi", "arm64-kcfi.o", "arm64-baseline.o"},
                       Case{"-Zsanitizer=shadow-call-stack", "arm64-shadow-call-stack.o", "arm64-baseline.o"},
                       Case{"-Zsanitizer=shadow-call-stack", "riscv64-shadow-call-stack.o", "riscv64-baseline.o"}));
 
@@ -158,6 +159,15 @@ TEST(CodecheckKcfi, ATypeCheckWhoseUd2IsNoListedTrapIsAnOffender) {
   EXPECT_EQ(r.offenders.front().reason, "the type check's ud2 at +0x13 is not listed in .kcfi_traps");
 }
 
+TEST(CodecheckKcfi, AnArm64IndirectCallWithoutItsTypeCheckIsAnOffender) {
+  // kcfi_off.rs: #[sanitize(kcfi = "off")] keeps the preamble, drops the check.
+  FlagResult r = Check("-Zsanitizer=kcfi", "arm64-kcfi-unchecked-call.o");
+  EXPECT_EQ(VerdictName(r.verdict), "absent");
+  ASSERT_EQ(r.offenders_total, 1u);
+  EXPECT_EQ(r.offenders.front().function, "unchecked_call");
+  EXPECT_EQ(r.offenders.front().reason, "br x2 at +0x8 without a type check");
+}
+
 TEST(CodecheckShadowCallStack, OnlyNonLeafFunctionsAreJudgedAndTheirPushKeepsFixedX18Effective) {
   // fixture.rs: non_leaf, calls_local and call_indirect call, and
   // register_pressure spills x30 to use it as one more register; the three
@@ -204,7 +214,7 @@ TEST(CodecheckInput, ADirectoryYieldsItsRustcObjects) {
   req.inputs = {std::string(RFL_LAB_FIXTURES_DIR) + "/codecheck"};
   auto report = CheckCode(req);
   ASSERT_TRUE(report.has_value()) << report.error().message;
-  EXPECT_EQ(report->objects.size(), 15u);  // x86_64 9, arm64 4, riscv64 2
+  EXPECT_EQ(report->objects.size(), 17u);  // x86_64 9, arm64 6, riscv64 2
   // Baseline and flagged objects together: some functions with, some without.
   EXPECT_EQ(VerdictName(report->results[0].verdict), "partial");
   EXPECT_EQ(report->results[0].objects, 9u);  // the x86_64 ones
