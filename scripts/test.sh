@@ -37,15 +37,16 @@ ctest --test-dir build -L unit --output-on-failure
 # Then the other tiers, the broad and quicker ones first, each stopping the
 # suite when it fails: a broken basic shows in minutes, not after the
 # foreign-arch kernel builds (cross, the longest) have run.
-# Two integration (and two cross) tests at a time: most of them keep one core
-# busy (a TCG guest, a chain of Rust crates rebuilt for a flag or a compiler,
-# one rustc building core), so a second test fills the other; each uses its own
-# state dir and the lab's file locks order the ones that share a build tree.
-# e2e (rfl-lab runs that remove cached artifacts), fuzz and lava (one LAVA
-# worker) run one test at a time.
+# Two integration tests at a time: most of them keep one core busy (a TCG
+# guest, a chain of Rust crates rebuilt for a flag or a compiler, one rustc
+# building core), so a second test fills the other; each uses its own state
+# dir and the lab's file locks order the ones that share a build tree.
+# e2e (rfl-lab runs that remove cached artifacts), fuzz, lava (one LAVA
+# worker) and cross (two full kernel builds, each `make -j2`: side by side
+# they took as long as one after the other) run one test at a time.
 for tier in integration e2e fuzz lava cross; do
   jobs=1
-  case "$tier" in integration|cross) jobs=2 ;; esac
+  case "$tier" in integration) jobs=2 ;; esac
   ctest --test-dir build -L "^${tier}\$" --output-on-failure --timeout 3600 -j "$jobs"
 done
 # libFuzzer with ASan/UBSan on the scenario loader, the console classifier and
