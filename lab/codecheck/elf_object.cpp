@@ -141,8 +141,9 @@ Result<ElfObject> ReadElfObject(const std::filesystem::path& path) {
     }
     if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_size == 0) continue;
     // kCFI's `__cfi_<fn>` labels the type-id preamble before <fn>'s entry
-    // (NOPs, `mov eax, TYPEID`): part of <fn>, not a function of its own.
-    if (syms[i].name.starts_with("__cfi_")) continue;
+    // (NOPs, `mov eax, TYPEID`), and objtool's `__pfx_<fn>` (--prefix, with
+    // CALL_PADDING) the padding NOPs there: part of <fn>, not functions.
+    if (syms[i].name.starts_with("__cfi_") || syms[i].name.starts_with("__pfx_")) continue;
     const ElfSection& sec = obj.sections[sym.st_shndx];
     if (!sec.executable) continue;
     uint64_t offset = obj.relocatable ? sym.st_value : sym.st_value - sec.address;

@@ -60,7 +60,8 @@ struct ElfObject {
   bool from_rustc() const { return comment.find("rustc version") != std::string::npos; }
   std::vector<ElfSection> sections;  // by section index; [0] is the null section
   // STT_FUNC with a size, in executable sections; aliases folded; kCFI's
-  // `__cfi_<fn>` preamble labels left out (the bytes before <fn>).
+  // `__cfi_<fn>` and objtool's `__pfx_<fn>` labels of the bytes before <fn>
+  // left out.
   std::vector<ElfFunction> functions;
   // Relocations by the index of the section they apply to.
   std::vector<std::vector<ElfRelocation>> relocations;

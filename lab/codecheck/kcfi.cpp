@@ -2,7 +2,8 @@
 // -Zsanitizer-cfi-normalize-integers): every function carries its type id
 // before its entry, and every indirect call checks the target's id first.
 // On x86_64, as LLVM emits it:
-// - the preamble, labelled `__cfi_<fn>`: NOP padding, then `mov eax, TYPEID`
+// - the preamble, labelled `__cfi_<fn>` (the label is required): NOP
+//   padding, then `mov eax, TYPEID`
 //   (b8 + imm32) ending at the entry (with patchable-function-entry prefix
 //   NOPs, the NOPs follow the mov);
 // - at an indirect call through register R: `mov r10d, -TYPEID`,
@@ -107,8 +108,11 @@ class KcfiCheck final : public FlagCheck {
 
  private:
   // The imm32 of `mov eax, imm32` (b8 xx xx xx xx) ending at the entry, or
-  // followed only by one-byte NOPs up to it.
+  // followed only by one-byte NOPs up to it — under LLVM's `__cfi_<fn>`
+  // label: without it, bytes that only look like one (the end of the
+  // function before, then patchable-entry NOPs) are no preamble.
   static std::optional<uint32_t> PreambleTypeId(const FunctionCode& fn) {
+    if (!fn.object.SymbolAddress("__cfi_" + fn.function.name)) return std::nullopt;
     const auto& b = fn.before;
     size_t end = b.size();
     for (size_t nops = 0; nops <= 16 && end >= 5; ++nops) {

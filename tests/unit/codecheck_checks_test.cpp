@@ -149,6 +149,16 @@ TEST(CodecheckKcfi, EveryFunctionHasItsTypeIdAndTheIndirectCallIsChecked) {
   EXPECT_EQ(without.offenders_total, 6u);
 }
 
+TEST(CodecheckPatchableEntry, ObjtoolsPrefixSymbolsArePartOfTheFunctionNotFunctions) {
+  // A kernel object (rust_minimal.o of x86-hardening's rethunk variant:
+  // CALL_PADDING, so kbuild passes -Zpatchable-function-entry=16,16 and
+  // objtool --prefix=16 labels each function's padding `__pfx_<fn>`, STT_FUNC).
+  FlagResult r = Check("-Zpatchable-function-entry=16,16", "x86_64-kernel-rust-minimal-objtool-prefix.o");
+  EXPECT_EQ(VerdictName(r.verdict), "effective");
+  EXPECT_EQ(r.functions, 33u);
+  for (const auto& o : r.offenders) EXPECT_FALSE(o.symbol.starts_with("__pfx_")) << o.symbol;
+}
+
 TEST(CodecheckKcfi, ATypeCheckWhoseUd2IsNoListedTrapIsAnOffender) {
   // x86_64-kcfi.o with .kcfi_traps' relocations removed: the kernel would
   // take that ud2 for a plain BUG, not a CFI failure.
@@ -214,10 +224,10 @@ TEST(CodecheckInput, ADirectoryYieldsItsRustcObjects) {
   req.inputs = {std::string(RFL_LAB_FIXTURES_DIR) + "/codecheck"};
   auto report = CheckCode(req);
   ASSERT_TRUE(report.has_value()) << report.error().message;
-  EXPECT_EQ(report->objects.size(), 17u);  // x86_64 9, arm64 6, riscv64 2
+  EXPECT_EQ(report->objects.size(), 18u);  // x86_64 10, arm64 6, riscv64 2
   // Baseline and flagged objects together: some functions with, some without.
   EXPECT_EQ(VerdictName(report->results[0].verdict), "partial");
-  EXPECT_EQ(report->results[0].objects, 9u);  // the x86_64 ones
+  EXPECT_EQ(report->results[0].objects, 10u);  // the x86_64 ones
   // A violation anywhere: absent, never partial.
   EXPECT_EQ(VerdictName(report->results[1].verdict), "absent");
 }
