@@ -68,8 +68,12 @@ TEST(CodecheckOffenders, ReadAsRustPathsAndKeepTheirSymbol) {
   std::vector<std::string> functions;
   for (const auto& o : base.offenders) {
     functions.push_back(o.function);
-    if (o.function == "fixture::address_taken") EXPECT_EQ(o.symbol, "_RNvCshfyhQDN0Pj8_7fixture13address_taken");
-    if (o.function == "non_leaf") EXPECT_EQ(o.symbol, "non_leaf");
+    if (o.function == "fixture::address_taken") {
+      EXPECT_EQ(o.symbol, "_RNvCshfyhQDN0Pj8_7fixture13address_taken");
+    }
+    if (o.function == "non_leaf") {
+      EXPECT_EQ(o.symbol, "non_leaf");
+    }
   }
   EXPECT_THAT(functions, ::testing::IsSupersetOf({"fixture::address_taken", "non_leaf"}));
 }
@@ -159,23 +163,27 @@ TEST(CodecheckPatchableEntry, ObjtoolsPrefixSymbolsArePartOfTheFunctionNotFuncti
   for (const auto& o : r.offenders) EXPECT_FALSE(o.symbol.starts_with("__pfx_")) << o.symbol;
 }
 
+// `object` judged for `flag`: `verdict`, from exactly one offender.
+void ExpectSoleOffender(const std::string& flag, const std::string& object, std::string_view verdict,
+                        const std::string& function, const std::string& reason) {
+  FlagResult r = Check(flag, object);
+  EXPECT_EQ(VerdictName(r.verdict), verdict);
+  ASSERT_EQ(r.offenders_total, 1u);
+  EXPECT_EQ(r.offenders.front().function, function);
+  EXPECT_EQ(r.offenders.front().reason, reason);
+}
+
 TEST(CodecheckKcfi, ATypeCheckWhoseUd2IsNoListedTrapIsAnOffender) {
   // x86_64-kcfi.o with .kcfi_traps' relocations removed: the kernel would
   // take that ud2 for a plain BUG, not a CFI failure.
-  FlagResult r = Check("-Zsanitizer=kcfi", "x86_64-kcfi-no-traps.o");
-  EXPECT_EQ(VerdictName(r.verdict), "partial");
-  ASSERT_EQ(r.offenders_total, 1u);
-  EXPECT_EQ(r.offenders.front().function, "call_indirect");
-  EXPECT_EQ(r.offenders.front().reason, "the type check's ud2 at +0x13 is not listed in .kcfi_traps");
+  ExpectSoleOffender("-Zsanitizer=kcfi", "x86_64-kcfi-no-traps.o", "partial", "call_indirect",
+                     "the type check's ud2 at +0x13 is not listed in .kcfi_traps");
 }
 
 TEST(CodecheckKcfi, AnArm64IndirectCallWithoutItsTypeCheckIsAnOffender) {
   // kcfi_off.rs: #[sanitize(kcfi = "off")] keeps the preamble, drops the check.
-  FlagResult r = Check("-Zsanitizer=kcfi", "arm64-kcfi-unchecked-call.o");
-  EXPECT_EQ(VerdictName(r.verdict), "absent");
-  ASSERT_EQ(r.offenders_total, 1u);
-  EXPECT_EQ(r.offenders.front().function, "unchecked_call");
-  EXPECT_EQ(r.offenders.front().reason, "br x2 at +0x8 without a type check");
+  ExpectSoleOffender("-Zsanitizer=kcfi", "arm64-kcfi-unchecked-call.o", "absent", "unchecked_call",
+                     "br x2 at +0x8 without a type check");
 }
 
 TEST(CodecheckShadowCallStack, OnlyNonLeafFunctionsAreJudgedAndTheirPushKeepsFixedX18Effective) {
