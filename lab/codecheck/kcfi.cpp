@@ -153,12 +153,13 @@ class KcfiCheck final : public FlagCheck {
       if (insn.mnemonic != "blr" && insn.mnemonic != "br") continue;
       const std::string& reg = insn.operands;  // "x2"
       if (insn.mnemonic == "br" && Arm64JumpTable(insns, i, reg)) continue;
+      const std::string load = fmt::format("w16, [{}, #-4]", reg);  // the target's type id
       bool trap = false;
       bool loaded = false;
       for (size_t k = 1; k <= kArm64CheckWindow && k <= i; ++k) {
         const Instruction& prev = insns[i - k];
         if (prev.mnemonic == "brk" && prev.operands.starts_with("#0x8")) trap = true;
-        if (trap && prev.mnemonic == "ldur" && prev.operands == fmt::format("w16, [{}, #-4]", reg)) loaded = true;
+        if (trap && prev.mnemonic == "ldur" && prev.operands == load) loaded = true;
         if (loaded) break;
       }
       if (!loaded) {

@@ -379,14 +379,15 @@ void Executor::OnBuild(RunScheduler& sched, BuildEvent& ev, const std::set<std::
     return LabError(sched, ev.outcome.error().Wrap(fmt::format("building {}", fmt::join(spec.variants, ","))));
   }
   const kernel::BuildOutcome& built = *ev.outcome;
-  bool judged = built.ok() && built.artifact && !recorded_builds.count(spec.key);
+  bool fresh = !recorded_builds.count(spec.key);  // not stored by the run this one resumes
+  bool judged = fresh && built.ok() && built.artifact;
   if (judged) {
     if (auto r = JudgeLateControls(spec, *built.artifact, ev.code_checks); !r) {
       sched.BuildAborted(ev.key);
       return LabError(sched, r.error());
     }
   }
-  if (!recorded_builds.count(spec.key)) {
+  if (fresh) {
     results::BuildRecord record = MakeBuildRecord(spec, built);
     record.code_checks = ev.code_checks;
     if (record.kernel_version.empty()) {  // a failed build: the source it had
@@ -426,11 +427,18 @@ void Executor::OnBuild(RunScheduler& sched, BuildEvent& ev, const std::set<std::
 // flags it claims (re-stored: RecordBuild replaces a build's row).
 Status Executor::JudgeLateControls(const BuildSpec& spec, const kernel::Artifact& artifact,
                                    std::vector<results::CodeCheckRecord>& checks) {
+  auto same_arch = [&](const std::string& key) { return plan_.FindBuild(key)->arch == spec.arch; };
+  // Everything the earlier builds claimed, judged here in one pass over this artifact.
+  std::vector<results::CodeCheckRecord> claimed_before;
+  for (const auto& [key, other] : checked_) {
+    if (same_arch(key)) claimed_before.insert(claimed_before.end(), other.record.code_checks.begin(),
+                                              other.record.code_checks.end());
+  }
+  auto mine = CheckBuildCode(MissingControls(spec.arch, checks, claimed_before), artifact);
+  checks.insert(checks.end(), std::make_move_iterator(mine.begin()), std::make_move_iterator(mine.end()));
   for (auto& [key, other] : checked_) {
+    if (!same_arch(key)) continue;
     const BuildSpec& o = *plan_.FindBuild(key);
-    if (o.arch != spec.arch) continue;
-    auto mine = CheckBuildCode(MissingControls(spec.arch, checks, other.record.code_checks), artifact);
-    checks.insert(checks.end(), std::make_move_iterator(mine.begin()), std::make_move_iterator(mine.end()));
     auto theirs = CheckBuildCode(MissingControls(o.arch, other.record.code_checks, checks), other.artifact);
     if (theirs.empty()) continue;
     for (const auto& c : theirs) {

@@ -391,21 +391,31 @@ TEST(RunExecutor, AWorkloadTheKernelLacksIsSkippedNotBootedIntoFailure) {
 }
 
 // kbuild adds -Zcf-protection=branch for X86_KERNEL_IBT: the Kconfig
-// variant claims it (its effective flags), and the baseline, built first
-// and with no variant asking for it in `rustflags`, is judged on it as a
-// control once the variant is done — the control that makes `effective`
-// mean something. Objects: rustc 1.96 fixtures with and without the flag.
-TEST(RunExecutor, AFlagKbuildAddsForAKconfigVariantIsJudgedInTheBaselineAsAControl) {
-  RunFixture f(R"(name: fake
-kernel: {source: debian:linux-source-7.3, fragments: [rust]}
+// variant claims it (its effective flags), and the baseline, with no variant
+// asking for it in `rustflags`, is judged on it as a control — the control
+// that makes `effective` mean something — whichever of the two is built
+// first. Objects: rustc 1.96 fixtures with and without the flag.
+struct IbtRun {
+  std::vector<std::string> built;
+  std::map<std::string, std::vector<std::string>> checks;  // variant → "flag claimed|control verdict"
+  std::string log;
+  results::RunStatus status = results::RunStatus::kFailed;
+};
+IbtRun RunBaselineAndKconfigIbt(const std::string& first, const std::string& second) {
+  const std::map<std::string, std::string> variants = {{"baseline", "{}"},
+                                                       {"c-ibt", "{kconfig: {X86_KERNEL_IBT: y}}"}};
+  RunFixture f(fmt::format(R"(name: fake
+kernel: {{source: debian:linux-source-7.3, fragments: [rust]}}
 toolchains: [host]
 arches: [x86_64]
 variants:
-  baseline: {}
-  c-ibt: {kconfig: {X86_KERNEL_IBT: y}}
-boot: {accel: tcg, timing: icount}
-repeat: {min: 1, max: 1}
-)");
+  {}: {}
+  {}: {}
+baseline: baseline
+boot: {{accel: tcg, timing: icount}}
+repeat: {{min: 1, max: 1}}
+)",
+                           first, variants.at(first), second, variants.at(second)));
   FakeBuilder builder(f.root() / "images", [&](const scenario::BuildSpec& spec, std::stop_token) {
     auto o = BuiltOutcome(spec, f.root() / "images");
     bool ibt = spec.variants.front() == "c-ibt";
@@ -420,22 +430,41 @@ repeat: {min: 1, max: 1}
   });
   FakeHypervisor hv([](const vm::BootRequest&, const std::string&, int) { return PassingBoot(); });
   auto ran = RunWith(f, builder, hv);
-  ASSERT_TRUE(ran.result.has_value()) << ran.result.error().message;
-  EXPECT_EQ(builder.built(), (std::vector<std::string>{"baseline", "c-ibt"}));
+  IbtRun out;
+  EXPECT_TRUE(ran.result.has_value()) << (ran.result ? "" : ran.result.error().message);
+  if (!ran.result) return out;
+  out.built = builder.built();
+  out.log = Joined(ran.log);
+  out.status = ran.result->status;
   auto data = f.store().LoadRun(ran.result->run_id);
-  ASSERT_TRUE(data.has_value());
-  std::map<std::string, std::vector<std::string>> checks;  // variant → "flag claimed|control verdict"
+  EXPECT_TRUE(data.has_value());
+  if (!data) return out;
   for (const auto& b : data->builds) {
     for (const auto& c : b.code_checks) {
-      checks[b.variants.front()].push_back(fmt::format("{} {} {}", c.flag, c.claimed ? "claimed" : "control", c.verdict));
+      out.checks[b.variants.front()].push_back(
+          fmt::format("{} {} {}", c.flag, c.claimed ? "claimed" : "control", c.verdict));
     }
   }
-  EXPECT_EQ(checks["c-ibt"], (std::vector<std::string>{"-Zcf-protection=branch claimed effective"}));
-  EXPECT_EQ(checks["baseline"], (std::vector<std::string>{"-Zcf-protection=branch control absent"}));
-  EXPECT_NE(Joined(ran.log).find("code check -Zcf-protection=branch (control, in baseline): absent"),
-            std::string::npos)
-      << Joined(ran.log);
-  EXPECT_EQ(ran.result->status, results::RunStatus::kCompleted);
+  return out;
+}
+
+TEST(RunExecutor, AFlagKbuildAddsForAKconfigVariantIsJudgedInTheBaselineAsAControl) {
+  IbtRun r = RunBaselineAndKconfigIbt("baseline", "c-ibt");
+  EXPECT_EQ(r.built, (std::vector<std::string>{"baseline", "c-ibt"}));
+  EXPECT_EQ(r.checks["c-ibt"], (std::vector<std::string>{"-Zcf-protection=branch claimed effective"}));
+  EXPECT_EQ(r.checks["baseline"], (std::vector<std::string>{"-Zcf-protection=branch control absent"}));
+  EXPECT_NE(r.log.find("code check -Zcf-protection=branch (control, in baseline): absent"), std::string::npos)
+      << r.log;
+  EXPECT_EQ(r.status, results::RunStatus::kCompleted);
+}
+
+TEST(RunExecutor, ABaselineBuiltAfterTheKconfigVariantIsJudgedOnItsFlagToo) {
+  IbtRun r = RunBaselineAndKconfigIbt("c-ibt", "baseline");
+  EXPECT_EQ(r.built, (std::vector<std::string>{"c-ibt", "baseline"}));
+  EXPECT_EQ(r.checks["c-ibt"], (std::vector<std::string>{"-Zcf-protection=branch claimed effective"}));
+  EXPECT_EQ(r.checks["baseline"], (std::vector<std::string>{"-Zcf-protection=branch control absent"}));
+  EXPECT_NE(r.log.find("code check -Zcf-protection=branch (control): absent"), std::string::npos) << r.log;
+  EXPECT_EQ(r.status, results::RunStatus::kCompleted);
 }
 
 TEST(RunExecutor, ResumingARunOfAnotherScenarioIsBadInput) {
