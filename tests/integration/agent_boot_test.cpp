@@ -94,7 +94,9 @@ void ExpectFullRun(const QemuBootRun& run) {
   // ACPI under TCG with real time gets it from the lab's tsc_early_khz=;
   // without it, refined-jiffies: 4 ms steps).
   for (const auto& s : run.All<Sample>()) {
-    if (s.metric == "clock_resolution") EXPECT_LT(s.value, 1e-6) << s.workload << ": " << s.value << " s";
+    if (s.metric == "clock_resolution") {
+      EXPECT_LT(s.value, 1e-6) << s.workload << ": " << s.value << " s";
+    }
   }
   EXPECT_EQ(block_devices, (std::set<std::string>{"rnull", "null_blk"}));
   // Parity, end to end: each device's attributes came with its samples, and
@@ -102,7 +104,9 @@ void ExpectFullRun(const QemuBootRun& run) {
   std::map<std::string, std::map<std::string, std::string>> block_attrs;
   for (const auto& a : run.All<Attributes>()) {
     if (a.workload == "block") block_attrs[a.labels.at("device")] = a.values;
-    if (a.workload == "binder") EXPECT_EQ(a.values.at("sched/policy"), "fifo");
+    if (a.workload == "binder") {
+      EXPECT_EQ(a.values.at("sched/policy"), "fifo");
+    }
   }
   ASSERT_EQ(block_attrs.size(), 2u);
   EXPECT_EQ(block_attrs["rnull"].at("queue/scheduler"), block_attrs["null_blk"].at("queue/scheduler"));

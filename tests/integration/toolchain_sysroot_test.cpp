@@ -193,7 +193,9 @@ TEST(ToolchainSysroot, AnInstalledSysrootNamedAsADirToolchainBuildsAKernelWhichB
   EXPECT_EQ(kernel->toolchain, name);
   EXPECT_EQ(kernel->versions.rustc_vv, seed->versions.rustc_vv);
   EXPECT_NE(kernel->key, seed->key);  // another toolchain name: its own build
-  if (kernel->rebuild.kind != "noop") EXPECT_EQ(kernel->rebuild.kind, "seeded");
+  if (kernel->rebuild.kind != "noop") {
+    EXPECT_EQ(kernel->rebuild.kind, "seeded");
+  }
   ExpectBootsWithTheAgent(*kernel, "dir");
 }
 

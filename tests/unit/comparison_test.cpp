@@ -103,7 +103,9 @@ TEST_F(Comparison, WallClockSamplesFromDifferentLavaWorkersGetNoVerdict) {
   for (auto& b : run.boots) b.worker = "lab-worker/qemu-01";
   RunAnalysis one = AnalyzeRun(run);
   for (const auto* d : Of(one, "slow")) {
-    if (d->key.workload == "binder") EXPECT_EQ(d->stats.verdict, Verdict::kImprovement) << d->stats.reason;
+    if (d->key.workload == "binder") {
+      EXPECT_EQ(d->stats.verdict, Verdict::kImprovement) << d->stats.reason;
+    }
   }
   // Boots spread over two devices: wall-clock samples are the devices' own.
   for (auto& b : run.boots) b.worker = b.repetition % 2 ? "lab-worker/qemu-02" : "lab-worker/qemu-01";
@@ -126,7 +128,9 @@ TEST_F(Comparison, WallClockSamplesFromDifferentLavaWorkersGetNoVerdict) {
   for (auto& b : icount.boots) b.worker = b.repetition % 2 ? "w/qemu-02" : "w/qemu-01";
   RunAnalysis under_icount = AnalyzeRun(icount);
   for (const auto* d : Of(under_icount, "slow")) {
-    if (d->key.workload == "binder") EXPECT_EQ(d->stats.reason.find("workers"), std::string::npos) << d->stats.reason;
+    if (d->key.workload == "binder") {
+      EXPECT_EQ(d->stats.reason.find("workers"), std::string::npos) << d->stats.reason;
+    }
   }
 }
 

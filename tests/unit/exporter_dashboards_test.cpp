@@ -133,7 +133,9 @@ TEST(Dashboards, DeltaPanelHasTheNoiseBandAndTheMatrixShowsTheFailingShare) {
         const auto& defaults = panel["fieldConfig"]["defaults"];
         EXPECT_EQ(defaults.value("unit", ""), "percentunit");
         for (const auto& m : defaults["mappings"]) {
-          if (m["type"] == "range") EXPECT_FALSE(m["options"]["result"].contains("text")) << "a text hides the share";
+          if (m["type"] == "range") {
+            EXPECT_FALSE(m["options"]["result"].contains("text")) << "a text hides the share";
+          }
         }
       }
     }

@@ -418,7 +418,9 @@ TEST(BootReports, ClassLabelsComeOnlyFromTheOutcomeEnumNeverFromTitles) {
       ++series;
       for (const auto& l : m.label) {
         EXPECT_NE(l.name, "title");
-        if (l.name == "class") EXPECT_TRUE(allowed.contains(l.value)) << l.value;
+        if (l.name == "class") {
+          EXPECT_TRUE(allowed.contains(l.value)) << l.value;
+        }
       }
     }
   }

@@ -47,8 +47,8 @@ std::vector<std::string> FixtureNames() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ScenarioGolden, ::testing::ValuesIn(FixtureNames()),
-                         [](const auto& info) {
-                           std::string n = info.param;
+                         [](const auto& param_info) {
+                           std::string n = param_info.param;
                            std::replace(n.begin(), n.end(), '-', '_');
                            return n;
                          });

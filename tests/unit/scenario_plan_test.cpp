@@ -122,7 +122,9 @@ TEST(Plan, ShardsSplitTheBuildTreesExactlyOnceAndNeverSplitATree) {
       }
     }
     EXPECT_EQ(shard_of_build.size(), plan->builds.size()) << n;  // every build in some shard
-    if (n <= 24) EXPECT_LE(largest - smallest, 2u) << n;          // whole trees: within one tree's builds
+    if (n <= 24) {
+      EXPECT_LE(largest - smallest, 2u) << n;  // whole trees: within one tree's builds
+    }
   }
   // The same plan gives the same split on every machine.
   auto again = ExpandPlan(s);
