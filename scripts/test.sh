@@ -7,23 +7,46 @@
 # run is faster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The tests and the lab they test (scripts/build.sh alone builds only the lab).
+# The lab first: it fetches what the tests need while the tests compile.
+scripts/build.sh
+# The downloads the tests need wait on the network and dpkg more than on the
+# cores, so they run beside the test build: Debian's distribution kernel (the
+# VM integration tests boot it without waiting for a lab-built kernel), the
+# kernel source (the KTAP parser's unit tests read kunit_tool's logs in it;
+# every kernel test builds from it) and the quickstart's toolchain rootfs.
+prefetch=build/prefetch
+mkdir -p "$prefetch"
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+if [ -z "${RFL_LAB_TEST_KERNEL:-}" ]; then
+  scripts/test-kernel.sh >"$prefetch/test-kernel.path" 2>"$prefetch/test-kernel.log" &
+  test_kernel_pid=$!
+fi
+build/rfl-lab source fetch debian:linux-source-7.3 >"$prefetch/source.log" 2>&1 &
+source_pid=$!
+build/rfl-lab toolchain provision rustc-1.96 >"$prefetch/toolchain.log" 2>&1 &
+toolchain_pid=$!
+# The tests and benchmarks.
 scripts/build.sh all
 # The libFuzzer targets are built now and run last: a source they miss is a
 # link error in the first minutes, not after the VM tests.
 scripts/fuzz.sh --build-only
-# The VM integration tests boot Debian's distribution kernel (libvirt, QEMU,
-# outcome classes) without waiting for a lab-built kernel.
-if [ -z "${RFL_LAB_TEST_KERNEL:-}" ]; then
-  if kernel=$(scripts/test-kernel.sh); then
-    export RFL_LAB_TEST_KERNEL="$kernel"
+if [ -n "${test_kernel_pid:-}" ]; then
+  if wait "$test_kernel_pid"; then
+    RFL_LAB_TEST_KERNEL=$(cat "$prefetch/test-kernel.path")
+    export RFL_LAB_TEST_KERNEL
   else
+    cat "$prefetch/test-kernel.log" >&2
     echo "test.sh: no distribution kernel; the VM integration tests will say they skipped" >&2
   fi
 fi
-# The KTAP parser's unit tests read the kunit_tool logs in the kernel source
-# (tools/testing/kunit/test_data); every kernel test builds from it too.
-build/rfl-lab source fetch debian:linux-source-7.3
+if ! wait "$source_pid"; then
+  cat "$prefetch/source.log" >&2
+  echo "test.sh: fetching the kernel source failed" >&2
+  exit 1
+fi
+# A toolchain that failed here fails again, with its message, in the first
+# test that needs it.
+wait "$toolchain_pid" || cat "$prefetch/toolchain.log" >&2
 # With the crash module the same tests provoke real oops, warning and hang boots.
 if [ -n "${RFL_LAB_TEST_KERNEL:-}" ] && [ -z "${RFL_LAB_TEST_CRASH_MODULE:-}" ]; then
   if module=$(scripts/test-crash-module.sh "$RFL_LAB_TEST_KERNEL"); then
@@ -33,7 +56,8 @@ if [ -n "${RFL_LAB_TEST_KERNEL:-}" ] && [ -z "${RFL_LAB_TEST_CRASH_MODULE:-}" ];
   fi
 fi
 # Unit tests first: they fail in seconds when something basic is broken.
-ctest --test-dir build -L unit --output-on-failure
+# Each is a process of its own with its own temporary directory: two at a time.
+ctest --test-dir build -L unit --output-on-failure -j 2
 # Then the other tiers, the broad and quicker ones first, each stopping the
 # suite when it fails: a broken basic shows in minutes, not after the
 # foreign-arch kernel builds (cross, the longest) have run.
