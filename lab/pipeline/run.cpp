@@ -427,18 +427,17 @@ void Executor::OnBuild(RunScheduler& sched, BuildEvent& ev, const std::set<std::
 // flags it claims (re-stored: RecordBuild replaces a build's row).
 Status Executor::JudgeLateControls(const BuildSpec& spec, const kernel::Artifact& artifact,
                                    std::vector<results::CodeCheckRecord>& checks) {
-  auto same_arch = [&](const std::string& key) { return plan_.FindBuild(key)->arch == spec.arch; };
   // Everything the earlier builds claimed, judged here in one pass over this artifact.
   std::vector<results::CodeCheckRecord> claimed_before;
   for (const auto& [key, other] : checked_) {
-    if (same_arch(key)) claimed_before.insert(claimed_before.end(), other.record.code_checks.begin(),
-                                              other.record.code_checks.end());
+    if (plan_.FindBuild(key)->arch != spec.arch) continue;
+    claimed_before.insert(claimed_before.end(), other.record.code_checks.begin(), other.record.code_checks.end());
   }
   auto mine = CheckBuildCode(MissingControls(spec.arch, checks, claimed_before), artifact);
   checks.insert(checks.end(), std::make_move_iterator(mine.begin()), std::make_move_iterator(mine.end()));
   for (auto& [key, other] : checked_) {
-    if (!same_arch(key)) continue;
     const BuildSpec& o = *plan_.FindBuild(key);
+    if (o.arch != spec.arch) continue;
     auto theirs = CheckBuildCode(MissingControls(o.arch, other.record.code_checks, checks), other.artifact);
     if (theirs.empty()) continue;
     for (const auto& c : theirs) {
