@@ -107,4 +107,9 @@ Result<BuildOutcome> BuildOutcomeFromJson(const nlohmann::json& j);
 // <cache>/trees/<tree_key>: the O= tree of a spec.
 std::filesystem::path TreeDir(const std::filesystem::path& cache_dir, const scenario::BuildSpec& spec);
 
+// <cache>/kconfig-base: the .config a base step (`make allnoconfig` for
+// tinyconfig, `make defconfig`) wrote, one file per source, arch, toolchain
+// and make command, reused by later trees instead of a Kconfig pass.
+std::filesystem::path BaseConfigDir(const std::filesystem::path& cache_dir);
+
 }  // namespace rfl::kernel

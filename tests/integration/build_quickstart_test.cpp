@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
 #include <fstream>
 #include <iostream>
 
@@ -221,12 +222,44 @@ TEST(BuildQuickstart, AKconfigVariantStartsFromTheBuiltBaselineTreeAndRebuildsOn
   // A rerun: start the variant's tree afresh so it is seeded again.
   std::error_code ec;
   std::filesystem::remove_all(kernel::TreeDir(test::TestCacheDir(), *c_spec), ec);
+  auto kept_base_configs = [] {
+    std::set<std::string> files;
+    std::error_code dir_ec;
+    for (const auto& e : std::filesystem::directory_iterator(kernel::BaseConfigDir(test::TestCacheDir()), dir_ec)) {
+      files.insert(e.path().string());
+    }
+    return files;
+  };
+  const auto kept_before = kept_base_configs();
 
   auto c = Build(*c_spec, true);
   ASSERT_TRUE(c.has_value()) << c.error().message;
   ASSERT_TRUE(c->ok()) << c->failure->message << "\n" << c->failure->log;
   ASSERT_EQ(c->status, BuildOutcome::Status::kBuilt);
   const auto& a = *c->artifact;
+  // Its base config (tinyconfig's allnoconfig pass: the same source, arch
+  // and toolchain as the baseline's) comes from the cache dir when the
+  // baseline's config step kept it; a baseline tree configured before the
+  // lab kept base configs leaves it to this build to make and keep.
+  auto log_text = ReadFile(a.build_log);
+  ASSERT_TRUE(log_text.has_value());
+  const std::string marker = "rfl-lab: make KCONFIG_ALLCONFIG=kernel/configs/tiny-base.config allnoconfig: the base config kept in ";
+  if (auto at = log_text->find(marker); at != std::string::npos) {
+    std::string path = log_text->substr(at + marker.size(), log_text->find('\n', at) - at - marker.size());
+    EXPECT_TRUE(kept_before.contains(path)) << path;
+    // One Kconfig pass (olddefconfig) wrote a .config, not two.
+    size_t passes = 0;
+    for (size_t pos = 0; (pos = log_text->find("# configuration written to .config", pos)) != std::string::npos; ++pos) {
+      ++passes;
+    }
+    EXPECT_EQ(passes, 1u) << "the base pass ran although it was kept";
+  } else {
+    auto kept_after = kept_base_configs();
+    std::vector<std::string> made;
+    std::set_difference(kept_after.begin(), kept_after.end(), kept_before.begin(), kept_before.end(),
+                        std::back_inserter(made));
+    EXPECT_EQ(made.size(), 1u) << "the variant made its base config and did not keep it, or a kept one was not used";
+  }
   std::cerr << "c-binder make: " << a.build_seconds << " s (" << a.rebuild.kind << " from " << a.rebuild.seeded_from
             << "), rebuilt " << a.rebuild.objects << " objects (" << a.rebuild.rust_objects.size() << " Rust)\n";
   EXPECT_EQ(a.rebuild.kind, "seeded");
