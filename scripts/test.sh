@@ -7,8 +7,13 @@
 # run is faster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each step's end, in seconds since the start, on stderr: where a cold run's
+# time goes (docs/development.md quotes them).
+start=$SECONDS
+step_done() { echo "test.sh: $1 done at +$((SECONDS - start)) s" >&2; }
 # The lab first: it fetches what the tests need while the tests compile.
 scripts/build.sh
+step_done "the lab's build"
 # The downloads the tests need wait on the network and dpkg more than on the
 # cores, so they run beside the test build: Debian's distribution kernel (the
 # VM integration tests boot it without waiting for a lab-built kernel), the
@@ -27,9 +32,11 @@ build/rfl-lab toolchain provision rustc-1.96 >"$prefetch/toolchain.log" 2>&1 &
 toolchain_pid=$!
 # The tests and benchmarks.
 scripts/build.sh all
+step_done "the test build"
 # The libFuzzer targets are built now and run last: a source they miss is a
 # link error in the first minutes, not after the VM tests.
 scripts/fuzz.sh --build-only
+step_done "the libFuzzer build"
 if [ -n "${test_kernel_pid:-}" ]; then
   if wait "$test_kernel_pid"; then
     RFL_LAB_TEST_KERNEL=$(cat "$prefetch/test-kernel.path")
@@ -44,9 +51,7 @@ if ! wait "$source_pid"; then
   echo "test.sh: fetching the kernel source failed" >&2
   exit 1
 fi
-# A toolchain that failed here fails again, with its message, in the first
-# test that needs it.
-wait "$toolchain_pid" || cat "$prefetch/toolchain.log" >&2
+step_done "the kernels and the source"
 # With the crash module the same tests provoke real oops, warning and hang boots.
 if [ -n "${RFL_LAB_TEST_KERNEL:-}" ] && [ -z "${RFL_LAB_TEST_CRASH_MODULE:-}" ]; then
   if module=$(scripts/test-crash-module.sh "$RFL_LAB_TEST_KERNEL"); then
@@ -58,6 +63,12 @@ fi
 # Unit tests first: they fail in seconds when something basic is broken.
 # Each is a process of its own with its own temporary directory: two at a time.
 ctest --test-dir build -L unit --output-on-failure -j 2
+step_done "unit"
+# The toolchain rootfs (apt in a sandbox, ~2.5 min) went on beside the unit
+# tests, which do not use it. One that failed here fails again, with its
+# message, in the first test that needs it.
+wait "$toolchain_pid" || cat "$prefetch/toolchain.log" >&2
+step_done "the toolchain"
 # Then the other tiers, the broad and quicker ones first, each stopping the
 # suite when it fails: a broken basic shows in minutes, not after the
 # foreign-arch kernel builds (cross, the longest) have run.
@@ -72,7 +83,9 @@ for tier in integration e2e fuzz lava cross; do
   jobs=1
   case "$tier" in integration) jobs=2 ;; esac
   ctest --test-dir build -L "^${tier}\$" --output-on-failure --timeout 3600 -j "$jobs"
+  step_done "$tier"
 done
 # libFuzzer with ASan/UBSan on the scenario loader, the console classifier and
 # the agent record decoder, RFL_LAB_LIBFUZZER_SECONDS each (default 30).
 scripts/fuzz.sh
+step_done "libFuzzer"
