@@ -48,6 +48,7 @@ void RegisterRunsCommand(CLI::App& app, CliContext& ctx) {
                        {"host", r.info.host},
                        {"timing", r.info.timing},
                        {"corner", r.info.corner},
+                       {"backend", r.info.backend},
                        {"builds", r.builds},
                        {"boots", r.boots},
                        {"failed_boots", r.failed_boots}});

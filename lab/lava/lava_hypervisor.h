@@ -64,6 +64,7 @@ class LavaHypervisor final : public vm::Hypervisor {
                  std::string version);
   [[nodiscard]] Result<vm::BootResult> Boot(const vm::BootRequest& request) override;
   std::string Uri() const override { return api_->Url(); }
+  std::string Backend() const override { return "lava"; }
   [[nodiscard]] Result<std::string> Describe() override;
   bool Remote() const override { return true; }
 

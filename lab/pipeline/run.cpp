@@ -552,12 +552,22 @@ Result<RunResult> RunScenario(const scenario::Plan& plan, const RunDeps& deps, c
                     "run {} was limited to a corner of the scenario ({}); resume it with the same options",
                     *o.resume_run, data->run.info.corner);
     }
+    // One backend for all of a run's boots: a comparison never mixes two.
+    const auto& was = data->run.info;
+    if (!was.backend.empty() &&
+        (was.backend != deps.hypervisor.Backend() || was.backend_uri != deps.hypervisor.Uri())) {
+      return FailAs(Error::Kind::kInput, "run {} booted on {} {}; resume it with the same --backend and its URI",
+                    *o.resume_run, was.backend, was.backend_uri);
+    }
     run_id = *o.resume_run;
     for (const auto& b : data->builds) recorded_builds.insert(b.key);
     for (const auto& a : data->abi_checks) recorded_abi.insert({a.toolchain, a.arch, a.flag});
     for (const auto& b : data->boots) stored.push_back({b.build_key, b.variant, b.repetition, b.attempt, b.outcome});
   } else {
-    auto id = deps.store.BeginRun(MakeRunInfo(s, o.corner));
+    auto info = MakeRunInfo(s, o.corner);
+    info.backend = deps.hypervisor.Backend();
+    info.backend_uri = deps.hypervisor.Uri();
+    auto id = deps.store.BeginRun(info);
     if (!id) return std::unexpected(id.error().Wrap("starting a run in the store"));
     run_id = *id;
   }

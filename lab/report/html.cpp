@@ -311,12 +311,13 @@ std::string RenderHtml(const RunAnalysis& a) {
   El(body, "h1", title);
   for (const auto& r : a.runs) {
     Attr(El(body, "p",
-            fmt::format("run {} of {}{}: {}{} · timing {} · host {} · lab {} · baseline {} · noise floor ±{:g}% · "
+            fmt::format("run {} of {}{}: {}{} · timing {} · host {}{} · lab {} · baseline {} · noise floor ±{:g}% · "
                         "alpha {:g}",
                         r.id, r.info.scenario_name, r.info.corner.empty() ? "" : " (" + r.info.corner + ")",
                         RunStatusName(r.status), r.message.empty() ? "" : ": " + r.message,
-                        r.info.timing, r.info.host, r.info.lab_version, r.info.baseline, r.info.noise * 100,
-                        r.info.alpha)),
+                        r.info.timing, r.info.host,
+                        r.info.backend.empty() ? "" : fmt::format(" · boots on {} {}", r.info.backend, r.info.backend_uri),
+                        r.info.lab_version, r.info.baseline, r.info.noise * 100, r.info.alpha)),
          "class", "meta");
   }
 

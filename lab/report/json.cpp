@@ -108,6 +108,7 @@ json ReportJson(const RunAnalysis& a) {
                            {"host", r.info.host},
                            {"timing", r.info.timing},
                            {"corner", r.info.corner},
+                           {"backend", {{"name", r.info.backend}, {"uri", r.info.backend_uri}}},
                            {"baseline", r.info.baseline},
                            {"thresholds", {{"noise", r.info.noise}, {"alpha", r.info.alpha}}},
                            {"repeat", {{"min", r.info.repeat_min}, {"max", r.info.repeat_max}}},

@@ -232,6 +232,10 @@ std::string RenderTable(const RunAnalysis& a, bool color, bool all) {
                        RunStatusName(r.status), Date(r.info.started_unix), r.info.timing, r.info.host,
                        r.info.lab_version);
     if (!r.info.corner.empty()) out += fmt::format("  a corner of the scenario: {}\n", r.info.corner);
+    // libvirt on the host is the default and goes without saying.
+    if (!r.info.backend.empty() && r.info.backend != "libvirt") {
+      out += fmt::format("  boots on {} {}\n", r.info.backend, r.info.backend_uri);
+    }
     if (!r.message.empty()) out += fmt::format("  {}\n", r.message);
   }
   std::set<std::string> cells;

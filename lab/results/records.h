@@ -52,6 +52,11 @@ struct RunInfo {
   // The corner of the matrix the command line limited the run to, as its
   // options ("--kernel 7.3 --arch x86_64"); '' for the whole scenario.
   std::string corner;
+  // Where its boots ran: the backend (`libvirt` | `lava`, vm::Hypervisor::
+  // Backend) and its URI (the libvirt connection, the LAVA server). A
+  // resumed run keeps what its start recorded.
+  std::string backend;
+  std::string backend_uri;
 };
 
 // One row of `runs`.

@@ -177,6 +177,13 @@ CREATE TABLE abi_checks (
   UNIQUE (run_id, toolchain, arch, flag)
 );
 )sql",
+    // 11: where the run's boots ran: the backend (`libvirt` | `lava`) and
+    // its URI (the libvirt connection, the LAVA server); '' for the runs
+    // before.
+    R"sql(
+ALTER TABLE runs ADD COLUMN backend TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN backend_uri TEXT NOT NULL DEFAULT '';
+)sql",
 };
 static_assert(std::size(kMigrations) == kStoreSchemaVersion);
 
@@ -381,14 +388,15 @@ class SqliteStore final : public Store {
   Result<int64_t> BeginRunLocked(const RunInfo& info) {
     auto st = Prepare(
         "INSERT INTO runs (scenario_name, scenario_text, scenario_hash, lab_version, host, timing, "
-        "baseline, noise, alpha, repeat_min, repeat_max, started_unix, corner, status) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'running')");
+        "baseline, noise, alpha, repeat_min, repeat_max, started_unix, corner, backend, backend_uri, status) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'running')");
     if (!st) return std::unexpected(st.error());
     auto& s = **st;
     s.Bind(1, info.scenario_name).Bind(2, info.scenario_text).Bind(3, info.scenario_hash);
     s.Bind(4, info.lab_version).Bind(5, info.host).Bind(6, info.timing).Bind(7, info.baseline);
     s.Bind(8, info.noise).Bind(9, info.alpha).Bind(10, info.repeat_min).Bind(11, info.repeat_max);
     s.Bind(12, info.started_unix > 0 ? info.started_unix : NowUnix()).Bind(13, info.corner);
+    s.Bind(14, info.backend).Bind(15, info.backend_uri);
     if (auto r = s.Run(); !r) return std::unexpected(r.error().Wrap("recording the run"));
     int64_t run_id = sqlite3_last_insert_rowid(db_);
     int position = 0;
@@ -528,7 +536,7 @@ class SqliteStore final : public Store {
     return {};
   }
 
-  // A read-only store of an older schema has no corner column.
+  // A read-only store of an older schema has no corner or backend column.
   std::string RunColumns() const {
     return fmt::format(
         "SELECT r.id, r.scenario_name, r.scenario_text, r.scenario_hash, r.lab_version, r.host, r.timing, "
@@ -536,8 +544,8 @@ class SqliteStore final : public Store {
         "COALESCE(r.ended_unix, 0), r.status, r.message, "
         "(SELECT COUNT(*) FROM boots b WHERE b.run_id = r.id), "
         "(SELECT COUNT(*) FROM boots b WHERE b.run_id = r.id AND b.outcome != 'passed'), "
-        "(SELECT COUNT(*) FROM builds b WHERE b.run_id = r.id), {} FROM runs r ",
-        schema_version_ >= 9 ? "r.corner" : "''");
+        "(SELECT COUNT(*) FROM builds b WHERE b.run_id = r.id), {}, {} FROM runs r ",
+        schema_version_ >= 9 ? "r.corner" : "''", schema_version_ >= 11 ? "r.backend, r.backend_uri" : "'', ''");
   }
 
   static RunSummary ReadRun(const Statement& s) {
@@ -562,6 +570,8 @@ class SqliteStore final : public Store {
     r.failed_boots = static_cast<int>(s.Int(17));
     r.builds = static_cast<int>(s.Int(18));
     r.info.corner = s.Text(19);
+    r.info.backend = s.Text(20);
+    r.info.backend_uri = s.Text(21);
     return r;
   }
 

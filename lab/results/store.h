@@ -101,7 +101,7 @@ class Store {
 };
 
 // The schema version this binary writes.
-inline constexpr int kStoreSchemaVersion = 10;
+inline constexpr int kStoreSchemaVersion = 11;
 
 // Opens (creating when missing, with its parent directory) a SQLite store and
 // migrates it to kStoreSchemaVersion.

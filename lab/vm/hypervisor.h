@@ -21,8 +21,10 @@ class Hypervisor {
  public:
   virtual ~Hypervisor() = default;
   [[nodiscard]] virtual Result<BootResult> Boot(const BootRequest& request) = 0;
-  // The connection URI, for messages.
+  // The connection URI, for messages and the run's record.
   virtual std::string Uri() const = 0;
+  // The `--backend` this is ("libvirt" | "lava"), stored with each run.
+  virtual std::string Backend() const = 0;
   // "libvirt 9.0.0" and what the connection says about itself.
   [[nodiscard]] virtual Result<std::string> Describe() = 0;
   // True when guests run on other machines (LAVA workers): acceleration is

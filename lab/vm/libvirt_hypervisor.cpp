@@ -329,6 +329,7 @@ class LibvirtHypervisor final : public Hypervisor {
     virConnectClose(conn_);
   }
   std::string Uri() const override { return uri_; }
+  std::string Backend() const override { return "libvirt"; }
 
   Result<std::string> Describe() override {
     unsigned long lib = 0;

@@ -51,6 +51,8 @@ class FakeHypervisor final : public vm::Hypervisor {
 
   Result<vm::BootResult> Boot(const vm::BootRequest& request) override;
   std::string Uri() const override { return "fake://"; }
+  std::string Backend() const override { return backend_; }
+  void set_backend(std::string b) { backend_ = std::move(b); }
   Result<std::string> Describe() override { return std::string("fake hypervisor"); }
   bool Remote() const override { return remote_; }
   void set_remote(bool r) { remote_ = r; }
@@ -62,6 +64,7 @@ class FakeHypervisor final : public vm::Hypervisor {
  private:
   Script script_;
   bool remote_ = false;
+  std::string backend_ = "fake";
   mutable std::mutex mu_;
   std::vector<std::string> started_;
   std::atomic<int> running_{0};

@@ -514,6 +514,35 @@ TEST(RunExecutor, ResumingWithAnotherCornerOfTheMatrixIsBadInput) {
   EXPECT_TRUE(same.has_value()) << same.error().message;
 }
 
+TEST(RunExecutor, TheRunRecordsItsBackendAndAResumeOnAnotherBackendIsBadInput) {
+  RunFixture f(kTwoVariants);
+  FakeBuilder builder(f.root() / "images");
+  FakeHypervisor hv([](const vm::BootRequest&, const std::string&, int) { return PassingBoot(); });
+  hv.set_backend("lava");
+  pipeline::RunDeps deps{builder, hv, f.store(), {}, {}};
+  pipeline::RunOptions first;
+  first.dirs = f.dirs();
+  first.agent_dir = f.agent_dir();
+  auto ran = pipeline::RunScenario(f.plan(), deps, first);
+  ASSERT_TRUE(ran.has_value()) << ran.error().message;
+  auto data = f.store().LoadRun(ran->run_id);
+  ASSERT_TRUE(data.has_value());
+  EXPECT_EQ(data->run.info.backend, "lava");
+  EXPECT_EQ(data->run.info.backend_uri, "fake://");
+
+  pipeline::RunOptions again = first;
+  again.resume_run = ran->run_id;
+  hv.set_backend("libvirt");
+  auto other = pipeline::RunScenario(f.plan(), deps, again);
+  ASSERT_FALSE(other.has_value());
+  EXPECT_EQ(other.error().kind, Error::Kind::kInput);
+  EXPECT_EQ(other.error().message,
+            fmt::format("run {} booted on lava fake://; resume it with the same --backend and its URI", ran->run_id));
+  hv.set_backend("lava");
+  auto same = pipeline::RunScenario(f.plan(), deps, again);
+  EXPECT_TRUE(same.has_value()) << same.error().message;
+}
+
 // The ABI-check stage's boundary, scripted: each flag gets the verdicts the
 // test gives it (every case `rejected` unless told), and calls are counted.
 class FakeAbiChecker final : public pipeline::AbiChecker {
