@@ -214,5 +214,33 @@ TEST(KcidbOfRealConsoles, ABootTestCarriesTheTitleOfItsKernelReportInMisc) {
   EXPECT_FALSE(boot_tests["baseline"]["misc"].contains("title")) << "a passed boot has no kernel report";
 }
 
+TEST(KcidbOfRealConsoles, ABootOnALavaWorkerNamesItInItsEnvironment) {
+  auto dir = TempDir::Create(fs::temp_directory_path(), "rfl-kcidb-unit-");
+  ASSERT_TRUE(dir);
+  auto store = results::OpenSqliteStore(dir->path() / "r.sqlite3");
+  ASSERT_TRUE(store) << store.error().message;
+  auto id = test::WriteClassifiedRun(**store, {{"baseline", "debian-6.1-clean.log"},
+                                               {"rfl-crash", "debian-6.1-hung-task.log"}});
+  ASSERT_TRUE(id) << id.error().message;
+  auto data = (*store)->LoadRun(*id);
+  ASSERT_TRUE(data) << data.error().message;
+  ASSERT_EQ(data->boots.size(), 2u);
+  data->boots[1].worker = "lava-worker-1/qemu-01";  // as the LAVA backend records it
+  json k = KcidbJson(results::AnalyzeRun(*data));
+  int on_lava = 0;
+  for (const auto& t : k["tests"]) {
+    const json env = t.value("environment", json::object());
+    const json misc = t.value("misc", json::object());
+    if (misc.value("variant", "") == "rfl-crash" && misc.contains("boot")) {
+      EXPECT_EQ(env.value("misc", json::object()).value("lava_worker", ""), "lava-worker-1/qemu-01") << t["path"];
+      EXPECT_TRUE(env.value("comment", "").ends_with(" on LAVA lava-worker-1/qemu-01")) << env.dump();
+      ++on_lava;
+    } else {
+      EXPECT_FALSE(env.contains("misc")) << "a local boot has no worker: " << t["path"];
+    }
+  }
+  EXPECT_GT(on_lava, 0);
+}
+
 }  // namespace
 }  // namespace rfl::report
