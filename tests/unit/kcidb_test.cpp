@@ -188,17 +188,23 @@ TEST_F(KcidbExport, CacheHitsSayWhatTheirDurationIs) {
   EXPECT_EQ(hits, 2u);
 }
 
+// A run of two boots classified from real consoles, stored and read back: a
+// clean boot (baseline) and a hung task (rfl-crash).
+Result<results::RunData> CleanAndHungRun() {
+  auto dir = TempDir::Create(fs::temp_directory_path(), "rfl-kcidb-unit-");
+  if (!dir) return Fail(dir.error());
+  auto store = results::OpenSqliteStore(dir->path() / "r.sqlite3");
+  if (!store) return Fail(store.error());
+  auto id = test::WriteClassifiedRun(**store, {{"baseline", "debian-6.1-clean.log"},
+                                               {"rfl-crash", "debian-6.1-hung-task.log"}});
+  if (!id) return Fail(id.error());
+  return (*store)->LoadRun(*id);
+}
+
 // Boots classified from real consoles (tests/support/classified_boot.h): the
 // boot test of a boot a kernel report decided names the report in misc.
 TEST(KcidbOfRealConsoles, ABootTestCarriesTheTitleOfItsKernelReportInMisc) {
-  auto dir = TempDir::Create(fs::temp_directory_path(), "rfl-kcidb-unit-");
-  ASSERT_TRUE(dir);
-  auto store = results::OpenSqliteStore(dir->path() / "r.sqlite3");
-  ASSERT_TRUE(store) << store.error().message;
-  auto id = test::WriteClassifiedRun(**store, {{"baseline", "debian-6.1-clean.log"},
-                                               {"rfl-crash", "debian-6.1-hung-task.log"}});
-  ASSERT_TRUE(id) << id.error().message;
-  auto data = (*store)->LoadRun(*id);
+  auto data = CleanAndHungRun();
   ASSERT_TRUE(data) << data.error().message;
   ASSERT_EQ(data->boots.size(), 2u);
   const std::string title = data->boots[1].title;
@@ -215,14 +221,7 @@ TEST(KcidbOfRealConsoles, ABootTestCarriesTheTitleOfItsKernelReportInMisc) {
 }
 
 TEST(KcidbOfRealConsoles, ABootOnALavaWorkerNamesItInItsEnvironment) {
-  auto dir = TempDir::Create(fs::temp_directory_path(), "rfl-kcidb-unit-");
-  ASSERT_TRUE(dir);
-  auto store = results::OpenSqliteStore(dir->path() / "r.sqlite3");
-  ASSERT_TRUE(store) << store.error().message;
-  auto id = test::WriteClassifiedRun(**store, {{"baseline", "debian-6.1-clean.log"},
-                                               {"rfl-crash", "debian-6.1-hung-task.log"}});
-  ASSERT_TRUE(id) << id.error().message;
-  auto data = (*store)->LoadRun(*id);
+  auto data = CleanAndHungRun();
   ASSERT_TRUE(data) << data.error().message;
   ASSERT_EQ(data->boots.size(), 2u);
   data->boots[1].worker = "lava-worker-1/qemu-01";  // as the LAVA backend records it
