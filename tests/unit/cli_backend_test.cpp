@@ -6,10 +6,12 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <filesystem>
 
 #include <CLI/CLI.hpp>
 
 #include "lab/cli/backend.h"
+#include "lab/util/temp_dir.h"
 
 namespace rfl::cli {
 namespace {
@@ -61,7 +63,13 @@ TEST(BackendOptions, WithoutTheEnvironmentTheDefaultIsLibvirt) {
 TEST(BackendOptions, LavaSettingsWithoutTheLavaBackendAreBadInputNamingBothWays) {
   ScopedEnv url("RFL_LAB_LAVA_URL", "http://lava.example:9999/");
   auto o = Parse({"--backend", "libvirt"});
-  auto hv = OpenBackend(o, LabDirs{});
+  // A state dir of its own: were the settings not refused, libvirt's
+  // embedded root would go there, not into the current directory.
+  auto state = TempDir::Create(std::filesystem::temp_directory_path(), "rfl-backend-unit-");
+  ASSERT_TRUE(state.has_value());
+  LabDirs dirs;
+  dirs.state = state->path();
+  auto hv = OpenBackend(o, dirs);
   ASSERT_FALSE(hv.has_value());
   EXPECT_EQ(hv.error().kind, Error::Kind::kInput);
   EXPECT_EQ(hv.error().message,
