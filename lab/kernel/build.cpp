@@ -380,26 +380,20 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
     mounts.push_back({host_dir, kCcacheMountPoint, true});
     ccache_in = toolchain::InsidePath(*tc, mounts.back());
   }
-  std::string recipe;
-  {
-    Command c = MakeCommand({src_in, tree_in, spec.arch, 1, spec.rustflags, {}, ccache_in});
+  // The make command line and environment with these rustflags, as a key.
+  auto make_key = [&](std::string_view version, std::vector<std::string> rustflags) {
+    Command c = MakeCommand({src_in, tree_in, spec.arch, 1, std::move(rustflags), {}, ccache_in});
     KeyHasher h;
-    // v2: a fragment symbol the kernel lacks is left out, no longer a
-    // kconfig-unmet failure; failures recorded by v1 are not replayed.
-    h.Add("make-recipe-v2");
+    if (!version.empty()) h.Add(version);
     for (const auto& a : c.argv) h.Add(a);
     for (const auto& [k, v] : c.env) h.Add(k).Add(v);
-    recipe = h.Short();
-  }
+    return h.Short();
+  };
+  // v2: a fragment symbol the kernel lacks is left out, no longer a
+  // kconfig-unmet failure; failures recorded by v1 are not replayed.
+  const std::string recipe = make_key("make-recipe-v2", spec.rustflags);
   // The same make without the variant's KRUSTFLAGS: what a base config is made with.
-  std::string recipe_no_flags;
-  {
-    Command c = MakeCommand({src_in, tree_in, spec.arch, 1, {}, {}, ccache_in});
-    KeyHasher h;
-    for (const auto& a : c.argv) h.Add(a);
-    for (const auto& [k, v] : c.env) h.Add(k).Add(v);
-    recipe_no_flags = h.Short();
-  }
+  const std::string recipe_no_flags = make_key("", {});
   if (!ctx.force) {
     if (auto f = LoadCachedFailure(art_dir, recipe)) return cached_failure(*f);
   }

@@ -303,13 +303,11 @@ json KcidbJson(const RunAnalysis& a, std::string_view origin_view) {
   // Per boot attempt: the boot, then one test per other workload.
   for (const auto& b : a.boots) {
     const std::string scope = fmt::format("{}-boot{}", prefix, b.id);
-    json environment = {{"comment", Clean(fmt::format("QEMU {} {} ({})", b.arch, b.accel, b.timing))}};
     // A boot on a LAVA worker says which one (its wall-clock samples are
     // that worker's, docs/statistics.md).
-    if (!b.worker.empty()) {
-      environment["comment"] = Clean(fmt::format("QEMU {} {} ({}) on LAVA {}", b.arch, b.accel, b.timing, b.worker));
-      environment["misc"] = {{"lava_worker", b.worker}};
-    }
+    json environment = {{"comment", Clean(fmt::format("QEMU {} {} ({}){}", b.arch, b.accel, b.timing,
+                                                      b.worker.empty() ? "" : " on LAVA " + b.worker))}};
+    if (!b.worker.empty()) environment["misc"] = {{"lava_worker", b.worker}};
     auto add = [&](const std::string& path, const char* status, json misc) {
       misc["boot"] = b.id;
       misc["variant"] = b.variant;
