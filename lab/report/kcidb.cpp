@@ -300,6 +300,54 @@ json KcidbJson(const RunAnalysis& a, std::string_view origin_view) {
     }
   }
 
+  // The ABI-check stage (docs/abicheck.md): a check is of a toolchain's rustc
+  // for an arch, not of a kernel build, but a KCIDB test needs a build. It
+  // hangs from the run's first build of that arch and toolchain (the same
+  // compiler); a run without one gets a build record that says so.
+  for (const auto& c : a.abi_checks) {
+    std::string parent;
+    for (const auto& b : a.builds) {
+      if (b.arch == c.arch && b.toolchain == c.toolchain) {
+        parent = build_id(b.key);
+        break;
+      }
+    }
+    if (parent.empty()) {
+      if (kernels.empty()) continue;  // no checkout to hang a build from
+      const std::string key = fmt::format("abicheck-{}-{}", c.arch, PathPart(c.toolchain));
+      parent = build_id(key);
+      if (known_builds.insert(key).second) {
+        out["builds"].push_back(
+            {{"id", parent},
+             {"checkout_id", checkout_id(*kernels.begin())},
+             {"origin", origin},
+             {"architecture", c.arch},
+             {"config_name", "abi-check"},
+             {"misc",
+              {{"key", key},
+               {"toolchain", c.toolchain},
+               {"recorded", false},
+               {"note", "no kernel of this arch and toolchain was built in the run; this record holds its ABI "
+                        "checks"}}}});
+      }
+    }
+    const auto problem = AbiCheckProblem(c);
+    const char* status = c.inconclusive ? "ERROR" : problem ? "FAIL" : "PASS";
+    json misc = c.detail.is_object() ? c.detail : json::object();
+    misc["flag"] = c.flag;
+    misc["toolchain"] = c.toolchain;
+    misc["rustc"] = c.rustc;
+    misc["known_target_modifier"] = c.known_target_modifier;
+    out["tests"].push_back({{"id", fmt::format("{}-abicheck-{}-{}-{}", prefix, c.arch, PathPart(c.toolchain),
+                                               PathPart(c.flag))},
+                            {"build_id", parent},
+                            {"origin", origin},
+                            {"path", "rfl_lab.abicheck." + PathPart(c.flag)},
+                            {"status", status},
+                            {"comment", Clean(problem ? *problem : AbiCheckSummary(c), 1024)},
+                            {"misc", std::move(misc)}});
+  }
+
   // Per boot attempt: the boot, then one test per other workload.
   for (const auto& b : a.boots) {
     const std::string scope = fmt::format("{}-boot{}", prefix, b.id);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <map>
 #include <cmath>
 #include <regex>
 #include <sstream>
@@ -589,6 +590,60 @@ TEST_F(QuickstartAbi, JsonAndHtmlCarryTheAbiChecksAndTheReadiness) {
   ASSERT_TRUE(doc.load_string(html.c_str() + 16));
   EXPECT_EQ(doc.select_nodes("//table[@class='abi-checks']//tr[td]").size(), 3u);
   EXPECT_EQ(doc.select_nodes("//table[@class='readiness']//tr[td]").size(), 3u);
+}
+
+// KCIDB: each ABI check is a test of the run's first build of its arch and
+// toolchain (its compiler); a finding fails, an unjudged check is an error,
+// and a check whose toolchain built nothing in the run gets a build of its own.
+TEST_F(QuickstartAbi, KcidbCarriesEachAbiCheckAsATestOfABuildWithItsCompiler) {
+  using nlohmann::json;
+  auto doc = KcidbJson(*analysis_);
+  std::map<std::string, json> builds;
+  for (const auto& b : doc["builds"]) builds[b["id"]] = b;
+  std::vector<json> checks;
+  for (const auto& t : doc["tests"]) {
+    if (t["path"].get<std::string>().starts_with("rfl_lab.abicheck.")) checks.push_back(t);
+  }
+  ASSERT_EQ(checks.size(), analysis_->abi_checks.size());
+  ASSERT_EQ(checks.size(), 3u);
+  for (size_t i = 0; i < checks.size(); ++i) {
+    const auto& c = analysis_->abi_checks[i];
+    const json& t = checks[i];
+    EXPECT_EQ(t["status"], "PASS") << t.dump();
+    EXPECT_EQ(t["misc"]["flag"], c.flag);
+    ASSERT_TRUE(builds.contains(t["build_id"])) << t["build_id"];
+    const json& b = builds[t["build_id"]];
+    EXPECT_EQ(b["architecture"], c.arch);
+    EXPECT_EQ(b["misc"]["toolchain"], c.toolchain);
+  }
+  EXPECT_EQ(checks[2]["path"], "rfl_lab.abicheck.-Zsanitizer_kcfi");
+  EXPECT_EQ(checks[2]["comment"], AbiCheckSummary(analysis_->abi_checks[2]));
+  EXPECT_EQ(checks[2]["misc"]["crate_with_flag"]["verdict"], "rejected");
+
+  RunAnalysis a = *analysis_;
+  a.abi_checks[2].crate_with_flag = "accepted";  // rustc mixing a target modifier
+  a.abi_checks[2].finding = true;
+  a.abi_checks[1].inconclusive = true;
+  a.abi_checks[0].toolchain = "rustc-1.97";  // a toolchain the run built nothing with
+  doc = KcidbJson(a);
+  std::map<std::string, json> by_flag;
+  for (const auto& t : doc["tests"]) {
+    if (t["path"].get<std::string>().starts_with("rfl_lab.abicheck.")) by_flag[t["misc"]["flag"]] = t;
+  }
+  const json& kcfi = by_flag["-Zsanitizer=kcfi"];
+  EXPECT_EQ(kcfi["status"], "FAIL");
+  ASSERT_TRUE(AbiCheckProblem(a.abi_checks[2]).has_value());
+  EXPECT_EQ(kcfi["comment"], *AbiCheckProblem(a.abi_checks[2]));
+  EXPECT_EQ(by_flag[a.abi_checks[1].flag]["status"], "ERROR");
+  const json& own = by_flag[a.abi_checks[0].flag];
+  json own_build;
+  for (const auto& b : doc["builds"]) {
+    if (b["id"] == own["build_id"]) own_build = b;
+  }
+  ASSERT_TRUE(own_build.is_object()) << own["build_id"];
+  EXPECT_EQ(own_build["config_name"], "abi-check");
+  EXPECT_EQ(own_build["misc"]["toolchain"], "rustc-1.97");
+  EXPECT_EQ(own_build["misc"]["recorded"], false);
 }
 
 }  // namespace
