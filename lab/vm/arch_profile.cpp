@@ -14,9 +14,10 @@ const ArchProfile& ProfileFor(Arch arch) {
        .machine = "q35", .cpu_model = "", .console = "ttyS0", .acpi = true},
       // cpu max: pointer authentication and BTI, which the arm64 Rust flags target.
       {.arch = Arch::kArm64, .libvirt_arch = "aarch64", .emulator = "qemu-system-aarch64",
-       .machine = "virt", .cpu_model = "max", .console = "ttyAMA0"},
+       .machine = "virt", .cpu_model = "max", .console = "ttyAMA0", .virtio_mmio = true},
       {.arch = Arch::kRiscv64, .libvirt_arch = "riscv64", .emulator = "qemu-system-riscv64",
-       .machine = "virt", .cpu_model = "", .console = "ttyS0", .needs_firmware = true},
+       .machine = "virt", .cpu_model = "", .console = "ttyS0", .needs_firmware = true,
+       .virtio_mmio = true},
   }};
   for (const auto& p : kProfiles) {
     if (p.arch == arch) return p;

@@ -21,6 +21,9 @@ struct ArchProfile {
   std::string_view console;       // kernel console device: ttyS0, ttyAMA0
   bool acpi = false;              // x86: ACPI tables, for kernels that have ACPI (a distribution kernel powers off through them)
   bool needs_firmware = false;    // riscv64: OpenSBI as -bios
+  // virt machines: the agent's virtio-serial on the machine's virtio-mmio
+  // transports, so the lab's kernels need no PCI (base-<arch>.config).
+  bool virtio_mmio = false;
 };
 
 const ArchProfile& ProfileFor(Arch arch);

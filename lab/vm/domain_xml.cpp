@@ -118,6 +118,14 @@ Result<std::string> BuildDomainXml(const DomainSpec& spec) {
     pugi::xml_node target = channel.append_child("target");
     target.append_attribute("type").set_value("virtio");
     target.append_attribute("name").set_value("org.rfllab.agent.0");
+    if (p.virtio_mmio) {
+      // libvirt would put the port's controller on PCI; a virtio-mmio address
+      // makes it QEMU's virtio-serial-device on the virt machine's transports.
+      pugi::xml_node controller = devices.append_child("controller");
+      controller.append_attribute("type").set_value("virtio-serial");
+      controller.append_attribute("index").set_value(0);
+      controller.append_child("address").append_attribute("type").set_value("virtio-mmio");
+    }
   }
   pugi::xml_node usb = devices.append_child("controller");
   usb.append_attribute("type").set_value("usb");

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "lab/util/process.h"
 #include "tests/support/qemu_boot.h"
 #include "tests/support/arch_param.h"
 #include "tests/support/test_kernel.h"
@@ -79,6 +80,37 @@ TEST_P(AgentBootCross, RustKernelRunsBinderBlockAndSamples) {
   EXPECT_EQ(devices, (std::set<std::string>{"rnull", "null_blk"}));
   EXPECT_EQ(binder_samples, 3);
   EXPECT_EQ(run->All<Done>().size(), 1u);
+}
+
+// The lab's own path: `rfl-lab boot` through libvirt, whose domain puts the
+// agent's port on the virt machine's virtio-mmio transports (the kernel has
+// no PCI). The records must come over that port: a port the guest cannot
+// see would leave the agent to fall back to the console.
+TEST_P(AgentBootCross, TheLabBootsItThroughLibvirtWithTheAgentOnTheVirtioPort) {
+  const CrossArch& p = GetParam();
+  fs::path kernel;
+  if (const char* k = std::getenv(p.kernel_env); k && *k) {
+    kernel = k;
+  } else {
+    auto artifact = rfl::test::QuickstartKernel(p.arch);
+    ASSERT_TRUE(artifact.has_value()) << artifact.error().message;
+    kernel = artifact->image;
+  }
+  fs::path state = fs::temp_directory_path() /
+                   ("rfl-cross-libvirt-" + std::to_string(getpid()) + "-" + std::string(ArchName(p.arch)));
+  fs::remove_all(state);
+  Command cmd;
+  cmd.argv = {RFL_LAB_BINARY, "--state-dir", state.string(), "boot",       "--kernel",   kernel.string(),
+              "--arch",       std::string(ArchName(p.arch)), "--accel", "tcg", "--workload", "boot",
+              "--workload",   "rust-samples"};
+  cmd.timeout = std::chrono::minutes(5);
+  auto r = DefaultRunner().Run(cmd);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->exit_code, 0) << r->output;
+  EXPECT_NE(r->output.find("record(s) over virtio-port"), std::string::npos) << r->output;
+  EXPECT_NE(r->output.find("rust-samples   passed"), std::string::npos) << r->output;
+  std::error_code ec;
+  fs::remove_all(state, ec);
 }
 
 INSTANTIATE_TEST_SUITE_P(Arches, AgentBootCross,

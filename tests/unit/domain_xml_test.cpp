@@ -151,6 +151,23 @@ TEST(DomainXml, Riscv64BootsThroughFirmware) {
   EXPECT_STREQ(doc.child("domain").child("os").child("type").attribute("machine").value(), "virt");
 }
 
+// arm64 and riscv64: the agent's port on virtio-mmio (their kernels have no
+// PCI); x86_64's stays where libvirt puts it (PCI).
+TEST(DomainXml, VirtMachinesPutTheAgentPortOnVirtioMmio) {
+  for (Arch arch : {Arch::kArm64, Arch::kRiscv64}) {
+    auto doc = Parse(*BuildDomainXml(Spec(arch)));
+    auto c = doc.child("domain").child("devices").find_child_by_attribute("controller", "type", "virtio-serial");
+    ASSERT_TRUE(c) << ArchName(arch);
+    EXPECT_STREQ(c.child("address").attribute("type").value(), "virtio-mmio") << ArchName(arch);
+  }
+  auto x86 = Parse(*BuildDomainXml(Spec(Arch::kX86_64)));
+  EXPECT_FALSE(x86.child("domain").child("devices").find_child_by_attribute("controller", "type", "virtio-serial"));
+  DomainSpec no_agent = Spec(Arch::kArm64);
+  no_agent.agent_socket.reset();
+  auto bare = Parse(*BuildDomainXml(no_agent));
+  EXPECT_FALSE(bare.child("domain").child("devices").find_child_by_attribute("controller", "type", "virtio-serial"));
+}
+
 TEST(DomainXml, MemoryAndCpus) {
   DomainSpec s = Spec();
   s.memory_bytes = 768ull << 20;
