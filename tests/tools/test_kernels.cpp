@@ -1,0 +1,36 @@
+// Builds the tests' shared kernels ahead of the tests that use them:
+// `test_kernels ARCH…` makes rfl::test::QuickstartKernel(arch) for each, in
+// order, exactly as the tests' first call would (same spec, same cache, same
+// keys), and prints each artifact's image. scripts/test.sh runs it at low
+// priority beside the tiers that leave a core idle, so the cross tier finds
+// its kernels built. A kernel already cached is a lookup; one being built by
+// another process is waited for (the tree's lock).
+#include <cstdio>
+#include <string>
+
+#include "lab/core/arch.h"
+#include "tests/support/test_kernel.h"
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s ARCH...  (x86_64, arm64, riscv64)\n", argv[0]);
+    return 2;
+  }
+  int failed = 0;
+  for (int i = 1; i < argc; ++i) {
+    auto arch = rfl::ParseArch(argv[i]);
+    if (!arch) {
+      std::fprintf(stderr, "test_kernels: unknown arch '%s' (x86_64, arm64, riscv64)\n", argv[i]);
+      return 2;
+    }
+    auto kernel = rfl::test::QuickstartKernel(*arch);
+    if (!kernel) {
+      std::fprintf(stderr, "test_kernels: %s: %s\n", argv[i], kernel.error().message.c_str());
+      ++failed;
+      continue;
+    }
+    std::printf("%s %s\n", argv[i], kernel->image.c_str());
+    std::fflush(stdout);
+  }
+  return failed == 0 ? 0 : 1;
+}
