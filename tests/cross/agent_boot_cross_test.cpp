@@ -29,16 +29,19 @@ struct CrossArch {
 
 class AgentBootCross : public ::testing::TestWithParam<CrossArch> {};
 
+// The Image the environment names, else the lab-built quickstart baseline.
+Result<fs::path> KernelImage(const CrossArch& p) {
+  if (const char* k = std::getenv(p.kernel_env); k && *k) return fs::path(k);
+  auto artifact = rfl::test::QuickstartKernel(p.arch);
+  if (!artifact) return Fail(artifact.error());
+  return artifact->image;
+}
+
 TEST_P(AgentBootCross, RustKernelRunsBinderBlockAndSamples) {
   const CrossArch& p = GetParam();
-  fs::path kernel;
-  if (const char* k = std::getenv(p.kernel_env); k && *k) {
-    kernel = k;
-  } else {
-    auto artifact = rfl::test::QuickstartKernel(p.arch);
-    ASSERT_TRUE(artifact.has_value()) << artifact.error().message;
-    kernel = artifact->image;
-  }
+  auto kernel_image = KernelImage(p);
+  ASSERT_TRUE(kernel_image.has_value()) << kernel_image.error().message;
+  const fs::path kernel = *kernel_image;
   auto plan = ParsePlan(R"({"version":1,"boot_id":"cross","workloads":[
     {"name":"boot","timeout_s":10},
     {"name":"rust-samples","timeout_s":10},
@@ -88,14 +91,9 @@ TEST_P(AgentBootCross, RustKernelRunsBinderBlockAndSamples) {
 // see would leave the agent to fall back to the console.
 TEST_P(AgentBootCross, TheLabBootsItThroughLibvirtWithTheAgentOnTheVirtioPort) {
   const CrossArch& p = GetParam();
-  fs::path kernel;
-  if (const char* k = std::getenv(p.kernel_env); k && *k) {
-    kernel = k;
-  } else {
-    auto artifact = rfl::test::QuickstartKernel(p.arch);
-    ASSERT_TRUE(artifact.has_value()) << artifact.error().message;
-    kernel = artifact->image;
-  }
+  auto kernel_image = KernelImage(p);
+  ASSERT_TRUE(kernel_image.has_value()) << kernel_image.error().message;
+  const fs::path kernel = *kernel_image;
   fs::path state = fs::temp_directory_path() /
                    ("rfl-cross-libvirt-" + std::to_string(getpid()) + "-" + std::string(ArchName(p.arch)));
   fs::remove_all(state);
