@@ -180,6 +180,14 @@ TEST(CodecheckKcfi, ATypeCheckWhoseUd2IsNoListedTrapIsAnOffender) {
                      "the type check's ud2 at +0x13 is not listed in .kcfi_traps");
 }
 
+TEST(CodecheckKcfi, APreambleWithoutItsCfiLabelIsNoPreamble) {
+  // x86_64-kcfi.o with address_taken's `__cfi_` symbol stripped: the
+  // `mov eax, TYPEID` bytes are still before its entry, but without LLVM's
+  // label they could as well be the end of the function before it.
+  ExpectSoleOffender("-Zsanitizer=kcfi", "x86_64-kcfi-no-cfi-label.o", "partial",
+                     "fixture::address_taken", "no kCFI type id (mov eax, TYPEID) before the entry");
+}
+
 TEST(CodecheckKcfi, AnArm64IndirectCallWithoutItsTypeCheckIsAnOffender) {
   // kcfi_off.rs: #[sanitize(kcfi = "off")] keeps the preamble, drops the check.
   ExpectSoleOffender("-Zsanitizer=kcfi", "arm64-kcfi-unchecked-call.o", "absent", "unchecked_call",
