@@ -240,10 +240,10 @@ TEST(CodecheckInput, ADirectoryYieldsItsRustcObjects) {
   req.inputs = {std::string(RFL_LAB_FIXTURES_DIR) + "/codecheck"};
   auto report = CheckCode(req);
   ASSERT_TRUE(report.has_value()) << report.error().message;
-  EXPECT_EQ(report->objects.size(), 18u);  // x86_64 10, arm64 6, riscv64 2
+  EXPECT_EQ(report->objects.size(), 19u);  // x86_64 11, arm64 6, riscv64 2
   // Baseline and flagged objects together: some functions with, some without.
   EXPECT_EQ(VerdictName(report->results[0].verdict), "partial");
-  EXPECT_EQ(report->results[0].objects, 10u);  // the x86_64 ones
+  EXPECT_EQ(report->results[0].objects, 11u);  // the x86_64 ones
   // A violation anywhere: absent, never partial.
   EXPECT_EQ(VerdictName(report->results[1].verdict), "absent");
 }
