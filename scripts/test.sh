@@ -85,8 +85,7 @@ cross_kernels_pid=$!
 # building core), so a second test fills the other; each uses its own state
 # dir and the lab's file locks order the ones that share a build tree.
 # e2e (rfl-lab runs that remove cached artifacts), fuzz, lava (one LAVA
-# worker) and cross (two full kernel builds, each `make -j2`: side by side
-# they took as long as one after the other) run one test at a time.
+# worker) and, last, cross (its kernels built by then) run one test at a time.
 for tier in integration e2e fuzz lava; do
   jobs=1
   case "$tier" in integration) jobs=2 ;; esac

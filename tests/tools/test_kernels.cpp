@@ -8,19 +8,22 @@
 #include <cstdio>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "lab/core/arch.h"
 #include "tests/support/test_kernel.h"
 
 int main(int argc, char** argv) {
+  const std::string arches = fmt::format("{}", fmt::join(rfl::KnownArchNames(), ", "));
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s ARCH...  (x86_64, arm64, riscv64)\n", argv[0]);
+    std::fprintf(stderr, "usage: %s ARCH...  (%s)\n", argv[0], arches.c_str());
     return 2;
   }
   int failed = 0;
   for (int i = 1; i < argc; ++i) {
     auto arch = rfl::ParseArch(argv[i]);
     if (!arch) {
-      std::fprintf(stderr, "test_kernels: unknown arch '%s' (x86_64, arm64, riscv64)\n", argv[i]);
+      std::fprintf(stderr, "test_kernels: unknown arch '%s' (%s)\n", argv[i], arches.c_str());
       return 2;
     }
     auto kernel = rfl::test::QuickstartKernel(*arch);
