@@ -68,6 +68,29 @@ void PrintAbiResult(const codecheck::AbiCheckResult& r) {
   if (r.escape_hatch == codecheck::EscapeHatch::kFails) PrintAbiCase("  with -Cunsafe-allow-abi-mismatch", r.escape_hatch_case);
   PrintAbiCase("rustdoc --test, core without", r.rustdoc_mismatch);
   PrintAbiCase("rustdoc --test, core with the flag", r.rustdoc_matched);
+  if (const auto& k = r.kcfi_types) {
+    if (!k->error.empty()) {
+      std::cout << fmt::format("  {:<34} {}\n", "kCFI type ids, C = Rust", "error");
+      std::cout << "    | " << k->error;
+      if (!k->error.ends_with('\n')) std::cout << "\n";
+    } else {
+      const size_t n = k->pairs.size();
+      std::cout << fmt::format("  {:<34} {} of {} kernel callback types, {:.1f} s\n", "kCFI type ids, C = Rust",
+                               k->Matching(), n, k->elapsed.count() / 1000.0);
+      auto id = [](const std::optional<uint32_t>& v) { return v ? fmt::format("{:#010x}", *v) : std::string("none"); };
+      for (const auto& p : k->pairs) {
+        if (!p.Matches()) std::cout << fmt::format("    {}: C {} Rust {}\n", p.name, id(p.c_id), id(p.rust_id));
+      }
+      std::cout << fmt::format("    without normalization: {} of {}\n", k->PlainMatching(), n);
+      std::cout << fmt::format("    without -Zmerge-functions=disabled: {} of {}\n", k->MergeableMatching(), n);
+      for (const auto& p : k->pairs) {
+        if (p.MergeableMatches() || p.rust_merged_with.empty()) continue;
+        std::cout << fmt::format("      {}: C {} Rust {} (merged with r_{})\n", p.name, id(p.c_id),
+                                 id(p.rust_mergeable_id), fmt::join(p.rust_merged_with, ", r_"));
+      }
+      std::cout << fmt::format("    ({})\n", k->clang);
+    }
+  }
   std::cout << fmt::format("  time {:.1f} s{}{}\n", r.elapsed.count() / 1000.0,
                            r.cores_cached ? " (cores cached)" : "", r.Finding() ? "  FINDING" : "");
 }

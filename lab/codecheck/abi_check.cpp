@@ -171,12 +171,78 @@ std::string CoreDirName(std::string_view flag) {
 }
 
 Status WriteAbiSources(const fs::path& data_dir, const fs::path& work) {
-  for (const char* name : {"abicheck.rs", "compiler_builtins.rs"}) {
+  for (const char* name : {"abicheck.rs", "compiler_builtins.rs", "kcfi_types.c", "kcfi_types.rs"}) {
     auto text = ReadFile(data_dir / "images" / "abicheck" / name);
     if (!text) return Fail(text.error());
     if (auto st = WriteFileAtomic(work / name, *text); !st) return st;
   }
   return {};
+}
+
+// clang's target triple for the kernel's C code of `arch`.
+std::string_view KernelClangTarget(Arch arch) {
+  return arch == Arch::kArm64 ? "aarch64-linux-gnu" : "x86_64-linux-gnu";
+}
+
+// The kCFI type-id probe (kcfi_type_ids.h): kcfi_types.c by clang and
+// kcfi_types.rs by rustc (against the plain core: `hatch` names the target
+// modifiers to allow when this rustc enforces them) with the kernel's flags,
+// without normalization, and rustc merging functions; then the ids compared. A compile that fails is the
+// result's `error`; the lab's own failures are errors.
+Result<KcfiTypeIdResult> ProbeKcfiTypeIds(const AbiRunner& run, const fs::path& work_host, Arch arch,
+                                          std::string_view target, const std::string& plain_core,
+                                          const std::optional<std::string>& hatch, const AbiCheckOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  KcfiTypeIdResult out;
+  const fs::path work_in = run.Inside(1);
+  if (options.on_progress) options.on_progress("comparing kCFI type ids of C (clang) and Rust (rustc)");
+  auto version = run.Run({"clang", "--version"}, options.crate_timeout);
+  if (!version) return Fail(version.error());
+  out.clang = version->output.substr(0, version->output.find('\n'));
+  // c, rust (the kernel's flags), c-plain, rust-plain (no normalization),
+  // rust-mergeable (the kernel's flags, functions merged).
+  struct Build {
+    std::string object;
+    bool clang = false, normalize = true, merge = false;
+  };
+  const std::vector<Build> builds = {{"kcfi-c.o", true, true, false},
+                                     {"kcfi-rust.o", false, true, false},
+                                     {"kcfi-c-plain.o", true, false, false},
+                                     {"kcfi-rust-plain.o", false, false, false},
+                                     {"kcfi-rust-mergeable.o", false, true, true}};
+  for (const Build& b : builds) {
+    std::vector<std::string> argv;
+    if (b.clang) {
+      argv = {"clang"};
+      for (auto& a : KcfiProbeClangArgs(KernelClangTarget(arch), b.normalize)) argv.push_back(std::move(a));
+      argv.insert(argv.end(), {"-c", (work_in / "kcfi_types.c").string(), "-o", (work_in / b.object).string()});
+    } else {
+      argv = {"rustc", "--crate-name", "kcfi_types", "--crate-type", "rlib", "--edition=2021"};
+      for (auto& a : AbiCommonArgs(target)) argv.push_back(std::move(a));
+      argv.push_back("-L" + plain_core);
+      for (auto& a : KcfiProbeRustcFlags(b.normalize, b.merge)) argv.push_back(std::move(a));
+      if (hatch) argv.push_back("-Cunsafe-allow-abi-mismatch=" + *hatch);
+      argv.push_back(fmt::format("--emit=obj={}", (work_in / b.object).string()));
+      argv.push_back((work_in / "kcfi_types.rs").string());
+    }
+    auto r = run.Run(argv, options.crate_timeout);
+    if (!r) return Fail(r.error());
+    if (!r->ok()) {
+      std::string excerpt = ErrorExcerpt(r->output);
+      out.error = fmt::format("`{}` failed: {}", argv.front(), excerpt.empty() ? r->Describe() : excerpt);
+      out.elapsed = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
+      return out;
+    }
+  }
+  std::vector<ElfObject> objs;
+  for (const Build& b : builds) {
+    auto obj = ReadElfObject(work_host / b.object);
+    if (!obj) return Fail(obj.error().Wrap("reading the kCFI probe's " + b.object));
+    objs.push_back(std::move(*obj));
+  }
+  out.pairs = PairKcfiTypeIds({objs[0], objs[1], objs[2], objs[3], objs[4]});
+  out.elapsed = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
+  return out;
 }
 
 }  // namespace
@@ -202,6 +268,7 @@ std::string_view EscapeHatchName(EscapeHatch e) {
 }
 
 bool AbiCheckResult::Finding() const {
+  if (kcfi_types && kcfi_types->Finding()) return true;
   if (!known_target_modifier) return false;
   return crate_with_flag.verdict == AbiVerdict::kAccepted || core_with_flag.verdict == AbiVerdict::kAccepted ||
          rustdoc_mismatch.verdict == AbiVerdict::kAccepted || escape_hatch == EscapeHatch::kFails ||
@@ -212,7 +279,7 @@ bool AbiCheckResult::Inconclusive() const {
   for (const auto* c : {&crate_with_flag, &core_with_flag, &escape_hatch_case, &rustdoc_mismatch, &rustdoc_matched}) {
     if (c->verdict == AbiVerdict::kError) return true;
   }
-  return false;
+  return kcfi_types && kcfi_types->Inconclusive();
 }
 
 nlohmann::json ToJson(const AbiCheckResult& r) {
@@ -221,7 +288,7 @@ nlohmann::json ToJson(const AbiCheckResult& r) {
     if (!c.excerpt.empty()) j["excerpt"] = c.excerpt;
     return j;
   };
-  return {{"flag", r.flag},
+  nlohmann::json j = {{"flag", r.flag},
           {"arch", ArchName(r.arch)},
           {"target", r.target},
           {"toolchain", r.toolchain},
@@ -238,6 +305,8 @@ nlohmann::json ToJson(const AbiCheckResult& r) {
           {"finding", r.Finding()},
           {"inconclusive", r.Inconclusive()},
           {"seconds", r.elapsed.count() / 1000.0}};
+  if (r.kcfi_types) j["kcfi_type_ids"] = ToJson(*r.kcfi_types);
+  return j;
 }
 
 Result<std::string> ModifierName(std::string_view flag) {
@@ -432,6 +501,15 @@ Result<AbiCheckResult> CheckAbiEnforcement(const toolchain::Toolchain& tc, Arch 
     auto matched = doctest(flagged_in);
     if (!matched) return Fail(matched.error());
     res.rustdoc_matched = *matched;
+  }
+  if (FlagWantsKcfiTypeIds(flag) && arch != Arch::kRiscv64) {
+    // Against the plain core, both sanitizer options allowed where this
+    // rustc enforces target modifiers (it rejected the mix above).
+    std::optional<std::string> hatch;
+    if (res.crate_with_flag.verdict == AbiVerdict::kRejected) hatch = "sanitizer,sanitizer-cfi-normalize-integers";
+    auto k = ProbeKcfiTypeIds(run, work->path(), arch, res.target, plain_in, hatch, options);
+    if (!k) return Fail(k.error());
+    res.kcfi_types = std::move(*k);
   }
   res.elapsed = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
   return res;

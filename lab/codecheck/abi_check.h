@@ -18,7 +18,10 @@
 //     the flagged `core` (should be accepted: rustdoc once dropped target
 //     modifiers and refused a matching build, rust-lang/rust #144521, #146465).
 // A flag rustc does not know, or whose value it refuses, is found first by a
-// probe that builds nothing.
+// probe that builds nothing. For -Zsanitizer=kcfi and
+// -Zsanitizer-cfi-normalize-integers the check also compares the kCFI type
+// ids the toolchain's clang and rustc give the same kernel callback types
+// (kcfi_type_ids.h): a type whose ids differ is a finding.
 //
 // Every process has a timeout and stops on Ctrl-C (Command::stop); the
 // classifiers are pure functions of rustc's exit status and output, tested on
@@ -34,6 +37,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lab/codecheck/kcfi_type_ids.h"
 #include "lab/core/arch.h"
 #include "lab/toolchain/toolchain.h"
 #include "lab/util/process.h"
@@ -75,12 +79,16 @@ struct AbiCheckResult {
   EscapeHatch escape_hatch = EscapeHatch::kNotApplicable;
   AbiCase rustdoc_mismatch;  // rustdoc --test with the flag, core without
   AbiCase rustdoc_matched;   // rustdoc --test with the flag, core with it
+  // -Zsanitizer=kcfi, -Zsanitizer-cfi-normalize-integers on x86_64 or arm64:
+  // clang's and rustc's type ids of the same C function types.
+  std::optional<KcfiTypeIdResult> kcfi_types;
   bool cores_cached = false;  // both cores came from the cache
   std::chrono::milliseconds elapsed{0};
 
   // A finding: a known target modifier mixed silently in either direction or
-  // through rustdoc, an escape hatch that does not work, or rustdoc refusing
-  // a matching build.
+  // through rustdoc, an escape hatch that does not work, rustdoc refusing
+  // a matching build, or a C function type whose kCFI ids differ between
+  // clang and rustc.
   bool Finding() const;
   // The check could not judge the flag (an `error` case).
   bool Inconclusive() const;

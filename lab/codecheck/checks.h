@@ -3,6 +3,7 @@
 // top of that file. flags.cpp is the one place that maps a rustc flag to one.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "lab/codecheck/check.h"
@@ -29,6 +30,9 @@ std::unique_ptr<FlagCheck> MakeJumpTablesCheck(std::string flag);
 // kcfi.cpp: x86 kCFI type-id preambles and a type check before every
 // indirect call (-Zsanitizer=kcfi).
 std::unique_ptr<FlagCheck> MakeKcfiCheck(std::string flag);
+// The kCFI type id before `fn`'s entry (x86_64: `mov eax, TYPEID` under its
+// `__cfi_` label; arm64: the `.word` a `$d` symbol marks), if it has one.
+std::optional<uint32_t> KcfiTypeId(const ElfObject& obj, const ElfFunction& fn);
 // shadow_call_stack.cpp: arm64 and riscv64 non-leaf functions push the
 // return address to the shadow stack (x18, gp) and pop it before each return.
 std::unique_ptr<FlagCheck> MakeShadowCallStackCheck(std::string flag);

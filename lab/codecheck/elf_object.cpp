@@ -154,8 +154,11 @@ Result<ElfObject> ReadElfObject(const std::filesystem::path& path) {
       // An alias: the function is local only if every name for it is.
       ElfFunction& f = obj.functions[it->second];
       if (f.local && !local) {
+        f.aliases.push_back(std::move(f.name));
         f.name = syms[i].name;
         f.local = false;
+      } else {
+        f.aliases.push_back(syms[i].name);
       }
       continue;
     }

@@ -50,6 +50,9 @@ struct ElfFunction {
   uint64_t offset = 0;  // of the entry within the section
   uint64_t size = 0;
   bool local = false;   // STB_LOCAL: the compiler may omit landing pads when the address is never taken
+  // Other function names at the same entry (LLVM's MergeFunctions makes a
+  // function with the same code an alias of another).
+  std::vector<std::string> aliases;
 };
 
 struct ElfObject {

@@ -33,8 +33,9 @@
 //   jump table, which kCFI does not check.
 // riscv64: rustc 1.96 refuses -Zsanitizer=kcfi for riscv64imac-unknown-none-elf
 // ("kcfi sanitizer is not supported for this target"): not judged.
-// Not checked here: that a C-ABI function type has the same id on the C and
-// the Rust side (what -Zsanitizer-cfi-normalize-integers is for).
+// That a C-ABI function type has the same id on the C and the Rust side (what
+// -Zsanitizer-cfi-normalize-integers is for) is a property of the compiler
+// pair, checked by the ABI check's kCFI type-id probe (kcfi_type_ids.h).
 #include <cstring>
 #include <set>
 
@@ -56,6 +57,46 @@ constexpr size_t kArm64CheckWindow = 8;
 bool IsRegister(std::string_view operands) {
   return !operands.empty() && !IsX86DirectTarget(operands) && !operands.starts_with("-") &&
          operands.find_first_of("[ ") == std::string_view::npos;
+}
+
+// The imm32 of `mov eax, imm32` (b8 xx xx xx xx) ending at the entry, or
+// followed only by one-byte NOPs up to it — under LLVM's `__cfi_<fn>`
+// label: without it, bytes that only look like one (the end of the
+// function before, then patchable-entry NOPs) are no preamble.
+std::optional<uint32_t> X86PreambleTypeId(const ElfObject& obj, const ElfFunction& fn, std::span<const uint8_t> b) {
+  // The label may be of any name for the entry (a merged function's alias).
+  bool labelled = obj.SymbolAddress("__cfi_" + fn.name).has_value();
+  for (size_t i = 0; i < fn.aliases.size() && !labelled; ++i) {
+    labelled = obj.SymbolAddress("__cfi_" + fn.aliases[i]).has_value();
+  }
+  if (!labelled) return std::nullopt;
+  size_t end = b.size();
+  for (size_t nops = 0; nops <= 16 && end >= 5; ++nops) {
+    if (b[end - 5] == 0xb8) {
+      uint32_t id = 0;
+      std::memcpy(&id, b.data() + end - 4, sizeof id);
+      return id;
+    }
+    if (b[end - 1] != 0x90) break;
+    --end;
+  }
+  return std::nullopt;
+}
+
+// arm64: the data word (a `$d` mapping symbol at it) ending at the entry,
+// or followed only by NOP words up to it.
+std::optional<uint32_t> Arm64PreambleTypeId(const ElfSection& sec, std::span<const uint8_t> b) {
+  constexpr uint8_t kNop[4] = {0x1f, 0x20, 0x03, 0xd5};  // d503201f
+  size_t end = b.size();
+  for (size_t nops = 0; nops <= 16 && end >= 4; ++nops, end -= 4) {
+    if (sec.HasDataMarkAt(end - 4)) {
+      uint32_t id = 0;
+      std::memcpy(&id, b.data() + end - 4, sizeof id);
+      return id;
+    }
+    if (std::memcmp(b.data() + end - 4, kNop, 4) != 0) break;
+  }
+  return std::nullopt;
 }
 
 class KcfiCheck final : public FlagCheck {
@@ -81,7 +122,7 @@ class KcfiCheck final : public FlagCheck {
 
   Judgement Judge(const FunctionCode& fn) const override {
     bool arm64 = fn.disassembler.arch() == Arch::kArm64;
-    auto type_id = arm64 ? Arm64PreambleTypeId(fn) : PreambleTypeId(fn);
+    auto type_id = KcfiTypeId(fn.object, fn.function);
     if (!type_id) {
       if (fn.function.local && !fn.address_taken) {
         return {Signature::kNotApplicable, "local, address never taken: no indirect call can reach it"};
@@ -107,44 +148,6 @@ class KcfiCheck final : public FlagCheck {
   }
 
  private:
-  // The imm32 of `mov eax, imm32` (b8 xx xx xx xx) ending at the entry, or
-  // followed only by one-byte NOPs up to it — under LLVM's `__cfi_<fn>`
-  // label: without it, bytes that only look like one (the end of the
-  // function before, then patchable-entry NOPs) are no preamble.
-  static std::optional<uint32_t> PreambleTypeId(const FunctionCode& fn) {
-    if (!fn.object.SymbolAddress("__cfi_" + fn.function.name)) return std::nullopt;
-    const auto& b = fn.before;
-    size_t end = b.size();
-    for (size_t nops = 0; nops <= 16 && end >= 5; ++nops) {
-      if (b[end - 5] == 0xb8) {
-        uint32_t id = 0;
-        std::memcpy(&id, b.data() + end - 4, sizeof id);
-        return id;
-      }
-      if (b[end - 1] != 0x90) break;
-      --end;
-    }
-    return std::nullopt;
-  }
-
-  // arm64: the data word (a `$d` mapping symbol at it) ending at the entry,
-  // or followed only by NOP words up to it.
-  static std::optional<uint32_t> Arm64PreambleTypeId(const FunctionCode& fn) {
-    constexpr uint8_t kNop[4] = {0x1f, 0x20, 0x03, 0xd5};  // d503201f
-    const ElfSection& sec = fn.object.sections[fn.function.section];
-    const auto& b = fn.before;  // the section's bytes up to the entry
-    size_t end = b.size();
-    for (size_t nops = 0; nops <= 16 && end >= 4; ++nops, end -= 4) {
-      if (sec.HasDataMarkAt(end - 4)) {
-        uint32_t id = 0;
-        std::memcpy(&id, b.data() + end - 4, sizeof id);
-        return id;
-      }
-      if (std::memcmp(b.data() + end - 4, kNop, 4) != 0) break;
-    }
-    return std::nullopt;
-  }
-
   // The first indirect call or tail call without kCFI's check before it.
   static Judgement JudgeArm64Calls(const FunctionCode& fn) {
     const auto& insns = fn.instructions;
@@ -213,6 +216,16 @@ class KcfiCheck final : public FlagCheck {
 };
 
 }  // namespace
+
+std::optional<uint32_t> KcfiTypeId(const ElfObject& obj, const ElfFunction& fn) {
+  if (fn.section >= obj.sections.size()) return std::nullopt;
+  const ElfSection& sec = obj.sections[fn.section];
+  if (fn.offset > sec.bytes.size()) return std::nullopt;
+  std::span<const uint8_t> before(sec.bytes.data(), fn.offset);
+  if (obj.arch == Arch::kArm64) return Arm64PreambleTypeId(sec, before);
+  if (obj.arch == Arch::kX86_64) return X86PreambleTypeId(obj, fn, before);
+  return std::nullopt;
+}
 
 std::unique_ptr<FlagCheck> MakeKcfiCheck(std::string flag) { return std::make_unique<KcfiCheck>(std::move(flag)); }
 

@@ -144,6 +144,22 @@ AbiCheckRecord AbiCheckFromJson(const nlohmann::json& j) {
   c.finding = JsonFlag(j, "finding");
   c.inconclusive = JsonFlag(j, "inconclusive");
   c.seconds = j.contains("seconds") && j["seconds"].is_number() ? j["seconds"].get<double>() : 0;
+  if (j.contains("kcfi_type_ids") && j["kcfi_type_ids"].is_object()) {
+    const auto& k = j["kcfi_type_ids"];
+    auto count = [&](const char* key) -> size_t {
+      return k.contains(key) && k[key].is_number_unsigned() ? k[key].get<size_t>() : 0;
+    };
+    c.kcfi_types = count("types");
+    c.kcfi_matching = count("matching");
+    c.kcfi_matching_plain = count("matching_without_normalization");
+    c.kcfi_matching_mergeable = count("matching_with_merged_functions");
+    c.kcfi_error = JsonText(k, "error");
+    if (k.contains("pairs") && k["pairs"].is_array()) {
+      for (const auto& p : k["pairs"]) {
+        if (p.is_object() && !JsonFlag(p, "match")) c.kcfi_mismatched.push_back(JsonText(p, "name"));
+      }
+    }
+  }
   c.detail = j;
   return c;
 }
@@ -177,6 +193,14 @@ std::optional<std::string> AbiCheckProblem(const AbiCheckRecord& c) {
   if (c.rustdoc_mismatch == "accepted") what.push_back("rustdoc --test mixes them silently");
   if (c.escape_hatch == "fails") what.push_back("-Cunsafe-allow-abi-mismatch does not let the mix through");
   if (c.rustdoc_matched == "rejected") what.push_back("rustdoc --test refuses a build where both sides have the flag");
+  std::string kcfi;
+  if (c.kcfi_types > 0 && c.kcfi_error.empty() && c.kcfi_matching < c.kcfi_types) {
+    kcfi = fmt::format("with the kernel's CFI flags, clang and rustc give {} of {} kernel callback types different "
+                       "kCFI type ids ({}): C's indirect calls into Rust through them would trap",
+                       c.kcfi_types - c.kcfi_matching, c.kcfi_types, fmt::join(c.kcfi_mismatched, ", "));
+    if (what.empty()) return fmt::format("{} on {} (rustc {}): {}", c.flag, c.arch, c.rustc, kcfi);
+    what.push_back(kcfi);
+  }
   if (what.empty()) what.push_back("the check says so");
   return fmt::format("{} on {} (rustc {}): `{}` is a target modifier, but {}", c.flag, c.arch, c.rustc, c.modifier,
                      fmt::join(what, "; "));
@@ -188,8 +212,15 @@ std::string AbiCheckSummary(const AbiCheckRecord& c) {
   std::string mix = c.crate_with_flag == c.core_with_flag
                         ? fmt::format("{} both ways", c.crate_with_flag)
                         : fmt::format("{} (crate with) / {} (core with)", c.crate_with_flag, c.core_with_flag);
-  return fmt::format("{}; escape hatch {}; rustdoc {} / {}", mix, c.escape_hatch, c.rustdoc_mismatch,
-                     c.rustdoc_matched);
+  std::string out = fmt::format("{}; escape hatch {}; rustdoc {} / {}", mix, c.escape_hatch, c.rustdoc_mismatch,
+                                c.rustdoc_matched);
+  if (c.kcfi_types > 0) {
+    out += fmt::format("; kCFI type ids C = Rust {}/{} (without normalization {}/{}, without "
+                       "-Zmerge-functions=disabled {}/{})",
+                       c.kcfi_matching, c.kcfi_types, c.kcfi_matching_plain, c.kcfi_types, c.kcfi_matching_mergeable,
+                       c.kcfi_types);
+  }
+  return out;
 }
 
 double NowUnix() {

@@ -116,6 +116,16 @@ struct AbiCheckRecord {
   std::string escape_hatch;      // works | fails | n/a
   std::string rustdoc_mismatch;  // rustdoc --test with the flag, core without
   std::string rustdoc_matched;   // rustdoc --test with the flag, core with it
+  // -Zsanitizer=kcfi / -Zsanitizer-cfi-normalize-integers: the kernel callback
+  // types whose kCFI ids clang and rustc were compared (0: not compared),
+  // how many agree with the kernel's flags, without normalization, and with
+  // rustc merging functions; the names that differ with the kernel's flags.
+  size_t kcfi_types = 0;
+  size_t kcfi_matching = 0;
+  size_t kcfi_matching_plain = 0;
+  size_t kcfi_matching_mergeable = 0;
+  std::vector<std::string> kcfi_mismatched;
+  std::string kcfi_error;  // a probe compile that failed
   bool finding = false;          // codecheck::AbiCheckResult::Finding()
   bool inconclusive = false;     // an `error` case: could not be judged
   double seconds = 0;

@@ -72,6 +72,26 @@ TEST(AbiCheck, AFlagThisRustcDoesNotKnowIsUnknownAndBuildsNoCore) {
   EXPECT_EQ(r.core_with_flag.verdict, AbiVerdict::kNotRun);
 }
 
+// kCFI across the language boundary on the real clang 19 and rustc 1.96:
+// with the kernel's CFI flags every probed callback type has one id; the
+// two controls (no normalization; rustc merging functions) must differ.
+TEST(AbiCheck, KcfiGivesCAndRustTheSameTypeIdsWithTheKernelsFlagsOnly) {
+  auto tc = Rustc196();
+  if (!tc) return;
+  auto r = Check(*tc, Arch::kX86_64, "-Zsanitizer=kcfi");
+  ASSERT_TRUE(r.kcfi_types.has_value());
+  const auto& k = *r.kcfi_types;
+  EXPECT_TRUE(k.error.empty()) << k.error;
+  EXPECT_EQ(k.pairs.size(), 11u);
+  EXPECT_EQ(k.Matching(), k.pairs.size());
+  EXPECT_LT(k.PlainMatching(), k.pairs.size());
+  EXPECT_LT(k.MergeableMatching(), k.pairs.size());
+  EXPECT_TRUE(k.clang.starts_with("Debian clang version")) << k.clang;
+  EXPECT_FALSE(r.Finding());
+  EXPECT_FALSE(r.Inconclusive());
+  std::cout << "kCFI type-id probe: " << k.elapsed.count() / 1000.0 << " s\n";
+}
+
 // The run's ABI-check stage on the real toolchain (the cores the test above
 // built are cached): what a scenario's `abi_checks:` stores and reports.
 TEST(AbiCheck, TheRunsCheckerStoresFixedX18AsEnforcedAndReportsIt) {
