@@ -83,7 +83,9 @@ TEST(KcfiTypeIds, MergedRustFunctionsCarryOneTypesIdForAll) {
     auto r = Result(arch);
     EXPECT_EQ(Names(r.pairs, &KcfiTypePair::MergeableMatches, false), kMergeDiffer) << arch;
     for (const auto& p : r.pairs) {
-      if (p.name == "work") EXPECT_EQ(p.rust_merged_with, std::vector<std::string>{"release"}) << arch;
+      if (p.name == "work") {
+        EXPECT_EQ(p.rust_merged_with, std::vector<std::string>{"release"}) << arch;
+      }
     }
   }
 }
