@@ -8,23 +8,17 @@
 
 namespace rfl::codecheck {
 
-size_t KcfiTypeIdResult::Matching() const {
-  size_t n = 0;
-  for (const auto& p : pairs) n += p.Matches();
-  return n;
+namespace {
+
+size_t CountPairs(const std::vector<KcfiTypePair>& pairs, bool (KcfiTypePair::*matches)() const) {
+  return static_cast<size_t>(std::count_if(pairs.begin(), pairs.end(), [&](const auto& p) { return (p.*matches)(); }));
 }
 
-size_t KcfiTypeIdResult::PlainMatching() const {
-  size_t n = 0;
-  for (const auto& p : pairs) n += p.PlainMatches();
-  return n;
-}
+}  // namespace
 
-size_t KcfiTypeIdResult::MergeableMatching() const {
-  size_t n = 0;
-  for (const auto& p : pairs) n += p.MergeableMatches();
-  return n;
-}
+size_t KcfiTypeIdResult::Matching() const { return CountPairs(pairs, &KcfiTypePair::Matches); }
+size_t KcfiTypeIdResult::PlainMatching() const { return CountPairs(pairs, &KcfiTypePair::PlainMatches); }
+size_t KcfiTypeIdResult::MergeableMatching() const { return CountPairs(pairs, &KcfiTypePair::MergeableMatches); }
 
 bool KcfiTypeIdResult::Inconclusive() const {
   if (!error.empty() || pairs.empty()) return true;

@@ -153,7 +153,7 @@ AbiCheckRecord AbiCheckFromJson(const nlohmann::json& j) {
     c.kcfi_matching = count("matching");
     c.kcfi_matching_plain = count("matching_without_normalization");
     c.kcfi_matching_mergeable = count("matching_with_merged_functions");
-    c.kcfi_error = JsonText(k, "error");
+    c.kcfi_finding = JsonFlag(k, "finding");
     if (k.contains("pairs") && k["pairs"].is_array()) {
       for (const auto& p : k["pairs"]) {
         if (p.is_object() && !JsonFlag(p, "match")) c.kcfi_mismatched.push_back(JsonText(p, "name"));
@@ -194,7 +194,7 @@ std::optional<std::string> AbiCheckProblem(const AbiCheckRecord& c) {
   if (c.escape_hatch == "fails") what.push_back("-Cunsafe-allow-abi-mismatch does not let the mix through");
   if (c.rustdoc_matched == "rejected") what.push_back("rustdoc --test refuses a build where both sides have the flag");
   std::string kcfi;
-  if (c.kcfi_types > 0 && c.kcfi_error.empty() && c.kcfi_matching < c.kcfi_types) {
+  if (c.kcfi_finding) {
     kcfi = fmt::format("with the kernel's CFI flags, clang and rustc give {} of {} kernel callback types different "
                        "kCFI type ids ({}): C's indirect calls into Rust through them would trap",
                        c.kcfi_types - c.kcfi_matching, c.kcfi_types, fmt::join(c.kcfi_mismatched, ", "));

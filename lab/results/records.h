@@ -125,7 +125,7 @@ struct AbiCheckRecord {
   size_t kcfi_matching_plain = 0;
   size_t kcfi_matching_mergeable = 0;
   std::vector<std::string> kcfi_mismatched;
-  std::string kcfi_error;  // a probe compile that failed
+  bool kcfi_finding = false;  // codecheck::KcfiTypeIdResult::Finding(): ids differ, and the probe could judge
   bool finding = false;          // codecheck::AbiCheckResult::Finding()
   bool inconclusive = false;     // an `error` case: could not be judged
   double seconds = 0;
