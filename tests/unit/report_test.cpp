@@ -466,7 +466,7 @@ TEST_F(Quickstart, HtmlAxisTicksNeverRepeatWithinAPlot) {
 }
 
 // The captured compiler × kernel store (tests/fixtures/report/README.md): a
-// real run of the 2 × 2 corner of scenarios/compiler-kernel-matrix.yaml.
+// real run of all nine cells of scenarios/compiler-kernel-matrix.yaml.
 class CompilerKernelMatrix : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -496,15 +496,29 @@ TEST_F(CompilerKernelMatrix, TheGridSaysWhichKernelEachCompilerBuildsAndWhatRan)
   std::string t = RenderTable(analysis_, false);
   auto grid = t.find("Compiler × kernel: x86_64 baseline");
   ASSERT_NE(grid, std::string::npos) << t;
-  auto row612 = t.find("\n  6.12 ", grid);
-  auto row73 = t.find("\n  7.3 ", grid);
-  ASSERT_NE(row612, std::string::npos);
-  ASSERT_NE(row73, std::string::npos);
-  std::string r612 = t.substr(row612, t.find('\n', row612 + 1) - row612);
-  std::string r73 = t.substr(row73, t.find('\n', row73 + 1) - row73);
-  EXPECT_NE(r612.find("workloads 3/3 (binder skipped)"), std::string::npos) << r612;
-  EXPECT_NE(r73.find("workloads 4/4"), std::string::npos) << r73;
-  EXPECT_EQ(r73.find("skipped"), std::string::npos) << r73;
+  // Exact source versions as rows, one line each; every cell of a row says
+  // the same about its workloads (three compilers, one kernel).
+  auto row = [&](std::string_view version) {
+    auto at = t.find(fmt::format("\n  {} ", version), grid);
+    EXPECT_NE(at, std::string::npos) << version;
+    return at == std::string::npos ? std::string() : t.substr(at, t.find('\n', at + 1) - at);
+  };
+  auto count = [](const std::string& r, std::string_view what) {
+    size_t n = 0;
+    for (auto at = r.find(what); at != std::string::npos; at = r.find(what, at + 1)) ++n;
+    return n;
+  };
+  std::string r612 = row("6.12.117");
+  EXPECT_EQ(count(r612, "boots 1/1 · workloads 3/3 (binder skipped)"), 3u) << r612;
+  for (std::string_view version : {"7.2.12", "7.3.4"}) {
+    std::string r = row(version);
+    EXPECT_EQ(count(r, "boots 1/1 · workloads 4/4"), 3u) << r;
+    EXPECT_EQ(r.find("skipped"), std::string::npos) << r;
+  }
+  // The columns name each compiler exactly.
+  for (std::string_view v : {"rustc 1.85.1 (4eb161250", "rustc 1.96.0 (ac68faa20", "rustc 1.97.1 (8bab26f4f"}) {
+    EXPECT_NE(t.find(v, grid), std::string::npos) << v;
+  }
   EXPECT_NE(t.find("No findings."), std::string::npos);
   auto json = ReportJson(analysis_);
   for (const auto& o : json["outcomes"]) {
@@ -517,7 +531,7 @@ TEST_F(CompilerKernelMatrix, TheGridSaysWhichKernelEachCompilerBuildsAndWhatRan)
   pugi::xml_document doc;
   std::string html = RenderHtml(analysis_);
   ASSERT_TRUE(doc.load_string(html.c_str() + 16));
-  EXPECT_EQ(doc.select_nodes("//table[@class='outcomes grid']//td").size(), 4u);
+  EXPECT_EQ(doc.select_nodes("//table[@class='outcomes grid']//td").size(), 9u);
 }
 
 // The quickstart with abi_checks: a real run with code checks and ABI checks
