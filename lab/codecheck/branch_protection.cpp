@@ -14,7 +14,10 @@
 //   address-taken or not local. Address-taken is read from relocations; a
 //   linked image has none (local functions then get the benefit of the doubt).
 // - pac-ret: leaf functions are not signed unless `leaf` is asked for
-//   (pac-ret,leaf): they never spill x30.
+//   (pac-ret,leaf): they never spill x30. Likewise, without `leaf`, a `ret`
+//   that no path from the entry reaches after signing, a call or a store of
+//   x30 is a shrink-wrapped early exit with x30 untouched: it needs no
+//   autiasp (as for the shadow call stack, shadow_call_stack.cpp).
 // - A function needing neither is not applicable.
 #include <fmt/format.h>
 
@@ -47,11 +50,16 @@ class BranchProtectionCheck final : public FlagCheck {
       bool signs = false;
       size_t unauthenticated = 0;
       bool authenticated = false;
-      for (const Instruction& insn : fn.instructions) {
+      std::vector<bool> spilled = ReachedAfter(
+          fn, [](const Instruction& insn) { return IsSign(insn.mnemonic) || Arm64SpillsReturnAddress(insn); });
+      for (size_t i = 0; i < fn.instructions.size(); ++i) {
+        const Instruction& insn = fn.instructions[i];
         if (IsSign(insn.mnemonic)) signs = true;
         if (IsAuth(insn.mnemonic)) authenticated = true;
         if (insn.mnemonic == "ret") {
-          if (!authenticated) ++unauthenticated;
+          // With `leaf` every return authenticates; else one no path reaches
+          // after signing, a call or a store of x30 is an early exit.
+          if (!authenticated && (what_.leaf || spilled[i])) ++unauthenticated;
           authenticated = false;
         } else if (insn.mnemonic == "retaa" || insn.mnemonic == "retab") {
           authenticated = false;

@@ -1,6 +1,10 @@
 #include "lab/codecheck/check.h"
 
 #include <algorithm>
+#include <charconv>
+#include <map>
+#include <optional>
+#include <set>
 
 namespace rfl::codecheck {
 
@@ -21,23 +25,103 @@ bool IsX86DirectTarget(std::string_view operands) {
                                (operands.front() >= '0' && operands.front() <= '9'));
 }
 
-bool IsArm64NonLeaf(const FunctionCode& fn) {
-  for (const Instruction& insn : fn.instructions) {
-    if (insn.mnemonic == "bl" || insn.mnemonic == "blr") return true;
-    if (insn.mnemonic.starts_with("st") && insn.operands.find("x30") != std::string::npos) return true;
+bool Arm64SpillsReturnAddress(const Instruction& insn) {
+  if (insn.mnemonic == "bl" || insn.mnemonic == "blr") return true;
+  return insn.mnemonic.starts_with("st") && insn.operands.find("x30") != std::string::npos;
+}
+
+bool Riscv64SpillsReturnAddress(const Instruction& insn) {
+  if (insn.mnemonic == "sd" && insn.operands.starts_with("ra,")) return true;
+  // `jal target` and `jalr reg` (LLVM's aliases) link ra; `jalr ra, 0(t1)` names it.
+  bool link = insn.mnemonic == "jal" || insn.mnemonic == "jalr";
+  if (link && (insn.operands.find(',') == std::string::npos || insn.operands.starts_with("ra,"))) return true;
+  return insn.mnemonic == "call";
+}
+
+namespace {
+
+// A branch's target as a byte offset from its own address: the last operand
+// ("#56", "#-4" on arm64; "16", "-2" on riscv64, as LLVM prints them).
+std::optional<int64_t> RelativeTarget(const Instruction& insn) {
+  std::string_view ops = insn.operands;
+  size_t comma = ops.rfind(',');
+  std::string_view last = comma == std::string_view::npos ? ops : ops.substr(comma + 1);
+  while (!last.empty() && (last.front() == ' ' || last.front() == '#')) last.remove_prefix(1);
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(last.data(), last.data() + last.size(), v);
+  if (ec != std::errc() || end != last.data() + last.size()) return std::nullopt;
+  return v;
+}
+
+struct Flow {
+  bool falls_through = true;
+  bool branches = false;  // to RelativeTarget
+};
+
+Flow FlowOf(Arch arch, const Instruction& insn) {
+  const std::string& m = insn.mnemonic;
+  if (arch == Arch::kArm64) {
+    if (m == "ret" || m == "retaa" || m == "retab" || m == "br" || m == "brk" || m == "udf") return {false, false};
+    if (m == "b") return {false, true};
+    if (m.starts_with("b.") || m == "cbz" || m == "cbnz" || m == "tbz" || m == "tbnz") return {true, true};
+    return {};
   }
-  return false;
+  if (arch == Arch::kRiscv64) {
+    if (m == "ret" || m == "jr" || m == "ebreak" || m == "unimp" || m == "c.ebreak") return {false, false};
+    if (m == "j") return {false, true};
+    static const std::set<std::string, std::less<>> kConditional = {
+        "beq", "bne", "blt", "bge", "bltu", "bgeu", "beqz", "bnez", "blez", "bgez",
+        "bltz", "bgtz", "bgt", "ble", "bgtu", "bleu", "c.beqz", "c.bnez"};
+    if (kConditional.contains(m)) return {true, true};
+    return {};
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<bool> ReachedAfter(const FunctionCode& fn, const std::function<bool(const Instruction&)>& spills) {
+  const auto& insns = fn.instructions;
+  Arch arch = fn.disassembler.arch();
+  std::map<uint64_t, size_t> index;
+  for (size_t i = 0; i < insns.size(); ++i) index[insns[i].offset] = i;
+  std::vector<bool> after(insns.size(), false);
+  std::vector<size_t> work;
+  auto reach = [&](size_t i) {
+    if (i < insns.size() && !after[i]) {
+      after[i] = true;
+      work.push_back(i);
+    }
+  };
+  // Seed: the successors of every spilling instruction (a spill reached on
+  // any path at all: the entry reaches every instruction that matters).
+  auto successors = [&](size_t i, auto&& visit) {
+    Flow f = FlowOf(arch, insns[i]);
+    if (f.falls_through) visit(i + 1);
+    if (f.branches) {
+      if (auto rel = RelativeTarget(insns[i])) {
+        auto it = index.find(insns[i].offset + static_cast<uint64_t>(*rel));
+        if (it != index.end()) visit(it->second);
+      }
+    }
+  };
+  for (size_t i = 0; i < insns.size(); ++i) {
+    if (spills(insns[i])) successors(i, reach);
+  }
+  while (!work.empty()) {
+    size_t i = work.back();
+    work.pop_back();
+    successors(i, reach);
+  }
+  return after;
+}
+
+bool IsArm64NonLeaf(const FunctionCode& fn) {
+  return std::any_of(fn.instructions.begin(), fn.instructions.end(), Arm64SpillsReturnAddress);
 }
 
 bool IsRiscv64NonLeaf(const FunctionCode& fn) {
-  for (const Instruction& insn : fn.instructions) {
-    if (insn.mnemonic == "sd" && insn.operands.starts_with("ra,")) return true;
-    // `jal target` and `jalr reg` (LLVM's aliases) link ra; `jalr ra, 0(t1)` names it.
-    bool link = insn.mnemonic == "jal" || insn.mnemonic == "jalr";
-    if (link && (insn.operands.find(',') == std::string::npos || insn.operands.starts_with("ra,"))) return true;
-    if (insn.mnemonic == "call") return true;
-  }
-  return false;
+  return std::any_of(fn.instructions.begin(), fn.instructions.end(), Riscv64SpillsReturnAddress);
 }
 
 bool IsNop(Arch, const Instruction& insn) { return insn.valid() && insn.mnemonic == "nop"; }

@@ -5,6 +5,7 @@
 // rustc flag to its check. Each check writes its legitimate exceptions next
 // to its rule, and docs/codecheck.md repeats them for users.
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -86,11 +87,20 @@ bool IsX86DirectTarget(std::string_view operands);
 // call or jump to `__x86_indirect_thunk_R`.
 inline constexpr std::string_view kRetpolineThunkPrefix = "__x86_indirect_thunk_";
 
-// arm64: whether the function calls (`bl`/`blr`) or stores x30 — a
-// non-leaf, whose return address is spilled and worth protecting.
+// arm64: an instruction that calls (`bl`/`blr`) or stores x30; riscv64: one
+// that calls (`jal`/`jalr` linking ra, `call`) or stores ra (`sd ra, …`).
+// After it the return address has left its register (or is about to be
+// overwritten): from there on it is worth protecting.
+bool Arm64SpillsReturnAddress(const Instruction& insn);
+bool Riscv64SpillsReturnAddress(const Instruction& insn);
+// For each of fn.instructions: whether some path from the entry reaches it
+// after an instruction for which `spills` is true (intra-function control
+// flow: arm64 and riscv64 branches, conditional branches, returns, traps).
+// A return no such path reaches is a shrink-wrapped early exit, taken
+// before the prologue, with the return address untouched in its register.
+std::vector<bool> ReachedAfter(const FunctionCode& fn, const std::function<bool(const Instruction&)>& spills);
+// A function with such an instruction: a non-leaf.
 bool IsArm64NonLeaf(const FunctionCode& fn);
-// A riscv64 function that calls (`jal`/`jalr` linking ra) or stores its
-// return address (`sd ra, …`): not a leaf.
 bool IsRiscv64NonLeaf(const FunctionCode& fn);
 
 // Leading NOP instructions: their total size in bytes, and the index of the

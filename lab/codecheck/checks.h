@@ -27,6 +27,9 @@ std::unique_ptr<FlagCheck> MakeBranchProtectionCheck(std::string flag, BranchPro
 // jump_tables.cpp: x86 no switch lowered to a jump table (-Cjump-tables=n,
 // -Zno-jump-tables before rustc 1.93).
 std::unique_ptr<FlagCheck> MakeJumpTablesCheck(std::string flag);
+// retpoline.cpp: x86 no indirect call or jump; a call or jump to
+// `__x86_indirect_thunk_<reg>` instead (-Zretpoline-external-thunk).
+std::unique_ptr<FlagCheck> MakeRetpolineCheck(std::string flag);
 // kcfi.cpp: x86 kCFI type-id preambles and a type check before every
 // indirect call (-Zsanitizer=kcfi).
 std::unique_ptr<FlagCheck> MakeKcfiCheck(std::string flag);

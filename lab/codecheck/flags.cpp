@@ -27,7 +27,8 @@ const std::vector<std::string>& KnownFlagForms() {
   static const std::vector<std::string> kForms = {
       "-Zcf-protection=branch",          "-Zfunction-return=thunk-extern", "-Zpatchable-function-entry=N[,M]",
       "-Zbranch-protection=bti,pac-ret", "-Zfixed-x18",
-      "-Cjump-tables=n",                 "-Zsanitizer=kcfi",               "-Zsanitizer=shadow-call-stack"};
+      "-Cjump-tables=n",                 "-Zsanitizer=kcfi",               "-Zsanitizer=shadow-call-stack",
+      "-Zretpoline-external-thunk"};
   return kForms;
 }
 
@@ -39,6 +40,7 @@ Result<std::unique_ptr<FlagCheck>> MakeFlagCheck(std::string_view flag) {
   if (f == "-Zfixed-x18") return MakeFixedX18Check(f);
   if (f == "-Zsanitizer=kcfi") return MakeKcfiCheck(f);
   if (f == "-Zsanitizer=shadow-call-stack") return MakeShadowCallStackCheck(f);
+  if (f == "-Zretpoline-external-thunk") return MakeRetpolineCheck(f);
   // Stable since rustc 1.93 as a codegen option (a boolean: n, no, off,
   // false); the kernel picks the spelling by rustc version.
   if (f == "-Cjump-tables=n" || f == "-Cjump-tables=no" || f == "-Cjump-tables=off" ||

@@ -580,6 +580,13 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
   a.created_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   if (auto core = ReadFile(tree / "rust" / ".core.o.cmd")) a.effective_rustflags_core = RustFlagsFromCmd(*core).value_or(std::vector<std::string>{});
   if (auto kern = ReadFile(tree / "rust" / ".kernel.o.cmd")) a.effective_rustflags_kernel = RustFlagsFromCmd(*kern).value_or(std::vector<std::string>{});
+  // What the x86 target spec turns on counts as much as a command-line flag.
+  if (auto target_spec = ReadFile(tree / "scripts" / "target.json")) {
+    for (auto& f : RustFlagsFromTargetSpec(*target_spec)) {
+      a.effective_rustflags_core.push_back(f);
+      a.effective_rustflags_kernel.push_back(std::move(f));
+    }
+  }
   a.config_sha256 = Sha256Hex(*config_text);
 
   // The Rust objects of this kernel are those linked into vmlinux (the

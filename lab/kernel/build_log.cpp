@@ -2,6 +2,8 @@
 
 #include <regex>
 
+#include <nlohmann/json.hpp>
+
 namespace rfl::kernel {
 
 namespace {
@@ -231,6 +233,21 @@ std::optional<std::vector<std::string>> RustFlagsFromCmd(std::string_view text) 
     }
   }
   return flags;
+}
+
+std::vector<std::string> RustFlagsFromTargetSpec(std::string_view text) {
+  auto spec = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!spec.is_object() || !spec.contains("features") || !spec["features"].is_string()) return {};
+  // "features": "-mmx,+soft-float,+retpoline-external-thunk,…"
+  std::string features = spec["features"].get<std::string>();
+  std::vector<std::string> out;
+  std::string_view rest = features;
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    if (rest.substr(0, comma) == "+retpoline-external-thunk") out.push_back("-Zretpoline-external-thunk");
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  return out;
 }
 
 }  // namespace rfl::kernel

@@ -39,6 +39,14 @@ std::optional<std::string> ProgressStep(std::string_view line);
 // paths. Returns nullopt when the file holds no rustc command.
 std::optional<std::vector<std::string>> RustFlagsFromCmd(std::string_view cmd_file_text);
 
+// Code-generation options the kernel sets through its x86 target spec
+// (scripts/target.json, written by scripts/generate_rust_target.rs) rather
+// than on rustc's command line, spelled as the rustc flag that sets the same
+// target features: `+retpoline-external-thunk` (with MITIGATION_RETPOLINE)
+// → `-Zretpoline-external-thunk`. Empty for a spec without them or text that
+// is not a JSON object.
+std::vector<std::string> RustFlagsFromTargetSpec(std::string_view target_json);
+
 // Splits a shell-quoted command line the way kbuild writes it (single and
 // double quotes, backslash escapes); enough for .cmd files.
 std::vector<std::string> SplitShellWords(std::string_view s);

@@ -54,6 +54,21 @@ TEST(CmdFlags, KrustflagsVariantShowsUpInEveryCrate) {
   EXPECT_TRUE(Has(*kern, "-Zcf-protection=branch"));
 }
 
+// MITIGATION_RETPOLINE reaches rustc through the target spec's features,
+// not its command line: the lab counts it as the flag that sets them.
+TEST(CmdFlags, RetpolinesInTheTargetSpecAreTheFlagThatSetsThem) {
+  auto spec = [](const std::string& name) {
+    auto text = ReadFile(std::filesystem::path(RFL_LAB_FIXTURES_DIR) / "kernel" / "target-spec" / name);
+    EXPECT_TRUE(text.has_value()) << name;
+    return text.value_or("");
+  };
+  EXPECT_EQ(RustFlagsFromTargetSpec(spec("x86_64-retpoline.json")),
+            std::vector<std::string>{"-Zretpoline-external-thunk"});
+  EXPECT_TRUE(RustFlagsFromTargetSpec(spec("x86_64-baseline.json")).empty());
+  EXPECT_TRUE(RustFlagsFromTargetSpec("not json").empty());
+  EXPECT_TRUE(RustFlagsFromTargetSpec(R"({"features": 3})").empty());
+}
+
 TEST(CmdFlags, NonRustCommandHasNoFlags) {
   EXPECT_FALSE(RustFlagsFromCmd("savedcmd_init/main.o := clang -Wp,-MMD,init/.main.o.d -c -o init/main.o init/main.c\n").has_value());
   EXPECT_FALSE(RustFlagsFromCmd("not a cmd file").has_value());

@@ -57,6 +57,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"-Zfixed-x18", "arm64-fixed-x18.o", "arm64-baseline.o"},
                       Case{"-Cjump-tables=n", "x86_64-jump-tables-n.o", "x86_64-jump-tables-baseline.o"},
                       Case{"-Zsanitizer=kcfi", "x86_64-kcfi.o", "x86_64-baseline.o"},
+                      Case{"-Zretpoline-external-thunk", "x86_64-retpoline-external-thunk.o", "x86_64-baseline.o"},
                       Case{"-Zsanitizer=kcfi", "arm64-kcfi.o", "arm64-baseline.o"},
                       Case{"-Zsanitizer=shadow-call-stack", "arm64-shadow-call-stack.o", "arm64-baseline.o"},
                       Case{"-Zsanitizer=shadow-call-stack", "riscv64-shadow-call-stack.o", "riscv64-baseline.o"}));
@@ -140,6 +141,32 @@ TEST(CodecheckJumpTables, CodeWithoutASwitchHasNoTableAndTheOldSpellingIsTheSame
   EXPECT_EQ(VerdictName(Check("-Cjump-tables=n", "arm64-baseline.o").verdict), "not-applicable");
 }
 
+TEST(CodecheckRetpoline, TheIndirectCallGoesThroughTheThunkAndFunctionsWithoutOneAreNotJudged) {
+  // fixture.rs has one indirect call (call_indirect): `mov r11, rdi; call
+  // __x86_indirect_thunk_r11` with the flag (in the kernel's code model).
+  FlagResult with = Check("-Zretpoline-external-thunk", "x86_64-retpoline-external-thunk.o");
+  EXPECT_EQ(with.with_signature, 1u);
+  EXPECT_GT(with.exempt, 0u);
+  // The baseline (position-independent): call_indirect's `call rax`, and
+  // non_leaf's calls of external_hook through a register loaded from the GOT.
+  FlagResult without = Check("-Zretpoline-external-thunk", "x86_64-baseline.o");
+  ASSERT_EQ(without.offenders.size(), 2u);
+  EXPECT_EQ(without.offenders[0].function, "call_indirect");
+  EXPECT_EQ(without.offenders[0].reason, "indirect call rax");
+  EXPECT_EQ(without.offenders[1].function, "non_leaf");
+}
+
+TEST(CodecheckRetpoline, ASwitchTableIsAnIndirectJumpAndRetpolinesTurnTablesOff) {
+  FlagResult table = Check("-Zretpoline-external-thunk", "x86_64-jump-tables-baseline.o");
+  EXPECT_EQ(VerdictName(table.verdict), "absent");
+  ASSERT_EQ(table.offenders.size(), 1u);
+  EXPECT_NE(table.offenders[0].reason.find("indirect jmp qword ptr [8*"), std::string::npos) << table.offenders[0].reason;
+  // The same switch compiled with retpolines: no table, nothing indirect.
+  EXPECT_EQ(VerdictName(Check("-Cjump-tables=n", "x86_64-jump-tables-retpoline.o").verdict), "effective");
+  EXPECT_EQ(Check("-Zretpoline-external-thunk", "x86_64-jump-tables-retpoline.o").offenders_total, 0u);
+  EXPECT_EQ(VerdictName(Check("-Zretpoline-external-thunk", "arm64-baseline.o").verdict), "not-applicable");
+}
+
 TEST(CodecheckKcfi, EveryFunctionHasItsTypeIdAndTheIndirectCallIsChecked) {
   // fixture.rs: 7 functions, call_indirect's `call rax` behind
   // `mov r10d, -ID; add r10d, [rax - 4]; je; ud2`, the ud2 in .kcfi_traps.
@@ -207,6 +234,25 @@ TEST(CodecheckShadowCallStack, OnlyNonLeafFunctionsAreJudgedAndTheirPushKeepsFix
   EXPECT_EQ(VerdictName(x18.verdict), "effective");
 }
 
+// Shrink-wrapping: LLVM puts the prologue (with the shadow-stack push) on
+// the slow path only, and the fast path returns with x30 untouched — a `ret`
+// without the pop that needs none. A kernel object (rnull.o of
+// arm64-branch-protection's shadow-call-stack variant) has both layouts:
+// the early `ret` before the prologue in address order, and after it
+// (drop_in_place::<Option<GenDisk<NullBlkDevice>>>: `cbz … early; str x30,
+// [x18], #8; …; early: ret`).
+TEST(CodecheckShadowCallStack, AShrinkWrappedEarlyReturnNeedsNoPop) {
+  FlagResult scs = Check("-Zsanitizer=shadow-call-stack", "arm64-kernel-rnull-scs.o");
+  EXPECT_EQ(VerdictName(scs.verdict), "effective");
+  EXPECT_GT(scs.with_signature, 100u);
+  EXPECT_EQ(scs.offenders_total, 0u);
+  // The same object without the pushes is still caught: judged for pac-ret,
+  // which it was not built with, every non-leaf is an offender.
+  FlagResult pac = Check("-Zbranch-protection=pac-ret", "arm64-kernel-rnull-scs.o");
+  EXPECT_EQ(VerdictName(pac.verdict), "absent");
+  EXPECT_EQ(pac.offenders_total, scs.with_signature);
+}
+
 TEST(CodecheckArch, AFlagOfAnotherArchIsNotApplicable) {
   FlagResult r = Check("-Zfixed-x18", "x86_64-baseline.o");
   EXPECT_EQ(VerdictName(r.verdict), "not-applicable");
@@ -240,10 +286,10 @@ TEST(CodecheckInput, ADirectoryYieldsItsRustcObjects) {
   req.inputs = {std::string(RFL_LAB_FIXTURES_DIR) + "/codecheck"};
   auto report = CheckCode(req);
   ASSERT_TRUE(report.has_value()) << report.error().message;
-  EXPECT_EQ(report->objects.size(), 19u);  // x86_64 11, arm64 6, riscv64 2
+  EXPECT_EQ(report->objects.size(), 22u);  // x86_64 13, arm64 7, riscv64 2
   // Baseline and flagged objects together: some functions with, some without.
   EXPECT_EQ(VerdictName(report->results[0].verdict), "partial");
-  EXPECT_EQ(report->results[0].objects, 11u);  // the x86_64 ones
+  EXPECT_EQ(report->results[0].objects, 13u);  // the x86_64 ones
   // A violation anywhere: absent, never partial.
   EXPECT_EQ(VerdictName(report->results[1].verdict), "absent");
 }
