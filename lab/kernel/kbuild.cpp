@@ -63,6 +63,17 @@ std::map<std::string, std::string> ReproducibleEnv() {
           {"LC_ALL", "C"}};
 }
 
+namespace {
+// The toolchain root filesystems are Debian's for the machine the lab runs on.
+#if defined(__aarch64__)
+constexpr Arch kHostArch = Arch::kArm64;
+#elif defined(__riscv)
+constexpr Arch kHostArch = Arch::kRiscv64;
+#else
+constexpr Arch kHostArch = Arch::kX86_64;
+#endif
+}  // namespace
+
 Command MakeCommand(const MakeInvocation& m) {
   Command c;
   c.argv = {"make",
@@ -79,7 +90,23 @@ Command MakeCommand(const MakeInvocation& m) {
     // words and rustc fails ("multiple input filenames provided").
     c.argv.push_back("CC=ccache clang");
   }
-  if (!m.rustflags.empty()) c.argv.push_back(fmt::format("KRUSTFLAGS={}", fmt::join(m.rustflags, " ")));
+  if (!m.rustflags.empty()) {
+    std::string flags = fmt::format("{}", fmt::join(m.rustflags, " "));
+    if (m.arch == kHostArch) {
+      c.argv.push_back("KRUSTFLAGS=" + flags);
+    } else {
+      // A cross build: scripts/rust_is_available.sh (6.12 to 7.3) runs
+      // `rustc $KRUSTFLAGS --print sysroot` for the host, which refuses a
+      // flag only the target's arch has ("-Zbranch-protection is only
+      // supported on aarch64", "-Zfixed-x18 … not supported on the x86_64
+      // architecture") and fails the build. RUSTFLAGS_KERNEL and
+      // RUSTFLAGS_MODULE reach every target crate (core and kernel through
+      // rust/Makefile's rust_flags, drivers built in or as modules) and
+      // nothing built for the host.
+      c.argv.push_back("RUSTFLAGS_KERNEL=" + flags);
+      c.argv.push_back("RUSTFLAGS_MODULE=" + flags);
+    }
+  }
   c.argv.insert(c.argv.end(), m.targets.begin(), m.targets.end());
   c.env = ReproducibleEnv();
   if (!m.ccache_dir.empty()) {

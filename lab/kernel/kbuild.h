@@ -48,7 +48,10 @@ struct MakeInvocation {
   std::filesystem::path tree;    // O=, as seen by the command
   Arch arch = Arch::kX86_64;
   int jobs = 1;
-  std::vector<std::string> rustflags;  // KRUSTFLAGS, joined by spaces
+  // Extra rustc flags for the kernel's own crates, joined by spaces: as
+  // KRUSTFLAGS when the kernel's arch is the host's, else as
+  // RUSTFLAGS_KERNEL and RUSTFLAGS_MODULE (see MakeCommand).
+  std::vector<std::string> rustflags;
   std::vector<std::string> targets;    // tinyconfig | olddefconfig | vmlinux bzImage | rustavailable
   // When set, C compiles (target and host) go through ccache with this cache
   // directory (as seen by the command). Every make of a tree must agree, or

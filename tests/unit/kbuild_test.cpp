@@ -29,10 +29,18 @@ MakeInvocation Base() {
 
 TEST(Kbuild, KrustflagsIsOneArgumentAndTheTargetsComeLast) {
   auto m = Base();
+  m.arch = Arch::kX86_64;  // the host's
+  m.rustflags = {"-Zcf-protection=branch", "-Zfunction-return=thunk-extern"};
+  EXPECT_TRUE(HasArg(MakeCommand(m), "KRUSTFLAGS=-Zcf-protection=branch -Zfunction-return=thunk-extern"));
+  m = Base();  // arm64
   m.rustflags = {"-Zbranch-protection=bti,pac-ret", "-Zfixed-x18"};
   Command c = MakeCommand(m);
   EXPECT_EQ(c.argv.front(), "make");
-  EXPECT_TRUE(HasArg(c, "KRUSTFLAGS=-Zbranch-protection=bti,pac-ret -Zfixed-x18"));
+  // Cross: not KRUSTFLAGS, which the kernel's rust_is_available.sh hands to
+  // a host rustc that refuses arm64-only flags.
+  EXPECT_TRUE(HasArg(c, "RUSTFLAGS_KERNEL=-Zbranch-protection=bti,pac-ret -Zfixed-x18"));
+  EXPECT_TRUE(HasArg(c, "RUSTFLAGS_MODULE=-Zbranch-protection=bti,pac-ret -Zfixed-x18"));
+  for (const auto& a : c.argv) EXPECT_FALSE(a.starts_with("KRUSTFLAGS=")) << a;
   EXPECT_TRUE(HasArg(c, "O=/build"));
   EXPECT_TRUE(HasArg(c, "ARCH=arm64"));
   EXPECT_TRUE(HasArg(c, "LLVM=1"));
