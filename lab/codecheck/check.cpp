@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <map>
 #include <optional>
 #include <set>
@@ -18,6 +19,15 @@ const ElfRelocation* Rel32BranchRelocation(const FunctionCode& fn, const Instruc
   if (!fn.object.relocatable || insn.size != 5) return nullptr;
   if (uint8_t op = fn.bytes[insn.offset]; op != 0xe8 && op != 0xe9) return nullptr;
   return RelocationAt(fn.relocations, fn.function.offset + insn.offset + 1);
+}
+
+std::optional<uint64_t> X86Rel32Target(const FunctionCode& fn, const Instruction& insn) {
+  if (insn.size != 5 || insn.offset + 5 > fn.bytes.size()) return std::nullopt;
+  uint8_t op = fn.bytes[insn.offset];
+  if (op != 0xe8 && op != 0xe9) return std::nullopt;
+  int32_t rel = 0;
+  std::memcpy(&rel, fn.bytes.data() + insn.offset + 1, sizeof rel);
+  return fn.address + insn.offset + 5 + static_cast<int64_t>(rel);
 }
 
 bool IsX86DirectTarget(std::string_view operands) {

@@ -6,6 +6,7 @@
 // to its rule, and docs/codecheck.md repeats them for users.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -78,6 +79,10 @@ const ElfRelocation* RelocationAt(std::span<const ElfRelocation> relocs, uint64_
 // (a callee, a tail call, a return or retpoline thunk). nullptr for any
 // other instruction, or in a linked image, where the target is an address.
 const ElfRelocation* Rel32BranchRelocation(const FunctionCode& fn, const Instruction& insn);
+
+// In a linked image: the target address of an x86_64 `call rel32` (e8) or
+// `jmp rel32` (e9); nullopt for any other instruction.
+std::optional<uint64_t> X86Rel32Target(const FunctionCode& fn, const Instruction& insn);
 
 // x86_64: whether a call or jump's operands (Intel syntax) are an address
 // (a direct branch: "0x1c", "-0x4") rather than a register or memory.

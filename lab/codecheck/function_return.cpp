@@ -12,8 +12,6 @@
 //   name; other assembly shows up as offenders, so judge the Rust objects.
 #include "lab/codecheck/checks.h"
 
-#include <cstring>
-
 #include <fmt/format.h>
 
 namespace rfl::codecheck {
@@ -58,10 +56,8 @@ class FunctionReturnCheck final : public FlagCheck {
       const ElfRelocation* r = Rel32BranchRelocation(fn, insn);
       return r != nullptr && r->symbol == kThunk;
     }
-    if (insn.size != 5 || fn.bytes[insn.offset] != 0xe9 || !thunk_address_) return false;
-    int32_t rel = 0;
-    std::memcpy(&rel, fn.bytes.data() + insn.offset + 1, sizeof rel);
-    return fn.address + insn.offset + 5 + static_cast<int64_t>(rel) == *thunk_address_;
+    auto target = X86Rel32Target(fn, insn);
+    return target && thunk_address_ && *target == *thunk_address_;
   }
 
   std::string flag_;

@@ -23,7 +23,6 @@
 // - C's `-mindirect-branch-cs-prefix` puts a `cs` prefix on the thunk call
 //   (for the kernel's in-place patching); rustc has no such option, so Rust
 //   objects carry the plain call.
-#include <cstring>
 #include <set>
 
 #include <fmt/format.h>
@@ -72,11 +71,8 @@ class RetpolineCheck final : public FlagCheck {
       const ElfRelocation* r = Rel32BranchRelocation(fn, insn);
       return r != nullptr && r->symbol.starts_with(kRetpolineThunkPrefix);
     }
-    uint8_t op = fn.bytes[insn.offset];
-    if (insn.size != 5 || (op != 0xe8 && op != 0xe9)) return false;
-    int32_t rel = 0;
-    std::memcpy(&rel, fn.bytes.data() + insn.offset + 1, sizeof rel);
-    return thunk_addresses_.contains(fn.address + insn.offset + 5 + static_cast<int64_t>(rel));
+    auto target = X86Rel32Target(fn, insn);
+    return target && thunk_addresses_.contains(*target);
   }
 
   std::string flag_;
