@@ -253,6 +253,24 @@ TEST(CodecheckShadowCallStack, AShrinkWrappedEarlyReturnNeedsNoPop) {
   EXPECT_EQ(pac.offenders_total, scs.with_signature);
 }
 
+// A function whose only call never returns (a cold path calling a panic
+// function: `auipc ra, 0; jalr ra`, nothing after it) never stores ra, and
+// LLVM gives it no push: not a function to judge. rust_minimal.o of the
+// riscv64-shadow-call-stack study's two kernels (its shadow-call-stack
+// variant and its baseline): 13 functions store ra, 20 do not (among them
+// Vec::spare_capacity_mut, which calls the panic path).
+TEST(CodecheckShadowCallStack, AFunctionWhoseCallsNeverReturnStoresNoReturnAddressAndIsNotJudged) {
+  FlagResult scs = Check("-Zsanitizer=shadow-call-stack", "riscv64-kernel-rust-minimal-scs.o");
+  EXPECT_EQ(VerdictName(scs.verdict), "effective");
+  EXPECT_EQ(scs.with_signature, 13u);
+  EXPECT_EQ(scs.exempt, 20u);
+  FlagResult base = Check("-Zsanitizer=shadow-call-stack", "riscv64-kernel-rust-minimal.o");
+  EXPECT_EQ(VerdictName(base.verdict), "absent");
+  EXPECT_EQ(base.offenders_total, 13u);
+  ASSERT_FALSE(base.offenders.empty());
+  EXPECT_NE(base.offenders[0].reason.find("without the shadow-call-stack push (sd ra, -8(gp))"), std::string::npos);
+}
+
 TEST(CodecheckArch, AFlagOfAnotherArchIsNotApplicable) {
   FlagResult r = Check("-Zfixed-x18", "x86_64-baseline.o");
   EXPECT_EQ(VerdictName(r.verdict), "not-applicable");
@@ -286,7 +304,7 @@ TEST(CodecheckInput, ADirectoryYieldsItsRustcObjects) {
   req.inputs = {std::string(RFL_LAB_FIXTURES_DIR) + "/codecheck"};
   auto report = CheckCode(req);
   ASSERT_TRUE(report.has_value()) << report.error().message;
-  EXPECT_EQ(report->objects.size(), 22u);  // x86_64 13, arm64 7, riscv64 2
+  EXPECT_EQ(report->objects.size(), 24u);  // x86_64 13, arm64 7, riscv64 4
   // Baseline and flagged objects together: some functions with, some without.
   EXPECT_EQ(VerdictName(report->results[0].verdict), "partial");
   EXPECT_EQ(report->results[0].objects, 13u);  // the x86_64 ones
