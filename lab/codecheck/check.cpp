@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
-#include <map>
 #include <optional>
 #include <set>
 
@@ -35,17 +34,14 @@ bool IsX86DirectTarget(std::string_view operands) {
                                (operands.front() >= '0' && operands.front() <= '9'));
 }
 
-bool Arm64SpillsReturnAddress(const Instruction& insn) {
-  if (insn.mnemonic == "bl" || insn.mnemonic == "blr") return true;
+bool Arm64StoresX30(const Instruction& insn) {
   return insn.mnemonic.starts_with("st") && insn.operands.find("x30") != std::string::npos;
 }
 
-bool Riscv64SpillsReturnAddress(const Instruction& insn) {
-  if (insn.mnemonic == "sd" && insn.operands.starts_with("ra,")) return true;
-  // `jal target` and `jalr reg` (LLVM's aliases) link ra; `jalr ra, 0(t1)` names it.
-  bool link = insn.mnemonic == "jal" || insn.mnemonic == "jalr";
-  if (link && (insn.operands.find(',') == std::string::npos || insn.operands.starts_with("ra,"))) return true;
-  return insn.mnemonic == "call";
+bool Riscv64StoresRa(const Instruction& insn) { return insn.mnemonic == "sd" && insn.operands.starts_with("ra,"); }
+
+bool Arm64SpillsReturnAddress(const Instruction& insn) {
+  return insn.mnemonic == "bl" || insn.mnemonic == "blr" || Arm64StoresX30(insn);
 }
 
 namespace {
@@ -93,8 +89,6 @@ Flow FlowOf(Arch arch, const Instruction& insn) {
 std::vector<bool> ReachedAfter(const FunctionCode& fn, const std::function<bool(const Instruction&)>& spills) {
   const auto& insns = fn.instructions;
   Arch arch = fn.disassembler.arch();
-  std::map<uint64_t, size_t> index;
-  for (size_t i = 0; i < insns.size(); ++i) index[insns[i].offset] = i;
   std::vector<bool> after(insns.size(), false);
   std::vector<size_t> work;
   auto reach = [&](size_t i) {
@@ -110,8 +104,11 @@ std::vector<bool> ReachedAfter(const FunctionCode& fn, const std::function<bool(
     if (f.falls_through) visit(i + 1);
     if (f.branches) {
       if (auto rel = RelativeTarget(insns[i])) {
-        auto it = index.find(insns[i].offset + static_cast<uint64_t>(*rel));
-        if (it != index.end()) visit(it->second);
+        // The instructions are in address order: find the target's.
+        uint64_t target = insns[i].offset + static_cast<uint64_t>(*rel);
+        auto it = std::lower_bound(insns.begin(), insns.end(), target,
+                                   [](const Instruction& insn, uint64_t o) { return insn.offset < o; });
+        if (it != insns.end() && it->offset == target) visit(static_cast<size_t>(it - insns.begin()));
       }
     }
   };
@@ -128,10 +125,6 @@ std::vector<bool> ReachedAfter(const FunctionCode& fn, const std::function<bool(
 
 bool IsArm64NonLeaf(const FunctionCode& fn) {
   return std::any_of(fn.instructions.begin(), fn.instructions.end(), Arm64SpillsReturnAddress);
-}
-
-bool IsRiscv64NonLeaf(const FunctionCode& fn) {
-  return std::any_of(fn.instructions.begin(), fn.instructions.end(), Riscv64SpillsReturnAddress);
 }
 
 bool IsNop(Arch, const Instruction& insn) { return insn.valid() && insn.mnemonic == "nop"; }

@@ -92,21 +92,22 @@ bool IsX86DirectTarget(std::string_view operands);
 // call or jump to `__x86_indirect_thunk_R`.
 inline constexpr std::string_view kRetpolineThunkPrefix = "__x86_indirect_thunk_";
 
-// arm64: an instruction that calls (`bl`/`blr`) or stores x30; riscv64: one
-// that calls (`jal`/`jalr` linking ra, `call`) or stores ra (`sd ra, …`).
-// After it the return address has left its register (or is about to be
-// overwritten): from there on it is worth protecting.
+// An instruction that stores the return address: arm64 a store (`st*`) of
+// x30, riscv64 `sd ra, …` (a spill to the stack, or a shadow-call-stack push).
+bool Arm64StoresX30(const Instruction& insn);
+bool Riscv64StoresRa(const Instruction& insn);
+// arm64: an instruction that calls (`bl`/`blr`) or stores x30. After it the
+// return address has left x30 (or is about to be overwritten): from there on
+// it is worth protecting.
 bool Arm64SpillsReturnAddress(const Instruction& insn);
-bool Riscv64SpillsReturnAddress(const Instruction& insn);
 // For each of fn.instructions: whether some path from the entry reaches it
 // after an instruction for which `spills` is true (intra-function control
 // flow: arm64 and riscv64 branches, conditional branches, returns, traps).
 // A return no such path reaches is a shrink-wrapped early exit, taken
 // before the prologue, with the return address untouched in its register.
 std::vector<bool> ReachedAfter(const FunctionCode& fn, const std::function<bool(const Instruction&)>& spills);
-// A function with such an instruction: a non-leaf.
+// An arm64 function with an instruction that spills x30: a non-leaf.
 bool IsArm64NonLeaf(const FunctionCode& fn);
-bool IsRiscv64NonLeaf(const FunctionCode& fn);
 
 // Leading NOP instructions: their total size in bytes, and the index of the
 // first instruction that is not one.

@@ -46,11 +46,6 @@ struct ScsSequence {
   bool (*stores_return_address)(const Instruction&);  // the push, or a spill to the stack
 };
 
-bool Arm64StoresX30(const Instruction& insn) {
-  return insn.mnemonic.starts_with("st") && insn.operands.find("x30") != std::string::npos;
-}
-bool Riscv64StoresRa(const Instruction& insn) { return insn.mnemonic == "sd" && insn.operands.starts_with("ra,"); }
-
 constexpr ScsSequence kArm64{"str", "x30, [x18], #8", "ldr", "x30, [x18, #-8]!",
                              "the return address never leaves x30 (a leaf, or its calls never return)", Arm64StoresX30};
 constexpr ScsSequence kRiscv64{"sd", "ra, -8(gp)", "ld", "ra, -8(gp)",
