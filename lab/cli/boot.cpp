@@ -201,7 +201,7 @@ void PrintText(const pipeline::BootJobOutput& out, const vm::AccelDecision& acce
 
 void Run(const BootOptions& o, CliContext& ctx) {
   LabDirs dirs = ctx.Dirs();
-  std::optional<Arch> arch = o.arch.empty() ? vm::HostArch() : ParseArch(o.arch);
+  std::optional<Arch> arch = o.arch.empty() ? HostArch() : ParseArch(o.arch);
   if (!arch) {
     return ctx.Fail(ExitCode::kBadInput,
                     fmt::format("unknown arch '{}' (one of {})", o.arch, fmt::join(KnownArchNames(), ", ")));

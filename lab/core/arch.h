@@ -13,5 +13,9 @@ enum class Arch { kX86_64, kArm64, kRiscv64 };
 std::string_view ArchName(Arch a);  // "x86_64", "arm64", "riscv64"
 std::optional<Arch> ParseArch(std::string_view s);
 const std::vector<std::string>& KnownArchNames();
+// The architecture this lab runs on (uname), when it is one the lab knows:
+// what boots natively, and what a toolchain root filesystem's compilers run
+// on (any other arch is a cross build). host_arch.cpp.
+std::optional<Arch> HostArch();
 
 }  // namespace rfl

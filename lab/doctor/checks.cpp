@@ -21,7 +21,7 @@ std::string FirstLine(std::string_view s) { return std::string(s.substr(0, s.fin
 
 class RealHostProbe final : public HostProbe {
  public:
-  std::optional<Arch> HostArch() override { return vm::HostArch(); }
+  std::optional<Arch> HostArch() override { return rfl::HostArch(); }
   std::optional<fs::path> FindProgram(std::string_view name) override { return rfl::FindProgram(name); }
   Result<ProcessResult> Run(const Command& command) override { return DefaultRunner().Run(command); }
   std::optional<fs::path> RiscvFirmware() override { return vm::FindRiscvFirmware(); }

@@ -63,17 +63,6 @@ std::map<std::string, std::string> ReproducibleEnv() {
           {"LC_ALL", "C"}};
 }
 
-namespace {
-// The toolchain root filesystems are Debian's for the machine the lab runs on.
-#if defined(__aarch64__)
-constexpr Arch kHostArch = Arch::kArm64;
-#elif defined(__riscv)
-constexpr Arch kHostArch = Arch::kRiscv64;
-#else
-constexpr Arch kHostArch = Arch::kX86_64;
-#endif
-}  // namespace
-
 Command MakeCommand(const MakeInvocation& m) {
   Command c;
   c.argv = {"make",
@@ -92,7 +81,7 @@ Command MakeCommand(const MakeInvocation& m) {
   }
   if (!m.rustflags.empty()) {
     std::string flags = fmt::format("{}", fmt::join(m.rustflags, " "));
-    if (m.arch == kHostArch) {
+    if (m.arch == HostArch()) {  // the toolchain root filesystems are the host's
       c.argv.push_back("KRUSTFLAGS=" + flags);
     } else {
       // A cross build: scripts/rust_is_available.sh (6.12 to 7.3) runs

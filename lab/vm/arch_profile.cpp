@@ -1,7 +1,5 @@
 #include "lab/vm/arch_profile.h"
 
-#include <sys/utsname.h>
-
 #include <array>
 #include <string>
 
@@ -23,16 +21,6 @@ const ArchProfile& ProfileFor(Arch arch) {
     if (p.arch == arch) return p;
   }
   return kProfiles[0];
-}
-
-std::optional<Arch> HostArch() {
-  utsname u{};
-  if (uname(&u) != 0) return std::nullopt;
-  std::string m = u.machine;
-  if (m == "x86_64") return Arch::kX86_64;
-  if (m == "aarch64") return Arch::kArm64;
-  if (m == "riscv64") return Arch::kRiscv64;
-  return std::nullopt;
 }
 
 std::optional<fs::path> FindRiscvFirmware() {

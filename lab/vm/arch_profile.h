@@ -28,9 +28,6 @@ struct ArchProfile {
 
 const ArchProfile& ProfileFor(Arch arch);
 
-// The architecture this lab runs on, when it is one the lab knows.
-std::optional<Arch> HostArch();
-
 // OpenSBI for riscv64 virt: Debian's opensbi package, else the copy in
 // qemu-system-data. nullopt when neither is installed.
 std::optional<std::filesystem::path> FindRiscvFirmware();
