@@ -69,13 +69,14 @@ step_done "unit"
 # message, in the first test that needs it.
 wait "$toolchain_pid" || cat "$prefetch/toolchain.log" >&2
 step_done "the toolchain"
-# The cross tier's two kernels (arm64, riscv64: ~8 min of make -j2 each) are
+# The cross tier's two kernels (arm64, riscv64: ~8 min of make -j2 each), and
+# arm64's branch-protection flag variant (a Rust-only rebuild, ~1 min), are
 # built from now on at the lowest priority, beside the tiers below that leave
 # a core idle (TCG guests, LAVA, waits): they take only what those leave, and
 # the cross tier, last, finds them built. The same builds as the tests' own
 # first call (build/tests/test_kernels); one that fails here is built again,
 # and fails with its message, in the cross tier.
-nice -n 19 build/tests/test_kernels arm64 riscv64 >"$prefetch/cross-kernels.log" 2>&1 &
+nice -n 19 build/tests/test_kernels arm64 arm64:branch-protection riscv64 >"$prefetch/cross-kernels.log" 2>&1 &
 cross_kernels_pid=$!
 # Then the other tiers, the broad and quicker ones first, each stopping the
 # suite when it fails: a broken basic shows in minutes, not after the

@@ -4,8 +4,6 @@
 // test provisions the toolchain, downloads linux-source-7.3 and builds from
 // scratch (~6 min on 2 cores); later runs reuse the cache.
 #include <algorithm>
-#include <chrono>
-#include <map>
 #include <set>
 #include <fstream>
 #include <iostream>
@@ -13,7 +11,6 @@
 #include <gtest/gtest.h>
 
 #include "lab/kernel/build.h"
-#include "lab/pipeline/code_check.h"
 #include "lab/toolchain/toolchain.h"
 #include "lab/util/paths.h"
 #include "tests/support/test_kernel.h"
@@ -132,32 +129,15 @@ TEST(BuildQuickstart, BaselineThenKrustflagsVariantRebuildsOnlyRustAndRerunIsCac
 // here): the variant's Rust objects carry endbr64 where IBT demands it, the
 // baseline's carry none — the control that makes `effective` mean something.
 TEST(BuildQuickstart, CodeCheckStageFindsIbtInTheVariantsRustObjectsAndNotInTheBaselines) {
-  auto plan = test::QuickstartPlan(Arch::kX86_64);
-  ASSERT_TRUE(plan.has_value()) << plan.error().message;
-  auto base_spec = test::QuickstartBuildSpec(Arch::kX86_64, "baseline");
-  auto ibt_spec = test::QuickstartBuildSpec(Arch::kX86_64, "ibt-rust");
-  ASSERT_TRUE(base_spec.has_value() && ibt_spec.has_value());
-  std::map<std::string, std::vector<results::CodeCheckRecord>> checks;
-  for (const auto* spec : {&*base_spec, &*ibt_spec}) {
-    auto built = Build(*spec, false);
-    ASSERT_TRUE(built.has_value()) << built.error().message;
-    ASSERT_TRUE(built->ok());
-    const auto& a = *built->artifact;
-    EXPECT_EQ(kernel::RustObjectCopies(a).size(), a.rust_objects.size()) << "the artifact keeps every Rust object";
-    auto t0 = std::chrono::steady_clock::now();
-    auto records = pipeline::CheckBuildCode(pipeline::FlagsToCheck(*plan, *spec, a.effective_rustflags_kernel), a);
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    for (const auto& c : records) {
-      std::cerr << spec->variants.front() << ": " << c.flag << (c.claimed ? " claimed " : " control ") << c.verdict
-                << " " << c.with_signature << "/" << c.checked << " (" << c.exempt << " exempt) in " << s << " s\n";
-    }
-    checks[spec->variants.front()] = records;
+  for (const char* v : {"baseline", "ibt-rust"}) {
+    auto a = test::QuickstartVariantKernel(Arch::kX86_64, v);
+    ASSERT_TRUE(a.has_value()) << a.error().message;
+    EXPECT_EQ(kernel::RustObjectCopies(*a).size(), a->rust_objects.size()) << "the artifact keeps every Rust object";
   }
-  auto find = [&](const std::string& variant, const std::string& flag) -> const results::CodeCheckRecord* {
-    for (const auto& c : checks[variant]) {
-      if (c.flag == flag) return &c;
-    }
-    return nullptr;
+  auto checks = test::QuickstartCodeChecks(Arch::kX86_64, {"baseline", "ibt-rust"});
+  ASSERT_TRUE(checks.has_value()) << checks.error().message;
+  auto find = [&](const std::string& variant, const std::string& flag) {
+    return test::FindCheck(*checks, variant, flag);
   };
   const auto* ibt = find("ibt-rust", "-Zcf-protection=branch");
   ASSERT_NE(ibt, nullptr);
@@ -176,7 +156,32 @@ TEST(BuildQuickstart, CodeCheckStageFindsIbtInTheVariantsRustObjectsAndNotInTheB
     ASSERT_NE(thunk, nullptr) << v;
     EXPECT_EQ(thunk->verdict, "absent") << v;
   }
-  for (const auto& [v, records] : checks) {
+  for (const auto& [v, records] : *checks) {
+    for (const auto& c : records) EXPECT_FALSE(results::CodeCheckProblem(c).has_value()) << v << " " << c.flag;
+  }
+}
+
+// The tests' patchable-entry variant (rfl::test::TestFlagVariants: what
+// kbuild passes for CALL_PADDING, -Zpatchable-function-entry=16,16, on the
+// Rust crates alone; a Rust-only rebuild of the baseline's tree): 16 NOP
+// bytes before every Rust function's entry and the entry listed in
+// __patchable_function_entries; the baseline has neither.
+TEST(BuildQuickstart, CodeCheckStageFindsPatchableEntriesInTheVariantAndNotInTheBaseline) {
+  auto checks = test::QuickstartCodeChecks(Arch::kX86_64, {"baseline", "patchable-entry"});
+  ASSERT_TRUE(checks.has_value()) << checks.error().message;
+  const std::string flag = "-Zpatchable-function-entry=16,16";
+  const auto* variant = test::FindCheck(*checks, "patchable-entry", flag);
+  ASSERT_NE(variant, nullptr);
+  EXPECT_TRUE(variant->claimed);
+  EXPECT_EQ(variant->verdict, "effective") << (variant->offenders.empty() ? "" : variant->offenders.front());
+  EXPECT_GT(variant->checked, 1000);
+  EXPECT_EQ(variant->with_signature, variant->checked);
+  const auto* control = test::FindCheck(*checks, "baseline", flag);
+  ASSERT_NE(control, nullptr);
+  EXPECT_FALSE(control->claimed);
+  EXPECT_EQ(control->verdict, "absent");
+  EXPECT_EQ(control->with_signature, 0);
+  for (const auto& [v, records] : *checks) {
     for (const auto& c : records) EXPECT_FALSE(results::CodeCheckProblem(c).has_value()) << v << " " << c.flag;
   }
 }
