@@ -62,6 +62,10 @@ void PrintAbiResult(const codecheck::AbiCheckResult& r) {
   std::cout << fmt::format("\n{}  ({}, {}, rustc {}; `{}` {})\n", r.flag, ArchName(r.arch), r.target, r.rustc,
                            r.modifier,
                            r.known_target_modifier ? "is a target modifier" : "is not in the target-modifier list");
+  if (!r.companions.empty()) {
+    std::cout << fmt::format("  (with {} on both sides: rustc requires it with this flag on {})\n",
+                             fmt::join(r.companions, " "), ArchName(r.arch));
+  }
   PrintAbiCase("crate with the flag, core without", r.crate_with_flag);
   PrintAbiCase("crate without, core with the flag", r.core_with_flag);
   std::cout << fmt::format("  {:<34} {}\n", "escape hatch", codecheck::EscapeHatchName(r.escape_hatch));

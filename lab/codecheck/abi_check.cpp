@@ -26,11 +26,14 @@ namespace {
 const fs::path kCoresInside = "/tmp/abicheck/cores";
 const fs::path kWorkInside = "/tmp/abicheck/work";
 
-// Arguments every compile shares, as the kernel passes them to its crates:
-// no sysroot (core comes from -L), panic=abort, the kernel's opt-level.
-std::vector<std::string> AbiCommonArgs(std::string_view target) {
-  return {"-Cpanic=abort", "-Copt-level=s", "--sysroot=/dev/null", "-Zunstable-options",
-          fmt::format("--target={}", target)};
+// Arguments every compile of one check shares, as the kernel passes them to
+// its crates: no sysroot (core comes from -L), panic=abort, the kernel's
+// opt-level, and the flag's companions (AbiCompanionFlags).
+std::vector<std::string> AbiCommonArgs(std::string_view target, const std::vector<std::string>& companions = {}) {
+  std::vector<std::string> args = {"-Cpanic=abort", "-Copt-level=s", "--sysroot=/dev/null", "-Zunstable-options",
+                                   fmt::format("--target={}", target)};
+  args.insert(args.end(), companions.begin(), companions.end());
+  return args;
 }
 
 std::vector<std::string_view> AbiLines(std::string_view text) {
@@ -114,8 +117,9 @@ struct CoreBuild {
 };
 
 Result<CoreBuild> EnsureCore(const AbiRunner& run, const fs::path& cores_host, const std::string& name,
-                             std::string_view target, const std::string& core_src, int rustc_version,
-                             const std::optional<std::string>& flag, const AbiCheckOptions& options) {
+                             std::string_view target, const std::vector<std::string>& companions,
+                             const std::string& core_src, int rustc_version, const std::optional<std::string>& flag,
+                             const AbiCheckOptions& options) {
   CoreBuild out;
   out.dir = cores_host / name;
   auto lock = FileLock::Acquire(cores_host / (name + ".lock"), options.core_timeout);
@@ -135,13 +139,13 @@ Result<CoreBuild> EnsureCore(const AbiRunner& run, const fs::path& cores_host, c
   std::vector<std::string> core = {"rustc", "--crate-name", "core", "--crate-type", "rlib",
                                    rustc_version >= 187 ? "--edition=2024" : "--edition=2021",
                                    "--cfg", "no_fp_fmt_parse", "-Ccodegen-units=1", "-Crelocation-model=static"};
-  for (auto& a : AbiCommonArgs(target)) core.push_back(std::move(a));
+  for (auto& a : AbiCommonArgs(target, companions)) core.push_back(std::move(a));
   if (flag) core.push_back(*flag);
   core.push_back(fmt::format("--emit=metadata={}", (inside / "libcore.rmeta").string()));
   core.push_back(core_src);
   std::vector<std::string> builtins = {"rustc", "--crate-name", "compiler_builtins", "--crate-type", "rlib",
                                        "--edition=2021"};
-  for (auto& a : AbiCommonArgs(target)) builtins.push_back(std::move(a));
+  for (auto& a : AbiCommonArgs(target, companions)) builtins.push_back(std::move(a));
   if (flag) builtins.push_back(*flag);
   builtins.push_back("-L" + inside.string());
   builtins.push_back(fmt::format("--emit=metadata={}", (inside / "libcompiler_builtins.rmeta").string()));
@@ -295,6 +299,7 @@ nlohmann::json ToJson(const AbiCheckResult& r) {
           {"rustc", r.rustc},
           {"modifier", r.modifier},
           {"known_target_modifier", r.known_target_modifier},
+          {"companions", r.companions},
           {"crate_with_flag", one(r.crate_with_flag)},
           {"core_with_flag", one(r.core_with_flag)},
           {"escape_hatch", EscapeHatchName(r.escape_hatch)},
@@ -327,6 +332,15 @@ Result<std::string> ModifierName(std::string_view flag) {
   std::string out(name);
   std::replace(out.begin(), out.end(), '_', '-');
   return out;
+}
+
+std::vector<std::string> AbiCompanionFlags(std::string_view flag, Arch arch) {
+  // rustc supports the shadow call stack on aarch64-unknown-none* only with
+  // x18 reserved ("shadow-call-stack sanitizer is not supported for this
+  // target" without it); arch/arm64/Makefile passes -Zfixed-x18 with
+  // SHADOW_CALL_STACK to every crate, core included.
+  if (arch == Arch::kArm64 && flag == "-Zsanitizer=shadow-call-stack") return {"-Zfixed-x18"};
+  return {};
 }
 
 const std::vector<std::string>& KnownTargetModifiers() {
@@ -404,6 +418,8 @@ Result<AbiCheckResult> CheckAbiEnforcement(const toolchain::Toolchain& tc, Arch 
   res.modifier = *name;
   const auto& known = KnownTargetModifiers();
   res.known_target_modifier = std::find(known.begin(), known.end(), *name) != known.end();
+  res.companions = AbiCompanionFlags(flag, arch);
+  const auto common = AbiCommonArgs(res.target, res.companions);
 
   // <cache>/abicheck/<toolchain id>/<arch>/ holds the cores; a scratch
   // directory beside them holds this check's sources and outputs.
@@ -419,7 +435,7 @@ Result<AbiCheckResult> CheckAbiEnforcement(const toolchain::Toolchain& tc, Arch 
 
   // The probe: parses the flag for the target, builds nothing.
   std::vector<std::string> probe = {"rustc"};
-  for (auto& a : AbiCommonArgs(res.target)) probe.push_back(std::move(a));
+  probe.insert(probe.end(), common.begin(), common.end());
   probe.insert(probe.end(), {std::string(flag), "--print=crate-name", "-"});
   auto p = run.Run(probe, options.crate_timeout, std::string());
   if (!p) return Fail(p.error());
@@ -444,11 +460,16 @@ Result<AbiCheckResult> CheckAbiEnforcement(const toolchain::Toolchain& tc, Arch 
 
   // The two cores at once: each is one single-threaded rustc (about a
   // minute on arm64), so on two cores the pair takes the time of one.
-  const std::string flagged_name = CoreDirName(flag);
+  // With companions, both cores carry them: a core of their own, not "plain".
+  const std::string companions = fmt::format("{}", fmt::join(res.companions, " "));
+  const std::string plain_name = companions.empty() ? "plain" : CoreDirName(companions);
+  const std::string flagged_name = CoreDirName(companions.empty() ? std::string(flag) : companions + " " + std::string(flag));
   auto flagged_future = std::async(std::launch::async, [&] {
-    return EnsureCore(run, cores_host, flagged_name, res.target, core_src, version, std::string(flag), options);
+    return EnsureCore(run, cores_host, flagged_name, res.target, res.companions, core_src, version, std::string(flag),
+                      options);
   });
-  auto plain = EnsureCore(run, cores_host, "plain", res.target, core_src, version, std::nullopt, options);
+  auto plain = EnsureCore(run, cores_host, plain_name, res.target, res.companions, core_src, version, std::nullopt,
+                          options);
   auto flagged = flagged_future.get();
   if (!plain) return Fail(plain.error());
   if (!plain->failure.empty()) {
@@ -457,13 +478,13 @@ Result<AbiCheckResult> CheckAbiEnforcement(const toolchain::Toolchain& tc, Arch 
   }
   if (!flagged) return Fail(flagged.error());
   res.cores_cached = plain->cached && flagged->cached;
-  const std::string plain_in = (cores_in / "plain").string();
+  const std::string plain_in = (cores_in / plain_name).string();
   const std::string flagged_in = (cores_in / flagged_name).string();
 
   int n = 0;
   auto crate = [&](const std::string& core_dir, std::vector<std::string> extra) {
     std::vector<std::string> argv = {"rustc", "--crate-name", "abicheck", "--crate-type", "rlib", "--edition=2021"};
-    for (auto& a : AbiCommonArgs(res.target)) argv.push_back(std::move(a));
+    argv.insert(argv.end(), common.begin(), common.end());
     argv.push_back("-L" + core_dir);
     for (auto& a : extra) argv.push_back(std::move(a));
     argv.push_back(fmt::format("--emit=obj={}", (work_in / fmt::format("abicheck-{}.o", n++)).string()));
@@ -472,7 +493,7 @@ Result<AbiCheckResult> CheckAbiEnforcement(const toolchain::Toolchain& tc, Arch 
   };
   auto doctest = [&](const std::string& core_dir) {
     std::vector<std::string> argv = {"rustdoc", "--test", "--crate-name", "abicheck", "--edition=2021"};
-    for (auto& a : AbiCommonArgs(res.target)) argv.push_back(std::move(a));
+    argv.insert(argv.end(), common.begin(), common.end());
     argv.insert(argv.end(), {"-L" + core_dir, "--no-run", "-Zno-codegen", std::string(flag),
                              (work_in / "abicheck.rs").string()});
     return run.Judge(std::move(argv));

@@ -73,6 +73,7 @@ struct AbiCheckResult {
   std::string rustc;                 // its rustc release
   std::string modifier;              // the option's name: "fixed-x18" for -Zfixed-x18
   bool known_target_modifier = false;  // listed in KnownTargetModifiers()
+  std::vector<std::string> companions;  // on both sides of every compile (AbiCompanionFlags)
   AbiCase crate_with_flag;   // crate with the flag, core without
   AbiCase core_with_flag;    // crate without the flag, core with
   AbiCase escape_hatch_case; // crate with the flag + -Cunsafe-allow-abi-mismatch, core without
@@ -117,6 +118,12 @@ struct AbiCheckOptions {
 // kInput unless the flag is one `-Z`/`-C` option word (no whitespace, no
 // separate value, no characters a shell or make would interpret).
 [[nodiscard]] Result<std::string> ModifierName(std::string_view flag);
+
+// The flags the kernel always passes with `flag` on `arch` and without which
+// rustc refuses it: they go on both sides of every compile of the check (both
+// cores, the crate, rustdoc), so that only `flag` differs. arm64's
+// -Zsanitizer=shadow-call-stack needs -Zfixed-x18; most flags need none.
+std::vector<std::string> AbiCompanionFlags(std::string_view flag, Arch arch);
 
 // The target modifiers rustc knows as of 1.96 (option names).
 const std::vector<std::string>& KnownTargetModifiers();

@@ -53,6 +53,26 @@ TEST(AbiCheck, FixedX18IsRejectedBothWaysOnArm64AndTheEscapeHatchWorks) {
   EXPECT_FALSE(r.Finding());
 }
 
+// rustc refuses the shadow call stack on aarch64-unknown-none-softfloat
+// unless x18 is reserved ("not supported for this target"); the kernel
+// passes -Zfixed-x18 with it, so the check does too, on both sides, and
+// then only the sanitizer differs. The plain side's core is -Zfixed-x18's
+// flagged core of the test above (one core build, not two).
+TEST(AbiCheck, ShadowCallStackOnArm64IsJudgedWithFixedX18OnBothSidesAndIsRejected) {
+  auto tc = Rustc196();
+  if (!tc) return;
+  auto r = Check(*tc, Arch::kArm64, "-Zsanitizer=shadow-call-stack");
+  EXPECT_EQ(r.companions, std::vector<std::string>{"-Zfixed-x18"});
+  EXPECT_TRUE(r.known_target_modifier);
+  EXPECT_EQ(r.crate_with_flag.verdict, AbiVerdict::kRejected) << r.crate_with_flag.excerpt;
+  EXPECT_NE(r.crate_with_flag.excerpt.find("sanitizer"), std::string::npos) << r.crate_with_flag.excerpt;
+  EXPECT_EQ(r.core_with_flag.verdict, AbiVerdict::kRejected) << r.core_with_flag.excerpt;
+  EXPECT_EQ(r.escape_hatch, EscapeHatch::kWorks) << r.escape_hatch_case.excerpt;
+  EXPECT_EQ(r.rustdoc_matched.verdict, AbiVerdict::kAccepted) << r.rustdoc_matched.excerpt;
+  EXPECT_FALSE(r.Inconclusive());
+  EXPECT_FALSE(r.Finding());
+}
+
 TEST(AbiCheck, CfProtectionIsNotATargetModifierSoTheMixIsAccepted) {
   auto tc = Rustc196();
   if (!tc) return;

@@ -107,6 +107,13 @@ TEST(AbiResult, OnlyAKnownTargetModifierMixedSilentlyIsAFinding) {
   EXPECT_TRUE(plain.Inconclusive());
 }
 
+TEST(AbiCompanions, Arm64ShadowCallStackIsJudgedWithX18ReservedAndOtherFlagsAlone) {
+  EXPECT_EQ(AbiCompanionFlags("-Zsanitizer=shadow-call-stack", Arch::kArm64), std::vector<std::string>{"-Zfixed-x18"});
+  EXPECT_TRUE(AbiCompanionFlags("-Zsanitizer=shadow-call-stack", Arch::kRiscv64).empty());
+  EXPECT_TRUE(AbiCompanionFlags("-Zfixed-x18", Arch::kArm64).empty());
+  EXPECT_TRUE(AbiCompanionFlags("-Zbranch-protection=bti,pac-ret", Arch::kArm64).empty());
+}
+
 TEST(AbiTarget, IsTheKernelsBuiltInTargetPerArch) {
   EXPECT_EQ(KernelRustTarget(Arch::kArm64), "aarch64-unknown-none-softfloat");
   EXPECT_EQ(KernelRustTarget(Arch::kRiscv64), "riscv64imac-unknown-none-elf");
