@@ -375,14 +375,19 @@ bool RefusedValue(std::string_view output) {
 }
 
 std::optional<std::string> SuggestedEscapeHatch(std::string_view output) {
+  // One suggestion per mismatched option: a flag that implies another
+  // (-Zretpoline-external-thunk sets -Zretpoline too) mismatches both, and
+  // the hatch must name both.
   constexpr std::string_view kKey = "-Cunsafe-allow-abi-mismatch=";
-  size_t p = output.find(kKey);
-  if (p == std::string_view::npos) return std::nullopt;
-  p += kKey.size();
-  size_t end = output.find_first_of("` \n", p);
-  std::string name(output.substr(p, end == std::string_view::npos ? std::string_view::npos : end - p));
-  if (name.empty()) return std::nullopt;
-  return name;
+  std::vector<std::string> names;
+  for (size_t p = output.find(kKey); p != std::string_view::npos; p = output.find(kKey, p)) {
+    p += kKey.size();
+    size_t end = output.find_first_of("` \n", p);
+    std::string name(output.substr(p, end == std::string_view::npos ? std::string_view::npos : end - p));
+    if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  if (names.empty()) return std::nullopt;
+  return fmt::format("{}", fmt::join(names, ","));
 }
 
 std::string ErrorExcerpt(std::string_view output, size_t max_lines) {

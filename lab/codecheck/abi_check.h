@@ -139,7 +139,8 @@ AbiVerdict ClassifyCompile(bool succeeded, std::string_view output);
 // bad value (true from RefusedValue), or kAccepted.
 bool RefusedValue(std::string_view output);
 
-// The name rustc suggests in "you may use `-Cunsafe-allow-abi-mismatch=NAME`".
+// The names rustc suggests in "you may use `-Cunsafe-allow-abi-mismatch=NAME`",
+// in order, comma-separated (what the option takes): one per mismatched option.
 std::optional<std::string> SuggestedEscapeHatch(std::string_view output);
 
 // The error lines of rustc's output (lines starting "error" and their

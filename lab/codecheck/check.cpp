@@ -30,8 +30,10 @@ std::optional<uint64_t> X86Rel32Target(const FunctionCode& fn, const Instruction
 }
 
 bool IsX86DirectTarget(std::string_view operands) {
-  return !operands.empty() && (operands.starts_with("0x") || operands.starts_with("-0x") ||
-                               (operands.front() >= '0' && operands.front() <= '9'));
+  // LLVM prints a branch target it cannot resolve as the displacement, in
+  // hex or in decimal, and a backward one with a minus sign: `jmp -53`.
+  if (operands.starts_with('-')) operands.remove_prefix(1);
+  return !operands.empty() && (operands.starts_with("0x") || (operands.front() >= '0' && operands.front() <= '9'));
 }
 
 bool Arm64StoresX30(const Instruction& insn) {

@@ -85,7 +85,7 @@ const ElfRelocation* Rel32BranchRelocation(const FunctionCode& fn, const Instruc
 std::optional<uint64_t> X86Rel32Target(const FunctionCode& fn, const Instruction& insn);
 
 // x86_64: whether a call or jump's operands (Intel syntax) are an address
-// (a direct branch: "0x1c", "-0x4") rather than a register or memory.
+// (a direct branch: "0x1c", "-0x4", "-53") rather than a register or memory.
 bool IsX86DirectTarget(std::string_view operands);
 
 // x86_64 retpolines: an indirect call or jump through register R becomes a

@@ -55,7 +55,7 @@ constexpr size_t kArm64CheckWindow = 8;
 // A branch through a register: operands that are neither an address nor
 // memory ("rax", not "0x1c" or "qword ptr [rbx + 8]").
 bool IsRegister(std::string_view operands) {
-  return !operands.empty() && !IsX86DirectTarget(operands) && !operands.starts_with("-") &&
+  return !operands.empty() && !IsX86DirectTarget(operands) &&
          operands.find_first_of("[ ") == std::string_view::npos;
 }
 

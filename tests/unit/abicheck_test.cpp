@@ -67,6 +67,26 @@ TEST(AbiEscapeHatch, TheNameIsTheOneRustcSuggests) {
   EXPECT_EQ(SuggestedEscapeHatch(ErrorExcerpt(Captured("rustc-fixed-x18-crate-only"))), "fixed-x18");
 }
 
+// -Zretpoline-external-thunk implies -Zretpoline: rustc 1.96 reports both
+// mismatches, and the hatch must allow both (with one name it is refused
+// again for the other, which the check first read as "escape hatch fails").
+TEST(AbiEscapeHatch, AFlagThatImpliesAnotherNeedsBothNamesAndTheyAreEnough) {
+  const std::string crate_only = Captured("rustc-retpoline-crate-only");
+  EXPECT_EQ(SuggestedEscapeHatch(crate_only), "retpoline,retpoline-external-thunk");
+  EXPECT_EQ(SuggestedEscapeHatch(ErrorExcerpt(crate_only)), "retpoline,retpoline-external-thunk");
+  EXPECT_EQ(ClassifyCompile(true, Captured("rustc-retpoline-escape-hatch")), AbiVerdict::kAccepted);
+}
+
+// rustdoc 1.96 does not imply -Zretpoline from -Zretpoline-external-thunk:
+// against a core built with the flag, the doctest is refused — a finding the
+// check reports (rustdoc refusing a matched build), not an error.
+TEST(AbiClassify, RustdocRefusesARetpolineMatchedBuildForTheImpliedOption) {
+  const std::string matched = Captured("rustdoc-retpoline-matched");
+  EXPECT_EQ(ClassifyCompile(false, matched), AbiVerdict::kRejected);
+  EXPECT_NE(matched.find("unset `-Zretpoline` in this crate is incompatible with `-Zretpoline=true` in dependency `core`"),
+            std::string::npos);
+}
+
 TEST(AbiModifierName, IsTheOptionNameRustcUsesForTheEscapeHatch) {
   EXPECT_EQ(ModifierName("-Zfixed-x18"), "fixed-x18");
   EXPECT_EQ(ModifierName("-Zbranch-protection=bti,pac-ret"), "branch-protection");
