@@ -30,6 +30,10 @@ build/rfl-lab source fetch debian:linux-source-7.3 >"$prefetch/source.log" 2>&1 
 source_pid=$!
 build/rfl-lab toolchain provision rustc-1.96 >"$prefetch/toolchain.log" 2>&1 &
 toolchain_pid=$!
+# The newest compiler, whose ABI check the integration tier runs (forky's
+# rustc 1.97 and clang 21: its own rootfs, ~2.5 min of apt and dpkg).
+build/rfl-lab toolchain provision rustc-1.97 >"$prefetch/toolchain-1.97.log" 2>&1 &
+toolchain_197_pid=$!
 # The tests and benchmarks.
 scripts/build.sh all
 step_done "the test build"
@@ -64,11 +68,12 @@ fi
 # Each is a process of its own with its own temporary directory: two at a time.
 ctest --test-dir build -L unit --output-on-failure -j 2
 step_done "unit"
-# The toolchain rootfs (apt in a sandbox, ~2.5 min) went on beside the unit
-# tests, which do not use it. One that failed here fails again, with its
+# The toolchain rootfses (apt in a sandbox, ~2.5 min each) went on beside the unit
+# tests, which do not use them. One that failed here fails again, with its
 # message, in the first test that needs it.
 wait "$toolchain_pid" || cat "$prefetch/toolchain.log" >&2
-step_done "the toolchain"
+wait "$toolchain_197_pid" || cat "$prefetch/toolchain-1.97.log" >&2
+step_done "the toolchains"
 # The cross tier's two kernels (arm64, riscv64: ~8 min of make -j2 each), and
 # arm64's branch-protection flag variant (a Rust-only rebuild, ~1 min), are
 # built from now on at the lowest priority, beside the tiers below that leave

@@ -18,11 +18,13 @@
 namespace rfl::codecheck {
 namespace {
 
-std::optional<toolchain::Toolchain> Rustc196() {
-  auto tc = toolchain::Provision(test::TestCacheDir(), DataDir(), "rustc-1.96", DefaultRunner());
+std::optional<toolchain::Toolchain> Provisioned(const std::string& name) {
+  auto tc = toolchain::Provision(test::TestCacheDir(), DataDir(), name, DefaultRunner());
   EXPECT_TRUE(tc.has_value()) << (tc ? "" : tc.error().message);
   return tc ? std::optional(*tc) : std::nullopt;
 }
+
+std::optional<toolchain::Toolchain> Rustc196() { return Provisioned("rustc-1.96"); }
 
 AbiCheckResult Check(const toolchain::Toolchain& tc, Arch arch, std::string_view flag) {
   AbiCheckOptions options;
@@ -48,6 +50,26 @@ TEST(AbiCheck, FixedX18IsRejectedBothWaysOnArm64AndTheEscapeHatchWorks) {
   EXPECT_EQ(r.crate_with_flag.verdict, AbiVerdict::kRejected) << r.crate_with_flag.excerpt;
   EXPECT_EQ(r.core_with_flag.verdict, AbiVerdict::kRejected) << r.core_with_flag.excerpt;
   EXPECT_EQ(r.escape_hatch, EscapeHatch::kWorks) << r.escape_hatch_case.excerpt;
+  EXPECT_EQ(r.rustdoc_mismatch.verdict, AbiVerdict::kRejected) << r.rustdoc_mismatch.excerpt;
+  EXPECT_EQ(r.rustdoc_matched.verdict, AbiVerdict::kAccepted) << r.rustdoc_matched.excerpt;
+  EXPECT_FALSE(r.Finding());
+}
+
+// The newest compiler the lab knows (Debian's trixie-backports rustc,
+// 1.97 since November 2026; scripts/test.sh provisions it beside the test
+// build): it must enforce -Zfixed-x18 as 1.96 does.
+TEST(AbiCheck, Rustc197RejectsFixedX18MixedOnArm64AndTheEscapeHatchWorks) {
+  auto tc = Provisioned("rustc-1.97");
+  if (!tc) return;
+  ASSERT_TRUE(tc->versions.rustc.starts_with("1.97")) << tc->versions.rustc_vv;
+  auto r = Check(*tc, Arch::kArm64, "-Zfixed-x18");
+  EXPECT_TRUE(r.known_target_modifier);
+  EXPECT_EQ(r.crate_with_flag.verdict, AbiVerdict::kRejected) << r.crate_with_flag.excerpt;
+  EXPECT_NE(r.crate_with_flag.excerpt.find("mixing `-Zfixed-x18` will cause an ABI mismatch"), std::string::npos)
+      << r.crate_with_flag.excerpt;
+  EXPECT_EQ(r.core_with_flag.verdict, AbiVerdict::kRejected) << r.core_with_flag.excerpt;
+  EXPECT_EQ(r.escape_hatch, EscapeHatch::kWorks) << r.escape_hatch_case.excerpt;
+  EXPECT_EQ(r.escape_hatch_case.verdict, AbiVerdict::kAccepted);
   EXPECT_EQ(r.rustdoc_mismatch.verdict, AbiVerdict::kRejected) << r.rustdoc_mismatch.excerpt;
   EXPECT_EQ(r.rustdoc_matched.verdict, AbiVerdict::kAccepted) << r.rustdoc_matched.excerpt;
   EXPECT_FALSE(r.Finding());
