@@ -362,6 +362,7 @@ Result<BuildOutcome> BuildKernel(const BuildSpec& spec, const BuildContext& ctx)
       }
     }
   }
+  if (ctx.on_tree_ready) ctx.on_tree_ready();
   std::optional<double> estimate;
   if (auto it = state.durations.find(spec.key); it != state.durations.end()) estimate = it->second;
   else if (auto f = state.durations.find(!seeded_from.empty() ? "seeded" : fresh_tree ? "full" : "incremental");

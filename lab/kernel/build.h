@@ -75,6 +75,11 @@ struct BuildContext {
   // make is killed and the build ends as cancelled when this stops: Ctrl-C
   // by default; a run passes its own token.
   std::stop_token stop = InterruptToken();
+  // Called once, when the build holds its own tree and no other: after a new
+  // tree was copied from its seed (under the seed's lock), or at once in a
+  // tree that was built before. A run starts the family's next build then
+  // (RunScheduler::BuildTreeReady). Not called for a cache hit.
+  std::function<void()> on_tree_ready;
 };
 
 struct BuildFailure {

@@ -6,6 +6,25 @@
 
 namespace rfl::kernel {
 
+namespace {
+// One live line per terminal: with two builds at once (a run's small builds
+// side by side) the first one to draw owns it until it is done; the other
+// prints its phase changes as plain lines.
+std::mutex live_mu;
+const BuildProgress* live_owner = nullptr;
+
+bool OwnsLiveLine(const BuildProgress* p) {
+  std::lock_guard lock(live_mu);
+  if (!live_owner) live_owner = p;
+  return live_owner == p;
+}
+
+void ReleaseLiveLine(const BuildProgress* p) {
+  std::lock_guard lock(live_mu);
+  if (live_owner == p) live_owner = nullptr;
+}
+}  // namespace
+
 std::string FormatDuration(double seconds) {
   if (seconds < 0) seconds = 0;
   auto s = static_cast<long>(seconds + 0.5);
@@ -18,6 +37,7 @@ BuildProgress::BuildProgress(std::ostream& out, bool tty, std::string label, std
 
 BuildProgress::~BuildProgress() {
   if (live_ && !done_) out_ << "\n" << std::flush;
+  ReleaseLiveLine(this);
 }
 
 std::string BuildProgress::Elapsed() const {
@@ -51,6 +71,10 @@ void BuildProgress::Draw(bool force) {
   if (tty_) {
     if (!force && now - last_draw_ < std::chrono::milliseconds(200)) return;
     last_draw_ = now;
+    if (!OwnsLiveLine(this)) {
+      if (force) out_ << fmt::format("\r\033[K[{}] {} ({})\n", label_, phase_, Elapsed()) << std::flush;
+      return;
+    }
     std::string text = fmt::format("[{}] {} {} {}", label_, Elapsed(), phase_, step_);
     if (text.size() > 118) text = text.substr(0, 117) + "…";
     out_ << "\r\033[K" << text << std::flush;
@@ -65,9 +89,10 @@ void BuildProgress::Draw(bool force) {
 void BuildProgress::Done(const std::string& status) {
   std::lock_guard lock(mu_);
   done_ = true;
-  if (tty_ && live_) out_ << "\r\033[K";
+  if (tty_) out_ << "\r\033[K";  // its own live line, or the one another build owns
   double e = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   out_ << fmt::format("[{}] {} in {}\n", label_, status, FormatDuration(e)) << std::flush;
+  ReleaseLiveLine(this);
 }
 
 }  // namespace rfl::kernel

@@ -132,7 +132,11 @@ struct AbiEvent {
   Result<results::AbiCheckRecord> record;
 };
 struct AbiChecksDone {};
-using Event = std::variant<BuildEvent, BootEvent, AbiEvent, AbiChecksDone>;
+// A running build has its tree (RunScheduler::BuildTreeReady).
+struct TreeReadyEvent {
+  std::string key;
+};
+using Event = std::variant<BuildEvent, BootEvent, AbiEvent, AbiChecksDone, TreeReadyEvent>;
 
 // Workers push, the run's thread pops; every wait is bounded.
 class EventQueue {
@@ -262,7 +266,7 @@ void Executor::StartBuild(const std::string& key) {
                   fmt::join(spec->variants, ","), ArchName(spec->arch), spec->toolchain, spec->source.Label(),
                   spec->key));
   workers_.emplace_back([this, spec, token = run_stop_.get_token()] {
-    auto outcome = deps_.builder.Build(*spec, token);
+    auto outcome = deps_.builder.Build(*spec, token, [this, spec] { events_.Push(TreeReadyEvent{spec->key}); });
     // The code-check stage, on the artifact's copies of the Rust objects.
     std::vector<results::CodeCheckRecord> checks;
     if (outcome && outcome->ok() && outcome->artifact) {
@@ -512,6 +516,7 @@ RunResult Executor::Run(RunScheduler& sched, const std::set<std::string>& record
     else if (auto* t = std::get_if<BootEvent>(&*ev)) OnBoot(sched, *t);
     else if (auto* a = std::get_if<AbiEvent>(&*ev)) OnAbiCheck(sched, *a);
     else if (std::holds_alternative<AbiChecksDone>(*ev)) abi_done = true;
+    else if (auto* r = std::get_if<TreeReadyEvent>(&*ev)) sched.BuildTreeReady(r->key);
   }
   workers_.clear();  // every worker has pushed its event; join them
   RunResult result;
@@ -573,7 +578,11 @@ Result<RunResult> RunScenario(const scenario::Plan& plan, const RunDeps& deps, c
   }
 
   std::vector<SchedulerBuild> builds;
-  for (const auto& b : plan.builds) builds.push_back({b.key, b.expect});
+  for (const auto& b : plan.builds) {
+    // Trees of one source, toolchain and arch seed each other (kernel::TreeFamily
+    // also joins toolchains that share clang and bindgen: those stay one after another).
+    builds.push_back({b.key, b.expect, b.tree_key, fmt::format("{}\n{}\n{}", b.source.spec, b.toolchain, ArchName(b.arch))});
+  }
   std::vector<SchedulerCell> cells;
   for (const auto& b : plan.boots) {
     if (b.repetition != 0) continue;
@@ -585,7 +594,8 @@ Result<RunResult> RunScenario(const scenario::Plan& plan, const RunDeps& deps, c
   const bool remote = deps.hypervisor.Remote();
   const int fit = remote ? kRemoteBootSlots : ParallelBootSlots(s.boot.memory_bytes);
   const int slots = o.max_parallel_boots <= 0 ? fit : remote ? o.max_parallel_boots : std::min(o.max_parallel_boots, fit);
-  SchedulerConfig config{s.boot.timing, !icount ? 1 : slots, s.repeat.min, s.repeat.max};
+  const int build_slots = o.build_slots > 0 ? o.build_slots : std::thread::hardware_concurrency() >= 2 ? 2 : 1;
+  SchedulerConfig config{s.boot.timing, !icount ? 1 : slots, s.repeat.min, s.repeat.max, build_slots};
   RunScheduler sched(config, std::move(builds), std::move(cells), stored);
   if (deps.progress) {
     deps.progress(fmt::format("run {} of {}: {} build(s), {} boot(s) planned{}", run_id, s.name, plan.builds.size(),

@@ -59,6 +59,9 @@ struct RunOptions {
   // hypervisor (LAVA) this machine's cores do not bound it: the jobs in
   // flight at once, kRemoteBootSlots unless given.
   int max_parallel_boots = 0;
+  // Builds at once (RunScheduler's rules: a small build beside another);
+  // 0: 2 on a machine of two or more cores, else 1.
+  int build_slots = 0;
   std::optional<std::filesystem::path> agent_dir;  // <dir>/<arch>/rfl-agent instead of the built agents
   // The corner of the matrix the command line chose (scenario::FormatSelection),
   // stored with a new run; '' for the whole scenario.

@@ -8,9 +8,22 @@ RunScheduler::RunScheduler(SchedulerConfig config, std::vector<SchedulerBuild> b
                            std::vector<SchedulerCell> cells, const std::vector<StoredAttempt>& stored)
     : config_(config), builds_(std::move(builds)), cells_(std::move(cells)) {
   if (config_.timing == Timing::kWall || config_.boot_slots < 1) config_.boot_slots = 1;
+  config_.build_slots = std::max(1, config_.build_slots);
   config_.repeat_min = std::max(1, config_.repeat_min);
   config_.repeat_max = std::max(config_.repeat_min, config_.repeat_max);
   build_state_.assign(builds_.size(), BuildState::kPending);
+  tree_ready_.assign(builds_.size(), false);
+  family_first_.assign(builds_.size(), false);
+  new_tree_.assign(builds_.size(), false);
+  for (size_t b = 0; b < builds_.size(); ++b) {
+    bool family_seen = false, tree_seen = false;
+    for (size_t e = 0; e < b; ++e) {
+      family_seen |= FamilyOf(e) == FamilyOf(b);
+      tree_seen |= TreeOf(e) == TreeOf(b);
+    }
+    family_first_[b] = !family_seen;
+    new_tree_[b] = family_seen && !tree_seen;
+  }
   rounds_ = config_.repeat_min;
 
   // What a resumed run already has: attempts per unit, never reused.
@@ -41,6 +54,34 @@ bool RunScheduler::AllBuildsEnded() const {
   return std::none_of(build_state_.begin(), build_state_.end(), [](BuildState s) {
     return s == BuildState::kPending || s == BuildState::kRunning;
   });
+}
+
+const std::string& RunScheduler::TreeOf(size_t b) const {
+  return builds_[b].tree.empty() ? builds_[b].key : builds_[b].tree;
+}
+
+const std::string& RunScheduler::FamilyOf(size_t b) const {
+  return builds_[b].family.empty() ? TreeOf(b) : builds_[b].family;
+}
+
+bool RunScheduler::BuildMayStart(size_t b) const {
+  if (build_state_[b] != BuildState::kPending || running_builds_ >= config_.build_slots) return false;
+  if (family_first_[b] && running_builds_ > 0) return false;
+  auto ended = [&](size_t e) {
+    return build_state_[e] != BuildState::kPending && build_state_[e] != BuildState::kRunning;
+  };
+  for (size_t e = 0; e < builds_.size(); ++e) {
+    // Its tree's earlier builds, and its family's first (what it seeds from), have ended.
+    if (e < b && !ended(e) && (TreeOf(e) == TreeOf(b) || (family_first_[e] && FamilyOf(e) == FamilyOf(b)))) {
+      return false;
+    }
+    if (build_state_[e] != BuildState::kRunning) continue;
+    if (family_first_[e] || TreeOf(e) == TreeOf(b)) return false;
+    // A running build of the family may be copying a tree of it; a new
+    // tree would wait for its seed while one of the family is built.
+    if (FamilyOf(e) == FamilyOf(b) && (!tree_ready_[e] || new_tree_[b])) return false;
+  }
+  return true;
 }
 
 bool RunScheduler::CellBoots(int cell) const {
@@ -82,14 +123,23 @@ int RunScheduler::QueueRound(int repetition, const std::string* only_build) {
 std::vector<RunScheduler::Action> RunScheduler::Next() {
   std::vector<Action> out;
   if (stop_status_ || awaiting_extension_) return out;
-  // Builds, one at a time, in plan order.
-  if (!build_running_) {
-    for (size_t b = 0; b < builds_.size(); ++b) {
-      if (build_state_[b] != BuildState::kPending) continue;
-      build_state_[b] = BuildState::kRunning;
-      build_running_ = true;
-      out.emplace_back(std::in_place_type<StartBuild>, builds_[b].key);
-      break;
+  auto start_build = [&](size_t b) {
+    build_state_[b] = BuildState::kRunning;
+    tree_ready_[b] = false;
+    ++running_builds_;
+    out.emplace_back(std::in_place_type<StartBuild>, builds_[b].key);
+  };
+  if (config_.build_slots == 1) {
+    // One at a time, in plan order.
+    for (size_t b = 0; b < builds_.size() && running_builds_ == 0; ++b) {
+      if (build_state_[b] == BuildState::kPending) start_build(b);
+    }
+  } else {
+    // New trees first (they copy their seed before its next rebuild), then plan order.
+    for (bool new_trees : {true, false}) {
+      for (size_t b = 0; b < builds_.size(); ++b) {
+        if ((!new_trees || new_tree_[b]) && BuildMayStart(b)) start_build(b);
+      }
     }
   }
   // Boots: under wall timing only once every build has ended.
@@ -116,7 +166,7 @@ std::vector<RunScheduler::Action> RunScheduler::Next() {
 void RunScheduler::BuildDone(const std::string& key, bool bootable) {
   for (size_t b = 0; b < builds_.size(); ++b) {
     if (builds_[b].key != key || build_state_[b] != BuildState::kRunning) continue;
-    build_running_ = false;
+    --running_builds_;
     build_state_[b] = bootable ? BuildState::kBootable : BuildState::kNoBoots;
     if (bootable) {
       for (int rep = 0; rep < rounds_; ++rep) QueueRound(rep, &key);
@@ -138,8 +188,14 @@ void RunScheduler::BuildAborted(const std::string& key) {
   for (size_t b = 0; b < builds_.size(); ++b) {
     if (builds_[b].key == key && build_state_[b] == BuildState::kRunning) {
       build_state_[b] = BuildState::kNoBoots;
-      build_running_ = false;
+      --running_builds_;
     }
+  }
+}
+
+void RunScheduler::BuildTreeReady(const std::string& key) {
+  for (size_t b = 0; b < builds_.size(); ++b) {
+    if (builds_[b].key == key && build_state_[b] == BuildState::kRunning) tree_ready_[b] = true;
   }
 }
 
@@ -187,7 +243,7 @@ void RunScheduler::Stop(results::RunStatus status, std::string message) {
 }
 
 bool RunScheduler::Finished() const {
-  if (build_running_ || running_boots_ > 0) return false;
+  if (running_builds_ > 0 || running_boots_ > 0) return false;
   if (stop_status_) return true;
   return AllBuildsEnded() && ready_.empty() && !awaiting_extension_ && extension_closed_;
 }

@@ -6,7 +6,17 @@
 // carries out its actions on worker threads; unit tests drive it directly.
 //
 // The rules:
-// - Builds run one after another, in plan order (each uses every core).
+// - Builds run one after another, in plan order (a full build uses every
+//   core). With `build_slots` 2, a small build may run beside another
+//   (docs/development.md, "The main job from nothing"): a Rust-only rebuild
+//   or a seeded tree leaves a core idle for much of its time (one rustc for
+//   the `kernel` crate, Kconfig's probes one process at a time, the link).
+//   The first build of each family (source × toolchain × arch: it may be a
+//   full build) runs alone; builds of one tree run one after another, in
+//   plan order; a build that starts a new tree of a family whose first
+//   build has ended is started before the family's other builds, and
+//   nothing else of its family starts until it has its tree (its seed, a
+//   sibling tree, copied under that tree's lock: BuildTreeReady).
 // - A boot *unit* is one repetition of one cell (build × variant). Units are
 //   started in (repetition, cell) order, so baseline and variants interleave
 //   (A B A B) even when builds finish one after another.
@@ -52,6 +62,8 @@ struct BootTask {
 struct SchedulerBuild {
   std::string key;
   Expect expect = Expect::kPass;  // kBuildFailure: its cells get no boots
+  std::string tree;    // builds of one tree run one after another; empty: its own tree
+  std::string family;  // trees that may seed each other (source × toolchain × arch); empty: its tree
 };
 
 struct SchedulerCell {
@@ -74,6 +86,7 @@ struct SchedulerConfig {
   int boot_slots = 1;  // VMs at once under icount (wall: always 1)
   int repeat_min = 5;
   int repeat_max = 5;
+  int build_slots = 1;  // builds at once (see the rules above); 1: one after another
 };
 
 // What one finished attempt meant, for the progress line.
@@ -110,6 +123,10 @@ class RunScheduler {
 
   // A build ended: `bootable` when it produced a kernel its cells may boot.
   void BuildDone(const std::string& key, bool bootable);
+  // A running build has its tree (copied from its seed, or its own): it
+  // holds no other tree of its family now. A build that ends without
+  // saying so holds nothing either.
+  void BuildTreeReady(const std::string& key);
   // A build or boot that was started ended without a result (stopped, or
   // a lab error the executor reports through Stop()).
   void BuildAborted(const std::string& key);
@@ -128,7 +145,7 @@ class RunScheduler {
   int planned_units() const { return planned_units_; }
   int done_units() const { return done_units_; }
   int running_boots() const { return running_boots_; }
-  bool build_running() const { return build_running_; }
+  bool build_running() const { return running_builds_ > 0; }
 
  private:
   enum class BuildState { kPending, kRunning, kBootable, kNoBoots };
@@ -142,6 +159,9 @@ class RunScheduler {
   using UnitKey = std::pair<int, int>;  // (cell, repetition)
 
   bool AllBuildsEnded() const;
+  bool BuildMayStart(size_t b) const;
+  const std::string& TreeOf(size_t b) const;
+  const std::string& FamilyOf(size_t b) const;
   bool CellBoots(int cell) const;  // its build is bootable and its variant boots
   void QueueUnit(int cell, int repetition);
   int QueueRound(int repetition, const std::string* only_build);
@@ -149,6 +169,9 @@ class RunScheduler {
   SchedulerConfig config_;
   std::vector<SchedulerBuild> builds_;
   std::vector<BuildState> build_state_;
+  std::vector<bool> tree_ready_;      // a running build that has its tree
+  std::vector<bool> family_first_;    // the first build of its family in plan order: runs alone
+  std::vector<bool> new_tree_;        // the first build of its tree, not of its family: seeds from a sibling
   std::vector<SchedulerCell> cells_;
   std::map<UnitKey, Unit> units_;
   std::vector<BootTask> ready_;  // sorted by (repetition, cell, attempt)
@@ -157,7 +180,7 @@ class RunScheduler {
   int planned_units_ = 0;
   int done_units_ = 0;
   int running_boots_ = 0;
-  bool build_running_ = false;
+  int running_builds_ = 0;
   bool awaiting_extension_ = false;
   bool extension_closed_ = false;
   std::optional<results::RunStatus> stop_status_;

@@ -118,11 +118,13 @@ kernel::BuildOutcome FailedOutcome(const scenario::BuildSpec& spec, kernel::Fail
   return o;
 }
 
-Result<kernel::BuildOutcome> FakeBuilder::Build(const scenario::BuildSpec& spec, std::stop_token stop) {
+Result<kernel::BuildOutcome> FakeBuilder::Build(const scenario::BuildSpec& spec, std::stop_token stop,
+                                                std::function<void()> tree_ready) {
   {
     std::lock_guard lock(mu_);
     built_.push_back(fmt::format("{}", fmt::join(spec.variants, ",")));
   }
+  if (tree_ready) tree_ready();
   if (script_) return script_(spec, stop);
   return BuiltOutcome(spec, image_dir_);
 }

@@ -79,12 +79,14 @@ kernel::BuildOutcome FailedOutcome(const scenario::BuildSpec& spec, kernel::Fail
 
 class FakeBuilder final : public pipeline::KernelBuilder {
  public:
-  // Called once per build; the default builds everything.
+  // Called once per build, after the build said it has its tree; the
+  // default builds everything.
   using Script = std::function<Result<kernel::BuildOutcome>(const scenario::BuildSpec& spec, std::stop_token stop)>;
   explicit FakeBuilder(std::filesystem::path image_dir, Script script = {})
       : image_dir_(std::move(image_dir)), script_(std::move(script)) {}
 
-  Result<kernel::BuildOutcome> Build(const scenario::BuildSpec& spec, std::stop_token stop) override;
+  Result<kernel::BuildOutcome> Build(const scenario::BuildSpec& spec, std::stop_token stop,
+                                     std::function<void()> tree_ready) override;
   std::vector<std::string> built() const;  // variants joined by ',', in build order
 
  private:

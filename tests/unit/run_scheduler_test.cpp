@@ -68,6 +68,79 @@ TEST(RunScheduler, BuildsRunOneAtATimeInPlanOrder) {
   EXPECT_EQ(Builds(s.Next()), std::vector<std::string>{"kb"});
 }
 
+// The quickstart's shape, then another arch: a baseline and two
+// KRUSTFLAGS variants in one tree, a Kconfig variant in a second tree of the
+// same family, and an arm64 baseline (a family of its own).
+RunScheduler QuickstartShape(int build_slots, Timing timing = Timing::kIcount) {
+  const std::string x86 = "7.3\nrustc-1.96\nx86_64", arm = "7.3\nrustc-1.96\narm64";
+  std::vector<SchedulerBuild> builds{{"base", Expect::kPass, "t0", x86},
+                                     {"ibt", Expect::kPass, "t0", x86},
+                                     {"rethunk", Expect::kBuildFailure, "t0", x86},
+                                     {"cbinder", Expect::kPass, "t1", x86},
+                                     {"arm", Expect::kPass, "t2", arm}};
+  std::vector<SchedulerCell> cells;
+  for (const auto& b : builds) cells.push_back({b.key, b.key, b.expect});
+  return RunScheduler({timing, 2, 1, 1, build_slots}, builds, cells);
+}
+
+TEST(RunScheduler, OneBuildSlotKeepsPlanOrderOneBuildAtATime) {
+  auto s = QuickstartShape(1);
+  std::vector<std::string> order;
+  for (const char* key : {"base", "ibt", "rethunk", "cbinder", "arm"}) {
+    auto started = Builds(s.Next());
+    ASSERT_EQ(started.size(), 1u) << "before " << key;
+    order.push_back(started[0]);
+    s.BuildTreeReady(started[0]);
+    EXPECT_TRUE(Builds(s.Next()).empty()) << "a second build started beside " << started[0];
+    s.BuildDone(started[0], true);
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"base", "ibt", "rethunk", "cbinder", "arm"}));
+}
+
+TEST(RunScheduler, WithTwoBuildSlotsTheNewTreeStartsFirstAndATreeVariantJoinsItOnceItHasItsTree) {
+  auto s = QuickstartShape(2);
+  EXPECT_EQ(Builds(s.Next()), std::vector<std::string>{"base"});
+  s.BuildTreeReady("base");
+  EXPECT_TRUE(Builds(s.Next()).empty()) << "a family's first build (maybe a full one) runs alone";
+  s.BuildDone("base", true);
+  EXPECT_EQ(Builds(s.Next()), std::vector<std::string>{"cbinder"}) << "the new tree copies its seed first";
+  EXPECT_TRUE(Builds(s.Next()).empty()) << "a build of the family started while the new tree copies its seed";
+  s.BuildTreeReady("cbinder");
+  EXPECT_EQ(Builds(s.Next()), std::vector<std::string>{"ibt"});
+  s.BuildTreeReady("ibt");
+  EXPECT_TRUE(Builds(s.Next()).empty()) << "two builds run; the next of ibt's tree waits for it";
+  s.BuildDone("ibt", true);
+  EXPECT_EQ(Builds(s.Next()), std::vector<std::string>{"rethunk"});
+  s.BuildTreeReady("rethunk");
+  s.BuildDone("cbinder", true);
+  EXPECT_TRUE(Builds(s.Next()).empty()) << "another family's first build started beside a running build";
+  s.BuildDone("rethunk", false);
+  EXPECT_EQ(Builds(s.Next()), std::vector<std::string>{"arm"});
+}
+
+TEST(RunScheduler, ABuildThatEndsWithoutSayingItHasItsTreeFreesItsFamily) {
+  auto s = QuickstartShape(2);
+  s.Next();
+  s.BuildDone("base", true);
+  EXPECT_EQ(Builds(s.Next()), std::vector<std::string>{"cbinder"});
+  s.BuildDone("cbinder", true);  // a cache hit says nothing before it ends
+  EXPECT_EQ(Builds(s.Next()), std::vector<std::string>{"ibt"});
+}
+
+TEST(RunScheduler, StopWithTwoBuildsRunningEndsWhenBothHaveEnded) {
+  auto s = QuickstartShape(2, Timing::kWall);  // no boots beside the builds
+  s.Next();
+  s.BuildDone("base", true);
+  s.Next();
+  s.BuildTreeReady("cbinder");
+  ASSERT_EQ(Builds(s.Next()), std::vector<std::string>{"ibt"});
+  s.Stop(results::RunStatus::kInterrupted, "Ctrl-C");
+  s.BuildAborted("ibt");
+  EXPECT_FALSE(s.Finished()) << "cbinder still builds";
+  s.BuildAborted("cbinder");
+  EXPECT_TRUE(s.Finished());
+}
+
 TEST(RunScheduler, IcountBootsOfABuildStartWhenItsBuildEnds) {
   auto s = TwoCells(Timing::kIcount, 2);
   s.Next();
