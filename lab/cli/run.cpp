@@ -32,6 +32,7 @@ struct RunCliOptions {
   std::optional<std::string> ccache_remote;
   int jobs = 0;
   int parallel = 0;
+  int parallel_builds = 0;
   std::optional<std::string> timing;  // overrides the scenario's boot.timing
   scenario::Selection selection;      // --variant/--arch/--toolchain/--kernel
 };
@@ -94,6 +95,7 @@ void Run(const RunCliOptions& o, CliContext& ctx) {
   options.dirs = dirs;
   options.resume_run = o.resume;
   options.max_parallel_boots = o.parallel;
+  options.build_slots = o.parallel_builds;
   options.corner = scenario::FormatSelection(o.selection);
   std::cerr << fmt::format("store {}\n", store_path.string());
   auto result = pipeline::RunScenario(*plan, deps, options);
@@ -133,6 +135,10 @@ void RegisterRunCommand(CLI::App& app, CliContext& ctx) {
       ->check(CLI::IsMember({"icount", "wall"}));
   cmd->add_option("--parallel", o->parallel, "VMs at once in icount timing (default: as many as cores and memory allow)")
       ->check(CLI::Range(0, 256));
+  cmd->add_option("--parallel-builds", o->parallel_builds,
+                  "Kernel builds at once: 1 one after another; 2 (the default on 2+ cores) lets a small build "
+                  "(a seeded tree, a Rust-only rebuild) run beside another (docs/pipeline.md)")
+      ->check(CLI::Range(0, 2));
   AddBackendOptions(cmd, o->backend);
   cmd->callback([&ctx, o] { Run(*o, ctx); });
 }
