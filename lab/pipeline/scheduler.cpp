@@ -123,23 +123,15 @@ int RunScheduler::QueueRound(int repetition, const std::string* only_build) {
 std::vector<RunScheduler::Action> RunScheduler::Next() {
   std::vector<Action> out;
   if (stop_status_ || awaiting_extension_) return out;
-  auto start_build = [&](size_t b) {
-    build_state_[b] = BuildState::kRunning;
-    tree_ready_[b] = false;
-    ++running_builds_;
-    out.emplace_back(std::in_place_type<StartBuild>, builds_[b].key);
-  };
-  if (config_.build_slots == 1) {
-    // One at a time, in plan order.
-    for (size_t b = 0; b < builds_.size() && running_builds_ == 0; ++b) {
-      if (build_state_[b] == BuildState::kPending) start_build(b);
-    }
-  } else {
-    // New trees first (they copy their seed before its next rebuild), then plan order.
-    for (bool new_trees : {true, false}) {
-      for (size_t b = 0; b < builds_.size(); ++b) {
-        if ((!new_trees || new_tree_[b]) && BuildMayStart(b)) start_build(b);
-      }
+  // Builds in plan order (with one slot: one at a time); with two, new trees
+  // first: they copy their seed before its next rebuild.
+  for (bool new_trees : {true, false}) {
+    for (size_t b = 0; b < builds_.size(); ++b) {
+      if (new_trees && (config_.build_slots == 1 || !new_tree_[b])) continue;
+      if (!BuildMayStart(b)) continue;
+      build_state_[b] = BuildState::kRunning;
+      ++running_builds_;
+      out.emplace_back(std::in_place_type<StartBuild>, builds_[b].key);
     }
   }
   // Boots: under wall timing only once every build has ended.
