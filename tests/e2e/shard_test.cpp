@@ -29,7 +29,7 @@ namespace rfl {
 namespace {
 namespace fs = std::filesystem;
 
-const std::string kScenario = std::string(RFL_LAB_FIXTURES_DIR) + "/shard/two-trees.yaml";
+const std::string kTwoTreesScenario = std::string(RFL_LAB_FIXTURES_DIR) + "/shard/two-trees.yaml";
 
 Result<ProcessResult> Lab(std::vector<std::string> args, const fs::path& log, std::chrono::minutes timeout) {
   Command cmd;
@@ -55,7 +55,7 @@ TEST(Shard, TwoShardProcessesFillOneCacheWithoutBuildingAnythingTwiceAndTheRunBu
   fs::create_directories(work);
 
   // The flagged variants are not in the cache when the shards start.
-  auto plan = Lab({"plan", kScenario, "--json"}, work / "plan.log", std::chrono::minutes(5));
+  auto plan = Lab({"plan", kTwoTreesScenario, "--json"}, work / "plan.log", std::chrono::minutes(5));
   ASSERT_TRUE(plan.has_value() && plan->exit_code == 0) << (plan ? plan->output : plan.error().message);
   auto plan_json = nlohmann::json::parse(plan->output.substr(plan->output.find('{')), nullptr, false);
   ASSERT_TRUE(plan_json.contains("builds")) << plan->output;
@@ -80,7 +80,7 @@ TEST(Shard, TwoShardProcessesFillOneCacheWithoutBuildingAnythingTwiceAndTheRunBu
 
   auto shard = [&](int i) {
     fs::path state = work / ("machine-" + std::to_string(i));
-    return Lab({"--state-dir", state.string(), "build", kScenario, "--shard", std::to_string(i) + "/2",
+    return Lab({"--state-dir", state.string(), "build", kTwoTreesScenario, "--shard", std::to_string(i) + "/2",
                 "--ccache-remote", remote, "--json"},
                work / ("shard-" + std::to_string(i) + ".log"), std::chrono::minutes(40));
   };
@@ -125,7 +125,7 @@ TEST(Shard, TwoShardProcessesFillOneCacheWithoutBuildingAnythingTwiceAndTheRunBu
 
   // Another machine runs the scenario: nothing to build, straight to boots.
   fs::path state = work / "machine-3";
-  auto run = Lab({"--state-dir", state.string(), "run", kScenario}, work / "run.log", std::chrono::minutes(20));
+  auto run = Lab({"--state-dir", state.string(), "run", kTwoTreesScenario}, work / "run.log", std::chrono::minutes(20));
   ASSERT_TRUE(run.has_value()) << run.error().message;
   ASSERT_TRUE(run->exit_code == 0 || run->exit_code == 1) << run->output;
   auto store = results::OpenSqliteStore(results::DefaultStorePath(state));

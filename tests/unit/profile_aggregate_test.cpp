@@ -8,7 +8,7 @@
 namespace rfl::profile {
 namespace {
 
-const std::filesystem::path kExcerpt =
+const std::filesystem::path kRustBinderSystemMap =
     std::filesystem::path(RFL_LAB_FIXTURES_DIR) / "profile" / "System.map.rust-binder-excerpt";
 
 agent::Profile Record() {
@@ -27,7 +27,7 @@ agent::Profile Record() {
 }
 
 SystemMap Map() {
-  auto map = SystemMap::Load(kExcerpt);
+  auto map = SystemMap::Load(kRustBinderSystemMap);
   EXPECT_TRUE(map.has_value());
   return map ? std::move(*map) : SystemMap::Parse("");
 }
