@@ -25,14 +25,14 @@ seconds="${RFL_LAB_LIBFUZZER_SECONDS:-30}"
 seed="${RFL_LAB_LIBFUZZER_SEED:-1}"
 
 if ! command -v clang++-19 >/dev/null; then
-  echo "fuzz.sh: clang++-19 not found; scripts/setup.sh installs clang-19 and libclang-rt-19-dev" >&2
+  echo "fuzz.sh: clang++-19 not found; scripts/setup.sh test installs clang-19 and libclang-rt-19-dev" >&2
   exit 3
 fi
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 # A failed property (std::abort) gets ASan's stack trace too; ASAN_OPTIONS
 # given by the caller win.
 export ASAN_OPTIONS="handle_abort=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-# Sanitizer reports with file:line (llvm-19 from scripts/setup.sh).
+# Sanitizer reports with file:line (llvm-19 from `scripts/setup.sh test`).
 export ASAN_SYMBOLIZER_PATH="${ASAN_SYMBOLIZER_PATH:-/usr/lib/llvm-19/bin/llvm-symbolizer}"
 # Only the three targets: the lab, its tests and the agents stay GCC builds
 # in build/.

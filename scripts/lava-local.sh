@@ -8,8 +8,8 @@
 #   scripts/lava-local.sh stop DIR
 #
 # Environment: LAVA_PORT (default 8010), LAVA_DEVICES (qemu devices, default 2).
-# Needs root and Debian's lava-server and lava-dispatcher (scripts/setup.sh
-# installs them). Logs go to DIR/*.log and /var/log/lava-server/rfl-lab-*.log. The server's configuration and
+# Needs root and Debian's lava-server and lava-dispatcher (`scripts/setup.sh
+# lava` installs them). Logs go to DIR/*.log and /var/log/lava-server/rfl-lab-*.log. The server's configuration and
 # database are the system's (/etc/lava-server, PostgreSQL): LAVA keeps them
 # there; this script only adds a worker, the qemu device type and devices, a
 # user `rfl-lab` and its token.
@@ -65,7 +65,7 @@ if [[ $cmd == stop ]]; then
 fi
 
 command -v lava-server >/dev/null && command -v lava-worker >/dev/null ||
-  die "lava-server and lava-dispatcher are not installed (scripts/setup.sh installs them)"
+  die "lava-server and lava-dispatcher are not installed (scripts/setup.sh lava installs them)"
 
 # PostgreSQL: the first cluster, started if it is down (and stopped by `stop`).
 read -r pgver pgname pgstatus < <(pg_lsclusters --no-header | awk '{print $1, $2, $4; exit}')
@@ -77,7 +77,7 @@ fi
 for _ in $(seq 1 50); do pg_isready -q && break; sleep 0.2; done
 # The database's settings, the database and its schema: what the package's
 # postinst does when PostgreSQL runs at install time (on a fresh machine it
-# did not: setup.sh installs LAVA with the cluster down). --config writes
+# did not: `setup.sh lava` installs LAVA with the cluster down). --config writes
 # settings.d/00-database.yaml if it is missing; idempotent.
 /usr/bin/python3 /usr/share/lava-server/postinst.py --config --db > "$dir/postinst.log" 2>&1 ||
   die "setting up LAVA's database failed: $dir/postinst.log"

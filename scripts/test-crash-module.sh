@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the path of rfl_crash.ko (tests/fixtures/consoles/capture/rfl_crash.c)
 # built for the distribution test kernel KERNEL (scripts/test-kernel.sh), with
-# the matching Debian headers (linux-headers-amd64, installed by setup.sh).
+# the matching Debian headers (linux-headers-amd64, installed by `setup.sh test`).
 # The VM integration tests load it to provoke real oops, warning and hang
 # boots. Built once into the cache dir next to the kernel.
 # usage: test-crash-module.sh /path/to/vmlinuz-<version>

@@ -11,6 +11,10 @@ cd "$(dirname "$0")/.."
 # time goes (docs/development.md quotes them).
 start=$SECONDS
 step_done() { echo "test.sh: $1 done at +$((SECONDS - start)) s" >&2; }
+# The test suite's own tools (LAVA, Prometheus, Chromium, the fuzzers' clang,
+# …): the README's `scripts/setup.sh` installs only what the lab needs.
+scripts/setup.sh test
+step_done "the test tools' packages"
 # The lab first: it fetches what the tests need while the tests compile.
 scripts/build.sh
 step_done "the lab's build"
