@@ -374,7 +374,11 @@ Result<Toolchain> ProvisionRecipe(const fs::path& cache_dir, const Recipe& recip
     if (auto st = WriteFileAtomic(tmp / "prefs" / "rfl-lab", prefs); !st) return Fail(st.error());
   }
   Command cmd;
-  cmd.argv = {"mmdebstrap", "--variant=apt", "--aptopt=Acquire::Retries \"5\"",
+  // dpkg without an fsync per unpacked file (force-unsafe-io): the rootfs is
+  // made in a temporary directory and synced once before it is renamed into
+  // the cache. The rustc-1.96 recipe's packages, two pairs on 2 cores: 92.8
+  // and 107.6 s with dpkg's fsyncs, 81.9 and 83.1 s without (docs/builds.md).
+  cmd.argv = {"mmdebstrap", "--variant=apt", "--aptopt=Acquire::Retries \"5\"", "--dpkgopt=force-unsafe-io",
               fmt::format("--include={}", fmt::join(packages, ","))};
   for (const auto& o : recipe.apt_options) cmd.argv.push_back("--aptopt=" + o);
   if (!prefs.empty()) {
@@ -410,6 +414,7 @@ Result<Toolchain> ProvisionRecipe(const fs::path& cache_dir, const Recipe& recip
   if (!made) {
     return Fail("could not provision toolchain {} from {} ({}): {}", name, recipe.mirror, recipe.suite, last_error);
   }
+  if (auto st = SyncFilesystemOf(tmp / "rootfs"); !st) return Fail(st.error());
 
   Toolchain tc;
   tc.name = name;

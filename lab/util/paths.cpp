@@ -1,6 +1,7 @@
 #include "lab/util/paths.h"
 
 #include <cerrno>
+#include <fcntl.h>
 #include <cstdlib>
 #include <unistd.h>
 
@@ -80,6 +81,16 @@ Result<std::string> ReadFile(const fs::path& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+Status SyncFilesystemOf(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Fail("cannot open {}: {}", path.string(), std::strerror(errno));
+  int rc = ::syncfs(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return Fail("syncfs {}: {}", path.string(), std::strerror(err));
+  return {};
 }
 
 Status WriteFileAtomic(const fs::path& path, std::string_view content) {

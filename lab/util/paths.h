@@ -37,4 +37,9 @@ Result<std::string> ReadFile(const std::filesystem::path& path);
 // Writes to `path.tmp` then renames, so readers never see half a file.
 Status WriteFileAtomic(const std::filesystem::path& path, std::string_view content);
 
+// Writes the filesystem holding `path` to disk (syncfs): one flush for a tree
+// written without a flush per file (a toolchain rootfs unpacked with dpkg's
+// unsafe-io) before it is renamed into the cache.
+Status SyncFilesystemOf(const std::filesystem::path& path);
+
 }  // namespace rfl
