@@ -21,7 +21,7 @@ Result<ProcessResult> ComposeConfig(const fs::path& file) {
 }
 
 TEST(Compose, DockerComposeConfigAcceptsTheFile) {
-  if (!FindProgram("docker-compose")) GTEST_SKIP() << "docker-compose not installed (scripts/setup.sh)";
+  if (!FindProgram("docker-compose")) GTEST_SKIP() << "docker-compose not installed (scripts/setup.sh test)";
   auto r = ComposeConfig(fs::path(RFL_LAB_SOURCE_DIR) / "docker-compose.yml");
   ASSERT_TRUE(r) << r.error().message;
   ASSERT_TRUE(r->ok()) << r->Describe() << "\n" << r->output;
@@ -76,7 +76,7 @@ TEST(Compose, DockerComposeConfigAcceptsTheFile) {
 }
 
 TEST(Compose, DockerComposeConfigRejectsABrokenFile) {
-  if (!FindProgram("docker-compose")) GTEST_SKIP() << "docker-compose not installed (scripts/setup.sh)";
+  if (!FindProgram("docker-compose")) GTEST_SKIP() << "docker-compose not installed (scripts/setup.sh test)";
   // The check above is only worth something if docker-compose says no to a
   // wrong file: a service with an unknown key.
   std::string tmpl = (fs::temp_directory_path() / "rfl-compose-XXXXXX").string();

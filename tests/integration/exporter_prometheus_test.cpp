@@ -46,7 +46,7 @@ class ExporterPrometheus : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!FindProgram("prometheus") || !FindProgram("promtool") || !FindProgram("curl")) {
-      skip_ = "prometheus, promtool or curl missing (scripts/setup.sh)";
+      skip_ = "prometheus, promtool or curl missing (scripts/setup.sh test)";
       return;
     }
     dir_ = new TempDir;
@@ -418,7 +418,7 @@ double StoreRegressions(const fs::path& store_path) {
 }
 
 TEST_F(ExporterPrometheus, DashboardsCountARunHeldByServeAndPushOnce) {
-  if (!gateway_port_) GTEST_SKIP() << "prometheus-pushgateway missing (scripts/setup.sh)";
+  if (!gateway_port_) GTEST_SKIP() << "prometheus-pushgateway missing (scripts/setup.sh test)";
   auto scenarios = PromQuery(prom_port_, R"(rfl_lab_run_info{job="rfl-lab"})");
   ASSERT_TRUE(scenarios && !scenarios->empty());
   std::string scenario = (*scenarios)[0]["metric"]["scenario"];
@@ -463,7 +463,7 @@ std::map<std::string, std::vector<nlohmann::json>> AlertsByIdentity(const nlohma
 TEST_F(ExporterPrometheus, EachAlertFiresOnceAcrossServeAndPushAndReachesAlertmanagerOnce) {
   if (real_store_) GTEST_SKIP() << "a provided store need not hold a regression";
   if (!gateway_port_ || !alertmanager_port_) {
-    GTEST_SKIP() << "prometheus-pushgateway or prometheus-alertmanager missing (scripts/setup.sh)";
+    GTEST_SKIP() << "prometheus-pushgateway or prometheus-alertmanager missing (scripts/setup.sh test)";
   }
   auto store = results::OpenSqliteStoreReadOnly(store_path_);
   ASSERT_TRUE(store);

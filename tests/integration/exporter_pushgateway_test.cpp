@@ -23,7 +23,7 @@ class ExporterPushgateway : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!FindProgram("prometheus-pushgateway") || !FindProgram("curl")) {
-      GTEST_SKIP() << "prometheus-pushgateway or curl missing (scripts/setup.sh)";
+      GTEST_SKIP() << "prometheus-pushgateway or curl missing (scripts/setup.sh test)";
     }
     store_path_ = fixture::ExporterStorePath(dir_.path());
     auto store = results::OpenSqliteStore(store_path_);

@@ -38,7 +38,7 @@ size_t Count(const std::string& text, const std::string& needle) {
 class Browser : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists("/usr/bin/chromium")) GTEST_SKIP() << "chromium is not installed (scripts/setup.sh)";
+    if (!fs::exists("/usr/bin/chromium")) GTEST_SKIP() << "chromium is not installed (scripts/setup.sh test)";
     std::string tmpl = (fs::temp_directory_path() / "rfl-browser-XXXXXX").string();
     dir_ = mkdtemp(tmpl.data());
   }
