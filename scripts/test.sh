@@ -87,6 +87,18 @@ step_done "the toolchains"
 # and fails with its message, in the cross tier.
 nice -n 19 build/tests/test_kernels arm64 arm64:branch-protection riscv64 >"$prefetch/cross-kernels.log" 2>&1 &
 cross_kernels_pid=$!
+# The x86 quickstart kernel (~10 min of make -j2), which most integration
+# tests share (they boot it, rebuild it for a flag or a Kconfig variant, seed
+# other toolchains' trees from it), is built now, before them, with both
+# cores; the cross kernels above take the cores its serial steps (Kconfig,
+# the Rust crates' chain, the link) leave idle. So no test depends on which
+# of them ctest starts first. One that fails here is built again, and fails
+# with its message, in the first test that needs it.
+if ! build/tests/test_kernels x86_64 >"$prefetch/x86-kernel.log" 2>&1; then
+  tail -n 30 "$prefetch/x86-kernel.log" >&2
+  echo "test.sh: building the x86 kernel ahead failed; the integration tests build it again" >&2
+fi
+step_done "the x86 kernel"
 # Then the other tiers, the broad and quicker ones first, each stopping the
 # suite when it fails: a broken basic shows in minutes, not after the
 # foreign-arch kernel builds (cross, the longest) have run.

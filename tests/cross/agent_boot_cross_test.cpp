@@ -12,6 +12,7 @@
 #include <set>
 
 #include "lab/util/process.h"
+#include "lab/util/temp_dir.h"
 #include "tests/support/qemu_boot.h"
 #include "tests/support/arch_param.h"
 #include "tests/support/test_kernel.h"
@@ -51,8 +52,9 @@ TEST_P(AgentBootCross, RustKernelRunsBinderBlockAndSamples) {
   testing::QemuBootOptions o;
   o.arch = p.arch;
   o.kernel = kernel;
-  o.work_dir = fs::temp_directory_path() / ("rfl-agent-boot-" + std::to_string(getpid())) /
-               std::string(ArchName(p.arch));
+  auto work = TempDir::Create(fs::temp_directory_path(), "rfl-agent-boot-" + std::string(ArchName(p.arch)) + "-");
+  ASSERT_TRUE(work.has_value()) << work.error().message;
+  o.work_dir = work->path();
   o.cache_dir = o.work_dir / "cache";
   o.timeout = std::chrono::seconds(600);
   auto run = testing::BootWithAgent(o, *plan);
@@ -94,9 +96,9 @@ TEST_P(AgentBootCross, TheLabBootsItThroughLibvirtWithTheAgentOnTheVirtioPort) {
   auto kernel_image = KernelImage(p);
   ASSERT_TRUE(kernel_image.has_value()) << kernel_image.error().message;
   const fs::path kernel = *kernel_image;
-  fs::path state = fs::temp_directory_path() /
-                   ("rfl-cross-libvirt-" + std::to_string(getpid()) + "-" + std::string(ArchName(p.arch)));
-  fs::remove_all(state);
+  auto state_dir = TempDir::Create(fs::temp_directory_path(), "rfl-cross-libvirt-" + std::string(ArchName(p.arch)) + "-");
+  ASSERT_TRUE(state_dir.has_value()) << state_dir.error().message;
+  const fs::path state = state_dir->path();
   Command cmd;
   cmd.argv = {RFL_LAB_BINARY, "--state-dir", state.string(), "boot",       "--kernel",   kernel.string(),
               "--arch",       std::string(ArchName(p.arch)), "--accel", "tcg", "--workload", "boot",
@@ -107,8 +109,6 @@ TEST_P(AgentBootCross, TheLabBootsItThroughLibvirtWithTheAgentOnTheVirtioPort) {
   EXPECT_EQ(r->exit_code, 0) << r->output;
   EXPECT_NE(r->output.find("record(s) over virtio-port"), std::string::npos) << r->output;
   EXPECT_NE(r->output.find("rust-samples   passed"), std::string::npos) << r->output;
-  std::error_code ec;
-  fs::remove_all(state, ec);
 }
 
 INSTANTIATE_TEST_SUITE_P(Arches, AgentBootCross,

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "lab/results/parity.h"
+#include "lab/util/temp_dir.h"
 #include "tests/support/qemu_boot.h"
 #include "tests/support/test_kernel.h"
 
@@ -30,10 +31,12 @@ Result<fs::path> TestKernel(Arch arch, const char* env) {
   return artifact->image;
 }
 
-fs::path WorkDir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("rfl-agent-boot-" + std::to_string(getpid())) / name;
-  fs::create_directories(d);
-  return d;
+// The boot's work dir (initramfs, console log, the agent's cache), removed
+// with everything in it when the test ends.
+TempDir WorkDir(const std::string& name) {
+  auto d = TempDir::Create(fs::temp_directory_path(), "rfl-agent-boot-" + name + "-");
+  EXPECT_TRUE(d.has_value()) << d.error().message;
+  return d ? std::move(*d) : TempDir();
 }
 
 Plan FullPlan() {
@@ -126,7 +129,9 @@ TEST(AgentBoot, X86RustKernelRunsEveryWorkloadOverTheVirtioPort) {
   QemuBootOptions o;
   o.arch = Arch::kX86_64;
   o.kernel = *kernel;
-  o.work_dir = WorkDir("x86-full");
+  const TempDir work = WorkDir("x86-full");
+  ASSERT_FALSE(work.path().empty());
+  o.work_dir = work.path();
   o.cache_dir = o.work_dir / "cache";
   auto run = BootWithAgent(o, FullPlan());
   ASSERT_TRUE(run.has_value()) << run.error().message;
@@ -145,7 +150,9 @@ TEST(AgentBoot, StalledWorkloadIsKilledReportedFailedAndTheGuestStillEndsOverThe
   QemuBootOptions o;
   o.kernel = *kernel;
   o.virtio_port = false;
-  o.work_dir = WorkDir("x86-stall");
+  const TempDir work = WorkDir("x86-stall");
+  ASSERT_FALSE(work.path().empty());
+  o.work_dir = work.path();
   o.cache_dir = o.work_dir / "cache";
   o.timeout = std::chrono::seconds(180);
   auto run = BootWithAgent(o, *plan);
