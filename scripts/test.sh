@@ -9,8 +9,27 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # Each step's end, in seconds since the start, on stderr: where a cold run's
 # time goes (docs/development.md quotes them).
+# With them, how busy the cores were since the step before and how much of
+# that went to niced work (the cross kernels, built at the lowest priority
+# beside the tiers), from /proc/stat's first line (user, nice, system, idle,
+# iowait, irq, softirq, steal; clock ticks): a step that left the cores idle
+# can be overlapped with another, one that kept them busy only shortened.
 start=$SECONDS
-step_done() { echo "test.sh: $1 done at +$((SECONDS - start)) s" >&2; }
+cpu_ticks() {
+  local _ user nice system idle iowait irq softirq steal
+  read -r _ user nice system idle iowait irq softirq steal _ </proc/stat
+  echo "$((user + nice + system + irq + softirq + steal)) $nice $((idle + iowait))"
+}
+read -r last_busy last_nice last_idle <<<"$(cpu_ticks)"
+step_done() {
+  local busy nice idle ticks
+  read -r busy nice idle <<<"$(cpu_ticks)"
+  ticks=$(( busy - last_busy + idle - last_idle ))
+  [ "$ticks" -gt 0 ] || ticks=1
+  echo "test.sh: $1 done at +$((SECONDS - start)) s (cores busy $(( 100 * (busy - last_busy) / ticks )) %," \
+    "niced $(( 100 * (nice - last_nice) / ticks )) %)" >&2
+  last_busy=$busy last_nice=$nice last_idle=$idle
+}
 # The test suite's own tools (LAVA, Prometheus, Chromium, the fuzzers' clang,
 # …): the README's `scripts/setup.sh` installs only what the lab needs.
 scripts/setup.sh test
