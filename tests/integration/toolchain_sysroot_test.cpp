@@ -122,7 +122,9 @@ void ExpectBootsWithTheAgent(const kernel::Artifact& kernel, const std::string& 
   agent::testing::QemuBootOptions o;
   o.arch = Arch::kX86_64;
   o.kernel = kernel.image;
-  o.work_dir = fs::temp_directory_path() / fmt::format("rfl-{}-boot-{}", id, getpid());
+  auto work = TempDir::Create(fs::temp_directory_path(), fmt::format("rfl-{}-boot-", id));
+  ASSERT_TRUE(work.has_value()) << work.error().message;
+  o.work_dir = work->path();
   o.cache_dir = o.work_dir / "cache";
   auto run = agent::testing::BootWithAgent(o, *plan);
   ASSERT_TRUE(run.has_value()) << run.error().message;
@@ -132,8 +134,6 @@ void ExpectBootsWithTheAgent(const kernel::Artifact& kernel, const std::string& 
     ASSERT_TRUE(r.has_value()) << w << "\n" << run->console;
     EXPECT_EQ(r->status, agent::Status::kPassed) << w << ": " << r->reason;
   }
-  std::error_code ec;
-  fs::remove_all(o.work_dir, ec);
 }
 
 TEST(ToolchainTarball, AnUpstreamInstallerBuildsTheQuickstartKernelWhichBootsWithTheAgent) {
