@@ -52,10 +52,6 @@ TEST_P(AgentBootCross, RustKernelRunsBinderBlockAndSamples) {
   testing::QemuBootOptions o;
   o.arch = p.arch;
   o.kernel = kernel;
-  auto work = TempDir::Create(fs::temp_directory_path(), "rfl-agent-boot-" + std::string(ArchName(p.arch)) + "-");
-  ASSERT_TRUE(work.has_value()) << work.error().message;
-  o.work_dir = work->path();
-  o.cache_dir = o.work_dir / "cache";
   o.timeout = std::chrono::seconds(600);
   auto run = testing::BootWithAgent(o, *plan);
   ASSERT_TRUE(run.has_value()) << run.error().message;

@@ -12,7 +12,6 @@
 #include <set>
 
 #include "lab/results/parity.h"
-#include "lab/util/temp_dir.h"
 #include "tests/support/qemu_boot.h"
 #include "tests/support/test_kernel.h"
 
@@ -29,14 +28,6 @@ Result<fs::path> TestKernel(Arch arch, const char* env) {
   auto artifact = rfl::test::QuickstartKernel(arch);
   if (!artifact) return std::unexpected(artifact.error());
   return artifact->image;
-}
-
-// The boot's work dir (initramfs, console log, the agent's cache), removed
-// with everything in it when the test ends.
-TempDir WorkDir(const std::string& name) {
-  auto d = TempDir::Create(fs::temp_directory_path(), "rfl-agent-boot-" + name + "-");
-  EXPECT_TRUE(d.has_value()) << d.error().message;
-  return d ? std::move(*d) : TempDir();
 }
 
 Plan FullPlan() {
@@ -129,10 +120,6 @@ TEST(AgentBoot, X86RustKernelRunsEveryWorkloadOverTheVirtioPort) {
   QemuBootOptions o;
   o.arch = Arch::kX86_64;
   o.kernel = *kernel;
-  const TempDir work = WorkDir("x86-full");
-  ASSERT_FALSE(work.path().empty());
-  o.work_dir = work.path();
-  o.cache_dir = o.work_dir / "cache";
   auto run = BootWithAgent(o, FullPlan());
   ASSERT_TRUE(run.has_value()) << run.error().message;
   ExpectFullRun(*run);
@@ -150,10 +137,6 @@ TEST(AgentBoot, StalledWorkloadIsKilledReportedFailedAndTheGuestStillEndsOverThe
   QemuBootOptions o;
   o.kernel = *kernel;
   o.virtio_port = false;
-  const TempDir work = WorkDir("x86-stall");
-  ASSERT_FALSE(work.path().empty());
-  o.work_dir = work.path();
-  o.cache_dir = o.work_dir / "cache";
   o.timeout = std::chrono::seconds(180);
   auto run = BootWithAgent(o, *plan);
   ASSERT_TRUE(run.has_value()) << run.error().message;

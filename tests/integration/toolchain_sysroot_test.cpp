@@ -122,10 +122,6 @@ void ExpectBootsWithTheAgent(const kernel::Artifact& kernel, const std::string& 
   agent::testing::QemuBootOptions o;
   o.arch = Arch::kX86_64;
   o.kernel = kernel.image;
-  auto work = TempDir::Create(fs::temp_directory_path(), fmt::format("rfl-{}-boot-", id));
-  ASSERT_TRUE(work.has_value()) << work.error().message;
-  o.work_dir = work->path();
-  o.cache_dir = o.work_dir / "cache";
   auto run = agent::testing::BootWithAgent(o, *plan);
   ASSERT_TRUE(run.has_value()) << run.error().message;
   ASSERT_FALSE(run->timed_out) << run->console.substr(run->console.size() > 4000 ? run->console.size() - 4000 : 0);

@@ -20,6 +20,7 @@
 #include "images/agent/protocol.h"
 #include "lab/image/initramfs.h"
 #include "lab/util/process.h"
+#include "lab/util/temp_dir.h"
 #include "lab/vm/guest_clock.h"
 
 namespace rfl::agent::testing {
@@ -27,8 +28,6 @@ namespace rfl::agent::testing {
 struct QemuBootOptions {
   Arch arch = Arch::kX86_64;
   std::filesystem::path kernel;
-  std::filesystem::path work_dir;      // initramfs, socket
-  std::filesystem::path cache_dir;     // base archives
   bool virtio_port = true;             // add the org.rfllab.agent.0 port
   std::chrono::seconds timeout{300};
   std::vector<std::string> extra_cmdline;
@@ -98,15 +97,18 @@ inline std::vector<std::string> QemuArgv(const QemuBootOptions& o, const std::fi
   return argv;
 }
 
+// Each boot works in a directory of its own (the initramfs, its base
+// archives, the agent's socket), removed with everything in it when the boot
+// ends, failed or not.
 inline Result<QemuBootRun> BootWithAgent(const QemuBootOptions& o, const Plan& plan) {
   QemuBootRun run;
-  std::filesystem::create_directories(o.work_dir);
+  auto work = TempDir::Create(std::filesystem::temp_directory_path(), "rfl-agent-boot-");
+  if (!work) return std::unexpected(work.error());
   auto t0 = std::chrono::steady_clock::now();
-  auto initrd = image::BuildInitramfs(o.arch, plan, o.cache_dir, o.work_dir / "initrd.img");
+  auto initrd = image::BuildInitramfs(o.arch, plan, work->path() / "cache", work->path() / "initrd.img");
   if (!initrd) return std::unexpected(initrd.error());
   run.initramfs_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::filesystem::path socket = o.work_dir / "agent.sock";
-  std::filesystem::remove(socket);
+  const std::filesystem::path socket = work->path() / "agent.sock";
 
   Command cmd;
   cmd.argv = QemuArgv(o, *initrd, socket);
