@@ -107,11 +107,10 @@ step_done "the toolchains"
 # end they build alone, and each one's serial steps (Kconfig, the Rust
 # crates' chain, the link, the Rust-only variant) leave a core the other
 # takes (one process for both kept the cores 89 % busy in that tail).
-cross_kernels_pids=() cross_kernels_logs=()
+cross_kernels_pids=()
 for set in "arm64 arm64:branch-protection" "riscv64"; do
-  cross_kernels_logs+=("$prefetch/cross-kernels-${set%% *}.log")
   # shellcheck disable=SC2086 # the words are test_kernels' arguments
-  nice -n 19 build/tests/test_kernels $set >"${cross_kernels_logs[-1]}" 2>&1 &
+  nice -n 19 build/tests/test_kernels $set >"$prefetch/cross-kernels-${set%% *}.log" 2>&1 &
   cross_kernels_pids+=($!)
 done
 # The x86 quickstart kernel (~10 min of make -j2), which most integration
@@ -146,9 +145,9 @@ done
 # target at a time, beside the cross kernels' build.
 scripts/fuzz.sh
 step_done "libFuzzer"
-for i in "${!cross_kernels_pids[@]}"; do
-  if ! wait "${cross_kernels_pids[$i]}"; then
-    tail -n 30 "${cross_kernels_logs[$i]}" >&2
+for pid in "${cross_kernels_pids[@]}"; do
+  if ! wait "$pid"; then
+    tail -n 30 "$prefetch"/cross-kernels-*.log >&2
     echo "test.sh: building the cross kernels ahead failed; the cross tier builds them again" >&2
   fi
 done
