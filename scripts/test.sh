@@ -103,16 +103,9 @@ step_done "the toolchains"
 # a core idle (TCG guests, LAVA, waits): they take only what those leave, and
 # the cross tier, last, finds them built. The same builds as the tests' own
 # first call (build/tests/test_kernels); one that fails here is built again,
-# and fails with its message, in the cross tier. One process per arch: at the
-# end they build alone, and each one's serial steps (Kconfig, the Rust
-# crates' chain, the link, the Rust-only variant) leave a core the other
-# takes (one process for both kept the cores 89 % busy in that tail).
-cross_kernels_pids=()
-for set in "arm64 arm64:branch-protection" "riscv64"; do
-  # shellcheck disable=SC2086 # the words are test_kernels' arguments
-  nice -n 19 build/tests/test_kernels $set >"$prefetch/cross-kernels-${set%% *}.log" 2>&1 &
-  cross_kernels_pids+=($!)
-done
+# and fails with its message, in the cross tier.
+nice -n 19 build/tests/test_kernels arm64 arm64:branch-protection riscv64 >"$prefetch/cross-kernels.log" 2>&1 &
+cross_kernels_pid=$!
 # The x86 quickstart kernel (~10 min of make -j2), which most integration
 # tests share (they boot it, rebuild it for a flag or a Kconfig variant, seed
 # other toolchains' trees from it), is built now, before them, with both
@@ -145,12 +138,10 @@ done
 # target at a time, beside the cross kernels' build.
 scripts/fuzz.sh
 step_done "libFuzzer"
-for pid in "${cross_kernels_pids[@]}"; do
-  if ! wait "$pid"; then
-    tail -n 30 "$prefetch"/cross-kernels-*.log >&2
-    echo "test.sh: building the cross kernels ahead failed; the cross tier builds them again" >&2
-  fi
-done
+if ! wait "$cross_kernels_pid"; then
+  tail -n 30 "$prefetch/cross-kernels.log" >&2
+  echo "test.sh: building the cross kernels ahead failed; the cross tier builds them again" >&2
+fi
 step_done "the cross kernels"
 ctest --test-dir build -L "^cross\$" --output-on-failure --timeout 3600 -j 1
 step_done "cross"
