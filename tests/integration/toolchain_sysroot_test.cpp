@@ -8,8 +8,6 @@
 // sysroot it installed, named as a `dir:` toolchain, does too.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <algorithm>
 
 #include <fmt/format.h>
